@@ -1,0 +1,304 @@
+"""Page layout of the 確認書 (platypus): tables flow onto a second page if a record is long.
+
+Kept apart from confirmation.py so the record's meaning (fields, titles, validation) reads
+without the millimetres.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import (BaseDocTemplate, Flowable, Frame, KeepTogether, PageBreak,
+                                PageTemplate, Paragraph, Spacer, Table, TableStyle)
+
+from handover.documents import _qr
+from handover.documents._draw import box, fit_size, mm
+from handover.documents.fonts import FontSet
+from handover.documents.wareki import format_datetime
+
+if TYPE_CHECKING:
+    from handover.documents.confirmation import ConfirmationRecord
+
+MARGIN = 15 * mm
+HEADER = 10 * mm  # band above the frame for the copy mark
+WIDTH = 210 * mm - 2 * MARGIN
+GRID = colors.Color(0.35, 0.35, 0.35)
+SHADE = colors.Color(0.92, 0.92, 0.92)
+ALERT = colors.Color(0.75, 0, 0)
+DASH = "—"
+QR_MODULE = 0.6 * mm
+
+
+class _State:
+    """Which copy is being laid out, shared by the marker flowable and the page callback."""
+
+    def __init__(self, totals: dict[str, int]):
+        self.copy = ""
+        self.keeper = ""
+        self.totals = totals          # pages per copy from the previous pass
+        self.pages: dict[str, int] = {}
+
+
+class _CopyMarker(Flowable):
+    """Zero-size flowable that switches the copy; drawn before its page's end callback."""
+
+    def __init__(self, state: _State, copy: str, keeper: str):
+        super().__init__()
+        self.state, self.copy, self.keeper = state, copy, keeper
+
+    def wrap(self, *_):
+        return 0, 0
+
+    def draw(self):
+        self.state.copy, self.state.keeper = self.copy, self.keeper
+
+
+class _QR(Flowable):
+    def __init__(self, text: str, size: float):
+        super().__init__()
+        self.matrix, self.size = _qr.text_matrix(text), size
+
+    def wrap(self, *_):
+        return self.size, self.size
+
+    def draw(self):
+        _qr.draw_matrix(self.canv, self.matrix, 0, 0, self.size)
+
+
+class _Mono(Flowable):
+    """Lines printed verbatim in monospace, shrunk (not wrapped) to fit, inside a light box.
+
+    Shrinking keeps each line of the signed note on one printed line, as it was signed.
+    """
+
+    def __init__(self, text: str, font: str, width: float):
+        super().__init__()
+        self.lines = text.rstrip("\n").split("\n")
+        self.font, self.width_avail = font, width
+        longest = max(self.lines, key=len) or " "
+        self.size = fit_size(longest, font, 7.5, 4.0, width - 4 * mm)
+
+    def wrap(self, *_):
+        return self.width_avail, len(self.lines) * self.size * 1.25 + 3 * mm
+
+    def draw(self):
+        _, height = self.wrap()
+        box(self.canv, 0, 0, self.width_avail, height, width=0.4)
+        self.canv.setFont(self.font, self.size)
+        y = height - 1.5 * mm - self.size
+        for line in self.lines:
+            self.canv.drawString(2 * mm, y, line)
+            y -= self.size * 1.25
+
+
+def _styles(fonts: FontSet) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("base", fontName=fonts.mincho, fontSize=10, leading=14,
+                          wordWrap="CJK")
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", base, fontSize=8, leading=11),
+        "label": ParagraphStyle("label", base, fontName=fonts.gothic, fontSize=9, leading=12),
+        "head": ParagraphStyle("head", base, fontName=fonts.gothic, fontSize=11, leading=15,
+                               spaceBefore=3 * mm, spaceAfter=1.5 * mm),
+        "title": ParagraphStyle("title", base, fontName=fonts.gothic, fontSize=24, leading=28,
+                                alignment=TA_CENTER),
+        "subtitle": ParagraphStyle("subtitle", base, fontName=fonts.gothic, fontSize=13,
+                                   leading=18, alignment=TA_CENTER),
+        "alert": ParagraphStyle("alert", base, fontName=fonts.gothic, fontSize=11, leading=15,
+                                textColor=ALERT),
+        "cell": ParagraphStyle("cell", base, fontSize=9, leading=12),
+        "num": ParagraphStyle("num", base, fontSize=9, leading=12, alignment=2),
+    }
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+def _mono(text: str, fonts: FontSet, size: float = 9) -> str:
+    return f'<font name="{fonts.mono}" size="{size}">{escape(text)}</font>'
+
+
+def _count(value: int | None) -> str:
+    return DASH if value is None else f"{value:,}"
+
+
+def _stamp_markup(moment, fonts: FontSet) -> str:
+    stamp = format_datetime(moment)
+    return f"{escape(stamp.wareki)}　（{_mono(stamp.iso, fonts)}）"
+
+
+def _grid(table: Table, extra: list | None = None) -> Table:
+    table.setStyle(TableStyle([
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3.5),
+        *(extra or []),
+    ]))
+    return table
+
+
+def _fields(r: ConfirmationRecord, fonts: FontSet, st) -> Table:
+    # The parties' names are in the signature block below, beside their signatures, so this
+    # table holds only what is not signed for: what, when, how, and where in the ledger.
+    label = lambda text: _p(text, st["label"])  # noqa: E731
+    data = [
+        [label("業務名"), _p(r.case_name, st["body"]), "", ""],
+        [label("日時"), Paragraph(_stamp_markup(r.occurred_at, fonts), st["body"]), "", ""],
+        [label("受渡方法"), _p(r.method_label, st["body"]),
+         label("受領時の状態"), _p(r.condition_on_receipt or DASH, st["body"])],
+        [label("確認書番号"), Paragraph(_mono(r.record_id, fonts, 10), st["body"]),
+         label("台帳エントリ番号"), Paragraph(_mono(str(r.entry_index), fonts, 10), st["body"])],
+    ]
+    half = WIDTH / 2
+    return _grid(Table(data, colWidths=[28 * mm, half - 28 * mm, 30 * mm, half - 30 * mm]), [
+        ("SPAN", (1, 0), (3, 0)), ("SPAN", (1, 1), (3, 1)),
+        ("BACKGROUND", (0, 0), (0, -1), SHADE), ("BACKGROUND", (2, 2), (2, -1), SHADE),
+    ])
+
+
+def _items(r: ConfirmationRecord, fonts: FontSet, st) -> Table:
+    head = ["No.", "識別番号", "種別", "情報の内容", "媒体数(枚)", "件数(件)", "封筒数(通)"]
+    widths = [8 * mm, 32 * mm, 31 * mm, None, 20 * mm, 20 * mm, 20 * mm]
+    widths[3] = WIDTH - sum(w for w in widths if w)
+    data = [[_p(h, st["label"]) for h in head]]
+    spans = []
+    for n, item in enumerate(r.items, 1):
+        data.append([
+            _p(str(n), st["num"]), Paragraph(_mono(item.item_id, fonts, 8), st["cell"]),
+            _p(item.kind_label, st["cell"]), _p(item.content, st["cell"]),
+            _p(_count(item.media_count), st["num"]), _p(_count(item.record_count), st["num"]),
+            _p(_count(item.envelope_count), st["num"]),
+        ])
+        if item.package_sha256:
+            # Its own row across the table: 64 hex digits do not fit a column.
+            row = len(data)
+            data.append(["", Paragraph(f"SHA-256　{_mono(item.package_sha256.lower(), fonts, 8)}",
+                                       st["small"]), "", "", "", "", ""])
+            spans += [("SPAN", (1, row), (-1, row)), ("SPAN", (0, row - 1), (0, row))]
+    totals = r.totals
+    row = len(data)
+    data.append([_p("合計", st["label"]), "", "", "",
+                 _p(_count(totals.media_count), st["num"]),
+                 _p(_count(totals.record_count), st["num"]),
+                 _p(_count(totals.envelope_count), st["num"])])
+    return _grid(Table(data, colWidths=widths, repeatRows=1), [
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("BACKGROUND", (0, row), (-1, row), SHADE),
+        ("SPAN", (0, row), (3, row)),
+        *spans,
+    ])
+
+
+def _signatures(r: ConfirmationRecord, st) -> Table:
+    half = WIDTH / 2
+    widths = [16 * mm, half - 38 * mm, 22 * mm] * 2
+    seal = _p("印", ParagraphStyle("seal", st["label"], alignment=TA_CENTER,
+                                  textColor=colors.Color(0.6, 0.6, 0.6)))
+    data = [
+        [_p("引渡者", st["label"]), "", "", _p("受領者", st["label"]), "", ""],
+        [_p("所属", st["label"]), _p(r.from_org, st["cell"]), "",
+         _p("所属", st["label"]), _p(r.to_org, st["cell"]), ""],
+        [_p("氏名", st["label"]), _p(r.from_person, st["cell"]), "",
+         _p("氏名", st["label"]), _p(r.to_person, st["cell"]), ""],
+        [_p("署名", st["label"]), "", seal, _p("署名", st["label"]), "", seal],
+    ]
+    return _grid(Table(data, colWidths=widths, rowHeights=[None, None, None, 18 * mm]), [
+        ("SPAN", (0, 0), (2, 0)), ("SPAN", (3, 0), (5, 0)),
+        ("SPAN", (1, 1), (2, 1)), ("SPAN", (4, 1), (5, 1)),
+        ("SPAN", (1, 2), (2, 2)), ("SPAN", (4, 2), (5, 2)),
+        ("BACKGROUND", (0, 0), (-1, 0), SHADE),
+        ("LINEBEFORE", (3, 0), (3, -1), 1.2, GRID),
+    ])
+
+
+def _confirmation_line(r: ConfirmationRecord, fonts: FontSet, st) -> Paragraph:
+    # seeds/004 受託事業者 11: the contractor checks what staff recorded.
+    if r.confirmed_by is None:
+        return _p("受領者確認：未確認（受領者は記載内容を確認のうえ署名してください）", st["body"])
+    when = f"　{_stamp_markup(r.confirmed_at, fonts)}" if r.confirmed_at else ""
+    return Paragraph(f"受領者確認：{escape(r.confirmed_by)}{when}　記載内容を確認済み", st["body"])
+
+
+def _checkpoint(r: ConfirmationRecord, fonts: FontSet, st) -> KeepTogether:
+    # Sized by module, not fixed: 0.6 mm modules (about 3.5 pixels at 150 dpi, 14 printer
+    # dots at 600 dpi) stay readable by a phone camera and by a 150 dpi office scan.
+    matrix_modules = len(_qr.text_matrix(r.checkpoint_text))
+    qr_size = min(max(matrix_modules * QR_MODULE, 30 * mm), 60 * mm)
+    note = _p(
+        f"この確認書は台帳のエントリ番号 {r.entry_index} の記録です。下の文字列は、"
+        "記録時点の台帳全体に対する署名付きチェックポイントで、左のQRコードは同じ内容を"
+        "表します。監査の際、台帳が改ざん・削除されていないことの検証に用います。", st["small"])
+    side = Table([[_QR(r.checkpoint_text, qr_size), note]],
+                 colWidths=[qr_size + 4 * mm, WIDTH - qr_size - 4 * mm])
+    side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                              ("LEFTPADDING", (0, 0), (0, 0), 0)]))
+    return KeepTogether([_p("台帳チェックポイント（署名付き）", st["head"]), side,
+                         Spacer(0, 1.5 * mm), _Mono(r.checkpoint_text, fonts.mono, WIDTH)])
+
+
+def _story(r: ConfirmationRecord, fonts: FontSet, state: _State, copy: str, keeper: str):
+    st = _styles(fonts)
+    story = [_CopyMarker(state, copy, keeper),
+             _p("確認書", st["title"]), _p(f"（{r.heading}）", st["subtitle"]),
+             Spacer(0, 3 * mm),
+             _p("下記のとおり受け渡したことを確認します。", st["body"]), Spacer(0, 2 * mm)]
+    if r.override_reason:
+        # A rule was overridden: the reason goes above everything else, boxed in red.
+        alert = Table([[_p("例外理由", st["alert"]), _p(r.override_reason, st["body"])]],
+                      colWidths=[24 * mm, WIDTH - 24 * mm])
+        alert.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 2, ALERT),
+                                   ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                   ("TOPPADDING", (0, 0), (-1, -1), 4),
+                                   ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+        story += [alert, Spacer(0, 3 * mm)]
+    story += [_fields(r, fonts, st),
+              _p("受け渡した物（情報の内容・数量）", st["head"]), _items(r, fonts, st),
+              Spacer(0, 2 * mm), _confirmation_line(r, fonts, st), Spacer(0, 3 * mm),
+              KeepTogether([_signatures(r, st)]), _checkpoint(r, fonts, st)]
+    return story
+
+
+def _page_end(record: ConfirmationRecord, fonts: FontSet, state: _State):
+    def draw(canvas, doc):
+        state.pages[state.copy] = number = state.pages.get(state.copy, 0) + 1
+        total = state.totals.get(state.copy)
+        page_w, page_h = doc.pagesize
+        top = page_h - MARGIN + 2 * mm
+        # The copy mark, top right, boxed: the first thing a filing clerk looks for.
+        canvas.setFont(fonts.gothic, 14)
+        w = canvas.stringWidth(state.copy, fonts.gothic, 14) + 6 * mm
+        box(canvas, page_w - MARGIN - w, top - 2.5 * mm, w, 9 * mm, width=1.2)
+        canvas.drawCentredString(page_w - MARGIN - w / 2, top, state.copy)
+        canvas.setFont(fonts.gothic, 8)
+        canvas.drawString(MARGIN, top, f"確認書番号 {record.record_id}　（{state.keeper}）")
+        page = f"{number}/{total}" if total else str(number)
+        canvas.drawString(MARGIN, MARGIN - 7 * mm,
+                          f"{record.record_id}　{state.copy}　台帳エントリ {record.entry_index}")
+        canvas.drawRightString(page_w - MARGIN, MARGIN - 7 * mm, f"{page} 頁")
+    return draw
+
+
+def build(buffer, record: ConfirmationRecord, fonts: FontSet, copies, page_totals: dict,
+          pagesize) -> dict[str, int]:
+    """Lay out every copy into `buffer`; returns the page count of each copy."""
+    state = _State(page_totals)
+    doc = BaseDocTemplate(buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
+                          topMargin=MARGIN + HEADER, bottomMargin=MARGIN,
+                          title=f"確認書 {record.record_id}", creator="handover", invariant=1)
+    frame = Frame(MARGIN, MARGIN, WIDTH, pagesize[1] - 2 * MARGIN - HEADER, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    doc.addPageTemplates([PageTemplate("page", [frame],
+                                       onPageEnd=_page_end(record, fonts, state))])
+    story = []
+    for i, (copy, keeper) in enumerate(copies):
+        if i:
+            story.append(PageBreak())
+        story += _story(record, fonts, state, copy, keeper)
+    doc.build(story)
+    return state.pages

@@ -1,0 +1,141 @@
+"""確認書: the printed record of one handover, signed by both parties, one copy each.
+
+seeds/004 区が行う対策 6 and 受託事業者 11: at each handover (staff provide media and notice;
+the contractor delivers sealed notices; the contractor returns media and notice) staff record
+the date and time, the handlers, the content of the information and the quantity, and the
+contractor checks and confirms it. Each party keeps its own copy (甲保管用 / 乙保管用).
+
+The signed ledger checkpoint is printed on every record, as text and as a QR code, so the
+paper archive anchors the ledger: a later rewrite of the database cannot match the checkpoint
+already filed in two cabinets (shared/DESIGN.md, Ledger format).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from reportlab.lib.pagesizes import A4
+
+from handover.documents import _confirmation_layout as layout
+from handover.documents.errors import DocumentError
+from handover.documents.fonts import FontSet, japanese_fonts
+from handover.documents.wareki import format_datetime
+
+MOMENT_TITLES = {
+    "provide": "媒体及びパスワード通知書の提供",
+    "deliver": "封入封緘された通知書の納品",
+    "return": "媒体及びパスワード通知書の返却",
+}
+METHOD_LABELS = {
+    "hand": "手渡し",
+    "registered_mail": "簡易書留",
+    "lgwan": "LGWAN",
+}
+# (mark, who keeps it): the ward is 甲 and the contractor 乙, as in the contract's 特記事項.
+COPIES = (("甲保管用", "区控"), ("乙保管用", "受託者控"))
+
+
+@dataclass(frozen=True)
+class ConfirmationItem:
+    item_id: str                        # M-…, P-…, N-… or an envelope batch ID
+    kind_label: str                     # DVD-R, パスワード通知書, 封入封緘済み通知書…
+    content: str                        # 情報の内容
+    media_count: int | None = None      # 枚
+    record_count: int | None = None     # 件
+    envelope_count: int | None = None   # 通
+    package_sha256: str | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("media_count", "record_count", "envelope_count"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise DocumentError(f"item {self.item_id}: {name} must be a non-negative integer")
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over the items; None where no item gives that count (printed as —)."""
+
+    media_count: int | None
+    record_count: int | None
+    envelope_count: int | None
+
+
+@dataclass(frozen=True)
+class ConfirmationRecord:
+    record_id: str                      # H-…
+    moment: str | None                  # provide / deliver / return, or None with `title`
+    case_name: str
+    occurred_at: dt.datetime            # aware
+    from_person: str                    # 引渡者
+    from_org: str
+    to_person: str                      # 受領者
+    to_org: str
+    method: str                         # hand / registered_mail / lgwan
+    items: tuple[ConfirmationItem, ...]
+    checkpoint_text: str                # the signed note, printed verbatim and as a QR
+    entry_index: int                    # ledger index of this handover's entry
+    condition_on_receipt: str | None = None   # 封緘異常なし…
+    override_reason: str | None = None        # 例外理由: printed prominently when present
+    confirmed_by: str | None = None           # the receiver who checked the record
+    confirmed_at: dt.datetime | None = None
+    title: str | None = field(default=None)   # overrides the moment's title
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", tuple(self.items))
+        if self.title is None and self.moment not in MOMENT_TITLES:
+            raise DocumentError(
+                f"unknown handover moment {self.moment!r}",
+                hint=f"use one of {', '.join(MOMENT_TITLES)}, or pass title=",
+            )
+        if self.method not in METHOD_LABELS:
+            raise DocumentError(f"unknown handover method {self.method!r}",
+                                hint=f"use one of {', '.join(METHOD_LABELS)}")
+        if not self.items:
+            raise DocumentError("a 確認書 needs at least one item")
+        if not isinstance(self.entry_index, int) or self.entry_index < 0:
+            raise DocumentError("entry_index must be a non-negative integer")
+        if not self.checkpoint_text.strip():
+            raise DocumentError("checkpoint_text is empty",
+                                hint="every 確認書 carries the ledger checkpoint")
+        try:
+            # Printed in a standard PDF monospace font, which covers Windows-1252 only.
+            self.checkpoint_text.encode("cp1252")
+        except UnicodeEncodeError:
+            raise DocumentError("checkpoint_text has characters the monospace font cannot print",
+                                hint="a C2SP signed note is ASCII plus the em dash") from None
+        # Refuse naive datetimes now rather than halfway through rendering.
+        format_datetime(self.occurred_at)
+        if self.confirmed_at is not None:
+            format_datetime(self.confirmed_at)
+
+    @property
+    def heading(self) -> str:
+        return self.title if self.title is not None else MOMENT_TITLES[self.moment]
+
+    @property
+    def method_label(self) -> str:
+        return METHOD_LABELS[self.method]
+
+    @property
+    def totals(self) -> Totals:
+        def total(name: str) -> int | None:
+            values = [getattr(i, name) for i in self.items if getattr(i, name) is not None]
+            return sum(values) if values else None
+        return Totals(total("media_count"), total("record_count"), total("envelope_count"))
+
+
+def render_confirmation(record: ConfirmationRecord, *, fonts: FontSet | None = None) -> bytes:
+    """Both copies (甲保管用, then 乙保管用) in one A4 PDF; normally one page each.
+
+    Rendered twice: the first pass only counts each copy's pages, so every page can say
+    "1/2" and a missing page is noticed when the copy is filed.
+    """
+    fonts = fonts or japanese_fonts()
+    pages: dict[str, int] = {}
+    for _ in range(2):
+        buffer = io.BytesIO()
+        pages = layout.build(buffer, record, fonts, COPIES, pages, A4)
+    return buffer.getvalue()
