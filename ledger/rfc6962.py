@@ -87,6 +87,21 @@ class RootBuilder:
         stack.append(h)
         self._size += 1
 
+    @classmethod
+    def from_compact_range(cls, size: int, hashes: Sequence[bytes]) -> "RootBuilder":
+        """Resume from a saved `compact_range()`: one hash per set bit of `size`."""
+        if size < 0 or len(hashes) != bin(size).count("1") or any(len(h) != HASH_SIZE for h in hashes):
+            raise LedgerError(f"a compact range for {size} leaves needs {bin(max(size, 0)).count('1')} "
+                              f"hashes of {HASH_SIZE} bytes; got {len(hashes)}")
+        b = cls()
+        b._stack = list(hashes)
+        b._size = size
+        return b
+
+    def compact_range(self) -> list[bytes]:
+        """The perfect-subtree roots, leftmost first: enough to resume appending later."""
+        return list(self._stack)
+
     def root(self) -> bytes:
         """MTH of all leaves so far, in O(log n): fold the subtrees right to left."""
         stack = self._stack

@@ -1,0 +1,135 @@
+"""`handover ledger …`: the auditor's commands. Parse, call handover.audit, print."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from cli.main import main
+from handover import audit
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+trusted_key_option = click.option(
+    "--trusted-key", "trusted_keys", multiple=True, type=click.Path(path_type=Path),
+    help="Public key file to trust (repeatable). Never taken from the database being checked.")
+
+
+@main.group()
+def ledger() -> None:
+    """Tamper-evident log: keys, checkpoints, verification and proofs."""
+
+
+@ledger.command()
+@click.option("--name", help="Key name (default: handover-<log>).")
+@click.pass_obj
+def keygen(settings, name):
+    """Create the log's signing key (mode 0600) and export its public key."""
+    pub = audit.create_signing_key(settings, name)
+    click.echo(f"signing key: {settings.key_path} (keep it off shared drives)")
+    click.echo(f"public key for auditors: {pub}")
+
+
+@ledger.command()
+@click.argument("text")
+@click.option("--actor", required=True, help="Who records the remark.")
+@click.pass_obj
+def remark(settings, text, actor):
+    """Record a free-text remark (e.g. an inspection) in the log."""
+    entry = audit.record_remark(settings, actor, text)
+    click.echo(f"recorded entry {entry.index} {entry.hash.hex()}")
+
+
+@ledger.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def checkpoint(settings, as_json):
+    """Sign the log's current size and root, and print the signed checkpoint."""
+    cp = audit.sign_checkpoint(settings)
+    if as_json:
+        _emit_json(cp.as_json())
+    else:
+        click.echo(cp.note, nl=False)
+
+
+@ledger.command()
+@trusted_key_option
+@click.option("--state", type=click.Path(path_type=Path),
+              help="Auditor state file: the last accepted checkpoint (created or updated on success).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def verify(settings, trusted_keys, state, as_json):
+    """Replay the whole log: hashes, chain, Merkle roots, signatures and your saved state."""
+    report = audit.verify(settings, list(trusted_keys), state)
+    if as_json:
+        _emit_json(report.as_json())
+    else:
+        click.echo(f"log {report.log}: {report.size} entries, "
+                   f"{report.checkpoints_checked} checkpoint(s) checked")
+        if report.latest:
+            click.echo(f"newest trusted checkpoint: size {report.latest.size}, "
+                       f"root {report.latest.root_hash.hex()}")
+        for p in report.problems:
+            where = f" at index {p.index}" if p.index is not None else ""
+            click.echo(f"FAILED {p.failure}{where}: {p.message}")
+        for w in report.warnings:
+            click.echo(f"warning: {w}")
+        if report.state_updated:
+            click.echo(f"state saved to {state}")
+        if report.ok:
+            click.echo("ok")
+    audit.require_ok(report)
+
+
+@ledger.command()
+@click.argument("index", type=int, required=False)
+@click.option("--consistency-from", "old_size", type=int,
+              help="Prove the newest checkpoint extends the stored one of this size.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Proof file to write.")
+@click.pass_obj
+def proof(settings, index, old_size, out):
+    """Export a self-contained inclusion proof for INDEX (or a consistency proof)."""
+    doc = audit.export_proof(settings, out, index, old_size)
+    click.echo(f"wrote {doc['format']} to {out}")
+
+
+@ledger.command("verify-proof")
+@click.argument("proof_file", type=click.Path(path_type=Path))
+@trusted_key_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def verify_proof(proof_file, trusted_keys, as_json):
+    """Check a proof file offline with nothing but the public key."""
+    result = audit.check_proof(proof_file, list(trusted_keys))
+    if as_json:
+        _emit_json(result.as_json())
+    elif result.entry:
+        e = result.entry
+        click.echo(f"ok: entry {e.index} ({e.kind} by {e.actor} at {e.time}) is in log "
+                   f"{result.log} at checkpoint size {result.checkpoint.size}")
+    else:
+        click.echo(f"ok: checkpoint {result.checkpoint.size} extends checkpoint "
+                   f"{result.old_checkpoint.size} of log {result.log}")
+
+
+@ledger.command()
+@click.argument("index", type=int, required=False)
+@click.option("--from", "start", type=int, default=0, help="First index.")
+@click.option("--to", "stop", type=int, help="Stop before this index.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_obj
+def show(settings, index, start, stop, as_json):
+    """Show one entry, or a range of entries."""
+    if index is not None:
+        start, stop = index, index + 1
+    entries = audit.show_entries(settings, start, stop)
+    if as_json:
+        _emit_json([e.as_json() for e in entries])
+        return
+    for e in entries:
+        click.echo(f"{e.index:>6}  {e.time}  {e.kind:<22} {e.actor}  "
+                   f"{json.dumps(e.payload, ensure_ascii=False)}")

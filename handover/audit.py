@@ -1,0 +1,98 @@
+"""What auditors do with the ledger: keys, checkpoints, full verification, proofs, reading.
+
+Thin over ledger/: settings in, results out, every error lifted into HandoverError.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import ledger
+from handover.config import Settings
+from handover.database import open_database
+from handover.errors import HandoverError, VerificationFailed, lifted
+from handover.files import write_bytes_atomically
+
+REMARK = "RemarkRecorded"
+
+
+def create_signing_key(settings: Settings, name: str | None = None) -> Path:
+    """Generate the log's signing key; returns the public key's path for auditors."""
+    with lifted():
+        return ledger.generate_key(settings.key_path, name or f"handover-{settings.log}")
+
+
+def record_remark(settings: Settings, actor: str, text: str, when: datetime | None = None) -> ledger.Entry:
+    """An auditor's or staff member's free-text remark (e.g. an on-site inspection)."""
+    if not text.strip():
+        raise HandoverError("a remark needs some text")
+    engine = open_database(settings.db_url)
+    with lifted(), ledger.writer(engine, settings.log) as log:
+        return ledger.append(log, REMARK, {"text": text}, actor, when or datetime.now().astimezone())
+
+
+def sign_checkpoint(settings: Settings) -> ledger.SignedCheckpoint:
+    engine = open_database(settings.db_url)
+    with lifted():
+        signer = ledger.load_signer(settings.key_path)
+        with ledger.writer(engine, settings.log) as log:
+            return ledger.take_checkpoint(log, signer)
+
+
+def verify(settings: Settings, trusted_keys: list[Path], state: Path | None) -> ledger.VerifyReport:
+    """Full replay against keys the auditor brings. Problems are in the report; call
+    `require_ok` to turn them into an error after showing it."""
+    engine = open_database(settings.db_url)
+    with lifted():
+        trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
+        with engine.connect() as conn:
+            return ledger.verify_log(conn, settings.log, trusted, state)
+
+
+def require_ok(report: ledger.VerifyReport) -> None:
+    with lifted():
+        report.raise_for_problems()
+
+
+def export_proof(settings: Settings, out: Path, index: int | None = None,
+                 old_size: int | None = None) -> dict:
+    engine = open_database(settings.db_url)
+    with lifted(), engine.connect() as conn:
+        if old_size is not None:
+            doc = ledger.export_consistency_proof(conn, settings.log, old_size)
+        elif index is not None:
+            doc = ledger.export_inclusion_proof(conn, settings.log, index)
+        else:
+            raise HandoverError("say which proof: an entry INDEX, or --consistency-from SIZE")
+    write_bytes_atomically(out, (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
+    return doc
+
+
+def check_proof(path: Path, trusted_keys: list[Path]) -> ledger.ProofResult:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise HandoverError(f"cannot read proof file {path}: {e.strerror}") from None
+    with lifted():
+        return ledger.verify_proof(data, ledger.load_verifiers(trusted_keys))
+
+
+def show_entries(settings: Settings, start: int = 0, stop: int | None = None) -> list[ledger.Entry]:
+    engine = open_database(settings.db_url)
+    with lifted(), engine.connect() as conn:
+        size = ledger.log_size(conn, settings.log)
+        if start >= size and size:
+            raise HandoverError(f"log {settings.log!r} has {size} entries; there is no entry {start}",
+                                f"entries are numbered 0 to {size - 1}")
+        return list(ledger.read_entries(conn, settings.log, start, stop))
+
+
+def _default_trusted(settings: Settings) -> list[Path]:
+    # Convenience for staff on the office machine only: the .pub beside the key file.
+    # Auditors pass --trusted-key from their own copy.
+    if not settings.public_key_path.exists():
+        raise VerificationFailed("no trusted public key given",
+                                 "pass --trusted-key FILE (the .pub exported with the log's key)")
+    return [settings.public_key_path]

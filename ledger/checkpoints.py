@@ -1,0 +1,121 @@
+"""Signed checkpoints (C2SP tlog-checkpoint in a C2SP signed note, Ed25519).
+
+A checkpoint commits to the log's size and Merkle root. It leaves the database (printed on
+every 確認書, saved by auditors) so that deleting the newest entries or rewriting the whole
+log is caught even by someone holding only an old checkpoint.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from ledger import note
+from ledger.encoding import genesis_hash
+from ledger.errors import LedgerError, VerificationError
+from ledger.log import Log
+from ledger.replay import Replay
+from ledger.rfc6962 import RootBuilder
+from ledger.schema import checkpoints, entries
+
+ORIGIN_PREFIX = "handover/"
+
+
+def origin_for(log: str) -> str:
+    """The checkpoint origin line that names a log."""
+    return ORIGIN_PREFIX + log
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    log: str
+    size: int
+    root_hash: bytes
+    note: str
+
+    def as_json(self) -> dict:
+        return {"log": self.log, "size": self.size, "root": self.root_hash.hex(), "note": self.note}
+
+
+def take_checkpoint(log: Log, signer: note.Signer) -> SignedCheckpoint:
+    """Sign the log's current size and root inside the writer's transaction, and store it.
+
+    Starts from the previous checkpoint's compact range and replays only what was
+    appended since, checking the chain on the way: we never sign what we have not checked.
+    """
+    conn = log.connection
+    last = conn.execute(
+        sa.select(checkpoints.c.size, checkpoints.c.note, checkpoints.c.compact_range)
+        .where(checkpoints.c.log == log.name).order_by(checkpoints.c.size.desc()).limit(1)).first()
+    size = log.size
+    if last is not None and last.size == size:
+        return _parse_stored(log.name, last.note)
+    if last is None:
+        tree, start, prev = RootBuilder(), 0, genesis_hash(log.name)
+    else:
+        if last.size > size:
+            raise VerificationError(
+                f"log {log.name!r} has {size} entries but a checkpoint of size {last.size} is stored",
+                failure="truncated", index=size, hint="run `handover ledger verify`")
+        previous = _parse_stored(log.name, last.note)
+        tree = RootBuilder.from_compact_range(last.size, _split(last.compact_range))
+        if tree.root() != previous.root_hash:
+            raise VerificationError(
+                f"log {log.name!r}: the stored state of checkpoint {last.size} does not match its root",
+                failure="checkpoint-mismatch", hint="run `handover ledger verify`")
+        start = last.size
+        prev = conn.execute(sa.select(entries.c.hash).where(
+            entries.c.log == log.name, entries.c.idx == start - 1)).scalar()
+    replay = Replay(log.name, start, prev, tree)
+    rows = conn.execute(
+        sa.select(entries.c.idx, entries.c.entry, entries.c.hash)
+        .where(entries.c.log == log.name, entries.c.idx >= start).order_by(entries.c.idx))
+    if not replay.feed(rows) or replay.size != size:
+        problem = replay.problem
+        raise VerificationError(problem.message if problem else "log changed while checkpointing",
+                                failure=problem.failure if problem else "race",
+                                index=problem.index if problem else None,
+                                hint="nothing was signed; run `handover ledger verify`")
+    root = tree.root()
+    body = note.Checkpoint(origin_for(log.name), size, root).body()
+    signed = note.sign_note(body, signer)
+    conn.execute(checkpoints.insert().values(log=log.name, size=size, note=signed,
+                                             compact_range=b"".join(tree.compact_range())))
+    return SignedCheckpoint(log.name, size, root, signed)
+
+
+def stored_checkpoints(conn: sa.Connection, log: str) -> list[tuple[int, str]]:
+    """(size, note) of every stored checkpoint, smallest first. Untrusted until verified."""
+    return [tuple(r) for r in conn.execute(
+        sa.select(checkpoints.c.size, checkpoints.c.note)
+        .where(checkpoints.c.log == log).order_by(checkpoints.c.size))]
+
+
+def latest_checkpoint(conn: sa.Connection, log: str) -> SignedCheckpoint | None:
+    """The newest stored checkpoint, parsed but not verified (verifying needs trusted keys)."""
+    row = conn.execute(sa.select(checkpoints.c.note).where(checkpoints.c.log == log)
+                       .order_by(checkpoints.c.size.desc()).limit(1)).first()
+    return None if row is None else _parse_stored(log, row.note)
+
+
+def open_checkpoint(text: str, log: str, trusted: list[note.Verifier]) -> SignedCheckpoint:
+    """Check a signed checkpoint against trusted keys and the log it should name."""
+    body, _signers = note.open_note(text, trusted)
+    cp = note.parse_checkpoint(body)
+    if cp.origin != origin_for(log):
+        raise VerificationError(f"checkpoint is for {cp.origin!r}, not log {log!r}",
+                                failure="wrong-origin")
+    return SignedCheckpoint(log, cp.size, cp.root_hash, text)
+
+
+def _parse_stored(log: str, text: str) -> SignedCheckpoint:
+    body = text.split("\n\n", 1)[0] + "\n"
+    cp = note.parse_checkpoint(body)
+    return SignedCheckpoint(log, cp.size, cp.root_hash, text)
+
+
+def _split(blob: bytes) -> list[bytes]:
+    if len(blob) % 32:
+        raise LedgerError("stored compact range is damaged (length not a multiple of 32)")
+    return [blob[i:i + 32] for i in range(0, len(blob), 32)]

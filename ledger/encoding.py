@@ -1,0 +1,175 @@
+"""The versioned, canonical byte encoding of ledger entries.
+
+The bytes defined here are what is hashed and what is stored; nothing is ever
+re-serialized for hashing. Layout of version 1 (docs/ledger-format.md):
+
+    magic    "HLE"           3 bytes
+    version  0x01            1 byte
+    index    uint64, big-endian
+    prev     32 bytes        hash of the previous entry (a per-log genesis value at 0)
+    body     canonical JSON  {"actor","kind","log","payload","time"}
+
+Index and prev sit at fixed offsets so a full replay can check the chain without
+parsing JSON. The body is RFC 8785 (JCS) canonical JSON restricted to what has a
+single, unambiguous form: strings, integers in int64 range, booleans, null, arrays
+and objects with string keys. Floats are refused: their text form is where other
+projects' chains broke.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import struct
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from ledger.errors import EncodingError
+
+MAGIC = b"HLE\x01"
+HEADER = struct.Struct(">4sQ32s")
+HEADER_SIZE = HEADER.size  # 44
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+GENESIS_LABEL = b"handover/ledger/v1 genesis\x00"
+
+LOG_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+KIND_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+
+
+def genesis_hash(log: str) -> bytes:
+    """The `prev` of entry 0: binds a chain to its log's name, so entries cannot be
+    moved between logs without breaking it."""
+    return hashlib.sha256(GENESIS_LABEL + log.encode()).digest()
+
+
+def entry_hash(raw: bytes) -> bytes:
+    """An entry's hash is its RFC 6962 leaf hash: the chain and the tree share it."""
+    return hashlib.sha256(b"\x00" + raw).digest()
+
+
+def canonical_json(value: Any) -> bytes:
+    """The canonical UTF-8 JSON of `value`, or EncodingError naming the offending path."""
+    out: list[str] = []
+    _emit(value, out, "payload")
+    try:
+        return "".join(out).encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise EncodingError(f"payload contains a lone surrogate ({e.reason})",
+                            "strings must be valid Unicode text") from None
+
+
+def _emit(v: Any, out: list[str], path: str) -> None:
+    if v is None:
+        out.append("null")
+    elif v is True:
+        out.append("true")
+    elif v is False:
+        out.append("false")
+    elif isinstance(v, int):
+        if not INT_MIN <= v <= INT_MAX:
+            raise EncodingError(f"{path}: integer {v} is outside the 64-bit range",
+                                "store large numbers as strings")
+        out.append(str(int(v)))
+    elif isinstance(v, str):
+        out.append(json.dumps(v, ensure_ascii=False))
+    elif isinstance(v, (list, tuple)):
+        out.append("[")
+        for i, item in enumerate(v):
+            if i:
+                out.append(",")
+            _emit(item, out, f"{path}[{i}]")
+        out.append("]")
+    elif isinstance(v, dict):
+        for k in v:
+            if not isinstance(k, str):
+                raise EncodingError(f"{path}: key {k!r} is not a string",
+                                    "object keys must be strings")
+        out.append("{")
+        # JCS orders keys by their UTF-16 code units.
+        for i, k in enumerate(sorted(v, key=lambda s: s.encode("utf-16-be"))):
+            if i:
+                out.append(",")
+            out.append(json.dumps(k, ensure_ascii=False))
+            out.append(":")
+            _emit(v[k], out, f"{path}[{k!r}]")
+        out.append("}")
+    elif isinstance(v, float):
+        raise EncodingError(f"{path}: floats are not allowed ({v!r})",
+                            "use an integer (e.g. a count or minor units) or a decimal string")
+    else:
+        raise EncodingError(f"{path}: values of type {type(v).__name__} are not allowed",
+                            "payloads hold strings, integers, booleans, null, lists and maps")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One decoded ledger entry. `raw` is the exact stored, hashed bytes."""
+    log: str
+    index: int
+    kind: str
+    actor: str
+    time: str
+    payload: Any
+    prev: bytes
+    hash: bytes
+    raw: bytes
+
+    def as_json(self) -> dict:
+        return {"log": self.log, "index": self.index, "kind": self.kind, "actor": self.actor,
+                "time": self.time, "payload": self.payload, "prev": self.prev.hex(),
+                "hash": self.hash.hex()}
+
+
+def normalize_time(claimed_time: datetime | str) -> str:
+    """The actor's claimed time as ISO 8601 with an explicit offset."""
+    if isinstance(claimed_time, str):
+        try:
+            parsed = datetime.fromisoformat(claimed_time)
+        except ValueError:
+            raise EncodingError(f"claimed time {claimed_time!r} is not ISO 8601",
+                                "write it like 2026-11-22T14:05:00+09:00") from None
+    else:
+        parsed = claimed_time
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        raise EncodingError(f"claimed time {parsed.isoformat()} has no UTC offset",
+                            "give the offset, e.g. +09:00 for JST")
+    return parsed.isoformat()
+
+
+def encode_entry(log: str, index: int, prev: bytes, kind: str, payload: Any,
+                 actor: str, claimed_time: datetime | str) -> bytes:
+    if not LOG_NAME.fullmatch(log):
+        raise EncodingError(f"log name {log!r} is not allowed",
+                            "use 1-64 lower-case letters, digits, '.', '_' or '-'")
+    if not KIND_NAME.fullmatch(kind):
+        raise EncodingError(f"entry kind {kind!r} is not allowed",
+                            "use a name like MediumProvided (letters, digits, '.', '_', '-')")
+    if not isinstance(actor, str) or not actor.strip() or len(actor) > 200:
+        raise EncodingError(f"actor {actor!r} must be a non-empty string of at most 200 characters")
+    body = canonical_json({"actor": actor, "kind": kind, "log": log, "payload": payload,
+                           "time": normalize_time(claimed_time)})
+    return HEADER.pack(MAGIC, index, prev) + body
+
+
+def decode_entry(raw: bytes, *, check_canonical: bool = True) -> Entry:
+    """Parse stored bytes, refusing anything that is not exactly canonical. The check
+    is skipped only for bytes this process has just encoded."""
+    if len(raw) < HEADER_SIZE or raw[:3] != MAGIC[:3]:
+        raise EncodingError("not a ledger entry (bad magic)")
+    if raw[3:4] != MAGIC[3:]:
+        raise EncodingError(f"unsupported entry version {raw[3]}: this tool reads version 1",
+                            "upgrade handover to read this ledger")
+    _, index, prev = HEADER.unpack_from(raw)
+    try:
+        body = json.loads(raw[HEADER_SIZE:].decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise EncodingError(f"entry {index}: body is not valid UTF-8 JSON ({e})") from None
+    if not isinstance(body, dict) or set(body) != {"actor", "kind", "log", "payload", "time"}:
+        raise EncodingError(f"entry {index}: body does not have the version 1 fields")
+    if check_canonical and canonical_json(body) != raw[HEADER_SIZE:]:
+        raise EncodingError(f"entry {index}: body is not in canonical form")
+    return Entry(log=body["log"], index=index, kind=body["kind"], actor=body["actor"],
+                 time=body["time"], payload=body["payload"], prev=prev,
+                 hash=entry_hash(raw), raw=raw)

@@ -1,0 +1,102 @@
+"""Replaying stored rows: re-hash each entry, check its index and its link to the one
+before, and feed the Merkle tree. Shared by verification and by checkpointing, which
+must never sign over a chain it has not checked.
+
+This loop is the verifier's hot path (1M entries in seconds), so it compares fixed-offset
+slices of the stored bytes instead of decoding JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ledger.encoding import HEADER_SIZE, MAGIC
+from ledger.rfc6962 import RootBuilder
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a log. `index` is the first bad entry, when it can be named."""
+    failure: str
+    message: str
+    index: int | None = None
+
+    def as_json(self) -> dict:
+        return {"failure": self.failure, "index": self.index, "message": self.message}
+
+
+class Replay:
+    """Consumes (idx, entry bytes, stored hash) rows in index order from `start`.
+
+    Stops at the first bad row and records it in `problem`. `on_size(n)` is called each
+    time n entries have been accepted and n is one of `marks`, so callers can compare
+    the root there.
+    """
+
+    def __init__(self, log: str, start: int, prev: bytes, tree: RootBuilder,
+                 marks: Iterable[int] = (), on_size: Callable[[int, bytes], None] | None = None,
+                 known_leaves: bytes = b"", collect_leaves: bool = False):
+        self.log = log
+        self.size = start
+        self.prev = prev
+        self.tree = tree
+        self.problem: Problem | None = None
+        self._marks = sorted(m for m in set(marks) if m > start)
+        self._on_size = on_size
+        # 8-byte prefixes of leaf hashes an auditor accepted before (state file): they
+        # name the exact index where a re-hashed fork starts.
+        self._known = known_leaves
+        # The same prefixes, collected for a new state file.
+        self.leaf_prefixes = bytearray() if collect_leaves else None
+
+    def feed(self, rows: Iterable[tuple[int, bytes, bytes]]) -> bool:
+        sha256 = hashlib.sha256
+        expected, prev, tree, known = self.size, self.prev, self.tree, self._known
+        known_count = len(known) // 8
+        marks = self._marks
+        collected = self.leaf_prefixes
+        mi = 0
+        next_mark = marks[0] if marks else -1
+        try:
+            for idx, raw, stored in rows:
+                if idx != expected:
+                    return self._fail("missing-entry", expected,
+                                      f"entry {expected} is missing (the next stored entry is {idx})")
+                leaf = sha256(b"\x00" + raw).digest()
+                if leaf != stored:
+                    return self._fail("hash-mismatch", idx,
+                                      f"entry {idx}: stored bytes do not match the stored hash "
+                                      "(entry or hash modified)")
+                if raw[:4] != MAGIC or len(raw) <= HEADER_SIZE:
+                    return self._fail("bad-format", idx, f"entry {idx}: not a version 1 ledger entry")
+                if raw[4:12] != idx.to_bytes(8, "big"):
+                    claimed = int.from_bytes(raw[4:12], "big")
+                    return self._fail("index-mismatch", idx,
+                                      f"entry stored at index {idx} says it is entry {claimed} "
+                                      "(rows moved, swapped or inserted)")
+                if raw[12:44] != prev:
+                    return self._fail("chain-break", idx,
+                                      f"entry {idx} does not link to entry {idx - 1}"
+                                      if idx else "entry 0 does not start this log's chain")
+                if idx < known_count and leaf[:8] != known[idx * 8: idx * 8 + 8]:
+                    return self._fail("fork", idx,
+                                      f"entry {idx} differs from the entry in the checkpoint you "
+                                      "accepted before (the log was forked or rewritten)")
+                tree.append(leaf)
+                if collected is not None:
+                    collected += leaf[:8]
+                prev = leaf
+                expected += 1
+                if expected == next_mark:
+                    self._on_size(expected, tree.root())
+                    mi += 1
+                    next_mark = marks[mi] if mi < len(marks) else -1
+            return True
+        finally:
+            self.size, self.prev = expected, prev
+
+    def _fail(self, failure: str, index: int, message: str) -> bool:
+        self.problem = Problem(failure, f"log {self.log!r}: {message}", index)
+        return False

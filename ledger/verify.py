@@ -1,0 +1,208 @@
+"""Full verification of a log: a replay of every stored entry against the chain, the
+Merkle tree, every stored checkpoint, trusted keys and the auditor's own state.
+
+Trusted keys come from the caller, never from the database being checked. The auditor's
+state file remembers the last checkpoint accepted (and a short prefix of every leaf hash
+under it, to name the first entry of a fork): a smaller size, or a different root at the
+same size, is rejected.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ledger import note
+from ledger.checkpoints import SignedCheckpoint, open_checkpoint, stored_checkpoints
+from ledger.encoding import genesis_hash
+from ledger.errors import LedgerError, VerificationError
+from ledger.replay import Problem, Replay
+from ledger.rfc6962 import RootBuilder
+from ledger.schema import entries
+
+STATE_FORMAT = "handover-auditor-state/v1"
+
+
+@dataclass
+class VerifyReport:
+    log: str
+    size: int = 0
+    checkpoints_checked: int = 0
+    latest: SignedCheckpoint | None = None
+    state_size: int | None = None
+    state_updated: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def first_problem(self) -> Problem | None:
+        # The lowest named index first; problems without one after.
+        ranked = sorted(self.problems, key=lambda p: (p.index is None, p.index or 0))
+        return ranked[0] if ranked else None
+
+    def raise_for_problems(self) -> None:
+        p = self.first_problem
+        if p is not None:
+            extra = f" ({len(self.problems) - 1} more problem(s) in the report)" if len(self.problems) > 1 else ""
+            raise VerificationError(p.message + extra, failure=p.failure, index=p.index,
+                                    hint="do not trust this log; compare with your backups and "
+                                         "saved checkpoints, and report it as an incident")
+
+    def as_json(self) -> dict:
+        p = self.first_problem
+        return {
+            "log": self.log, "ok": self.ok, "size": self.size,
+            "checkpoints_checked": self.checkpoints_checked,
+            "latest_checkpoint": self.latest.as_json() if self.latest else None,
+            "state_size": self.state_size, "state_updated": self.state_updated,
+            "first_bad_index": p.index if p else None,
+            "problems": [q.as_json() for q in self.problems], "warnings": self.warnings,
+        }
+
+
+def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
+               state_path: Path | None = None) -> VerifyReport:
+    """Replay `log` completely. Returns a report; updates the state file only if all is well."""
+    if not trusted:
+        raise LedgerError("no trusted public key given", "pass the log's .pub file")
+    report = VerifyReport(log)
+    state = _load_state(state_path, log, trusted) if state_path else None
+
+    # Stored checkpoints: each must carry a trusted signature and name this log.
+    accepted: dict[int, SignedCheckpoint] = {}
+    for size, text in stored_checkpoints(conn, log):
+        try:
+            cp = open_checkpoint(text, log, trusted)
+        except VerificationError as e:
+            report.problems.append(Problem("checkpoint-signature",
+                                           f"log {log!r}: stored checkpoint of size {size}: {e.message}"))
+            continue
+        if cp.size != size:
+            report.problems.append(Problem("checkpoint-mismatch",
+                                           f"log {log!r}: checkpoint row {size} holds a checkpoint of size {cp.size}"))
+            continue
+        accepted[size] = cp
+
+    roots: dict[int, bytes] = {}
+    marks = set(accepted)
+    if state:
+        marks.add(state.size)
+    replay = Replay(log, 0, genesis_hash(log), RootBuilder(), marks,
+                    lambda n, root: roots.__setitem__(n, root),
+                    known_leaves=state.prefixes if state else b"",
+                    collect_leaves=state_path is not None)
+    rows = conn.execution_options(yield_per=10_000).execute(
+        sa.select(entries.c.idx, entries.c.entry, entries.c.hash)
+        .where(entries.c.log == log).order_by(entries.c.idx))
+    replay.feed(rows)
+    rows.close()
+    if replay.problem:
+        report.problems.append(replay.problem)
+    report.size = replay.size
+    complete = replay.problem is None
+
+    matched = 0
+    for size, cp in sorted(accepted.items()):
+        report.checkpoints_checked += 1
+        if size > replay.size and complete:
+            report.problems.append(Problem(
+                "truncated", f"log {log!r}: a checkpoint of size {size} was signed but the log has "
+                f"only {replay.size} entries: entries {replay.size}..{size - 1} were deleted", replay.size))
+        elif size in roots and roots[size] != cp.root_hash:
+            report.problems.append(Problem(
+                "checkpoint-mismatch", f"log {log!r}: the entries below {size} do not hash to the root "
+                f"signed in checkpoint {size}: an entry at index {matched} or later, below {size}, "
+                "was changed after signing"))
+        elif size in roots:
+            matched = size
+            report.latest = cp
+
+    if state:
+        report.state_size = state.size
+        if state.size > replay.size and complete:
+            report.problems.append(Problem(
+                "rollback", f"log {log!r} has {replay.size} entries, fewer than the {state.size} in the "
+                f"checkpoint you accepted before: entries from {replay.size} are gone (rolled back)",
+                replay.size))
+        elif state.size in roots and roots[state.size] != state.root:
+            report.problems.append(Problem(
+                "fork", f"log {log!r}: the entries below {state.size} differ from the checkpoint you "
+                "accepted before (a fork or a rewrite)"))
+        latest_size = report.latest.size if report.latest else 0
+        if latest_size < state.size and replay.size >= state.size and not report.problems:
+            report.problems.append(Problem(
+                "rollback", f"log {log!r}: the newest trusted checkpoint (size {latest_size}) is older "
+                f"than the one you accepted before (size {state.size})"))
+
+    if not accepted and not report.problems:
+        report.warnings.append("no signed checkpoint is stored: the newest entries are not yet "
+                               "protected against deletion; run `handover ledger checkpoint`")
+    elif report.latest and report.latest.size < replay.size:
+        report.warnings.append(f"entries {report.latest.size}..{replay.size - 1} are after the newest "
+                               "checkpoint and not yet protected by a signature")
+
+    if report.ok and state_path and report.latest:
+        if state is None or report.latest.size >= state.size:
+            _save_state(state_path, log, report.latest, bytes(replay.leaf_prefixes[:report.latest.size * 8]))
+            report.state_updated = True
+    return report
+
+
+@dataclass(frozen=True)
+class _State:
+    size: int
+    root: bytes
+    prefixes: bytes
+
+
+def _load_state(path: Path, log: str, trusted: list[note.Verifier]) -> _State | None:
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != STATE_FORMAT:
+            raise ValueError(f"format is {data.get('format')!r}, expected {STATE_FORMAT!r}")
+        prefixes = base64.b64decode(data["leaf_prefixes"], validate=True)
+        state_log = data["log"]
+        text = data["checkpoint"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise LedgerError(f"auditor state file {path} is unreadable: {e}",
+                          "restore it from your own copy; never recreate it from the database") from None
+    if state_log != log:
+        raise LedgerError(f"auditor state file {path} is for log {state_log!r}, not {log!r}",
+                          "keep one state file per log")
+    try:
+        cp = open_checkpoint(text, log, trusted)
+    except VerificationError as e:
+        raise VerificationError(f"auditor state file {path}: {e.message}", failure="state",
+                                hint="the state file itself was altered or the wrong key was given") from None
+    if len(prefixes) != cp.size * 8:
+        raise LedgerError(f"auditor state file {path} is damaged (leaf list does not match size {cp.size})")
+    return _State(cp.size, cp.root_hash, prefixes)
+
+
+def _save_state(path: Path, log: str, cp: SignedCheckpoint, prefixes: bytes) -> None:
+    path = Path(path)
+    data = {"format": STATE_FORMAT, "log": log, "size": cp.size, "root": cp.root_hash.hex(),
+            "checkpoint": cp.note, "leaf_prefixes": base64.b64encode(prefixes).decode()}
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
