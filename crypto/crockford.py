@@ -17,7 +17,8 @@ ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 _LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 # Separators people type or scanners emit between groups; all ignored.
-_SEPARATORS = str.maketrans("", "", " -_.\u3000\u30fc\u2010\u2011\u2012\u2013\u2014\u2212\t")
+SEPARATORS = " -_.\u3000\u30fc\u2010\u2011\u2012\u2013\u2014\u2212\t"
+_SEPARATORS = str.maketrans("", "", SEPARATORS)
 
 
 def encode(data: bytes) -> str:
@@ -52,3 +53,23 @@ def is_valid(digits_with_check: str) -> bool:
     if len(digits_with_check) < 2 or any(c not in _VALUE for c in digits_with_check):
         return False
     return check_char(digits_with_check[:-1]) == digits_with_check[-1]
+
+
+def split_groups(text: str) -> list[str]:
+    """Split typed text into the groups the typist separated, each normalized.
+
+    NFKC runs first, so a full-width hyphen or space typed through an IME separates
+    groups like an ASCII one. Empty groups (doubled separators) are dropped."""
+    text = unicodedata.normalize("NFKC", text).upper()
+    parts: list[str] = []
+    current: list[str] = []
+    for c in text:
+        if c in SEPARATORS:
+            if current:
+                parts.append("".join(current))
+                current = []
+        else:
+            current.append(c)
+    if current:
+        parts.append("".join(current))
+    return [normalize(p) for p in parts]
