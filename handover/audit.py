@@ -12,7 +12,7 @@ from pathlib import Path
 import ledger
 from handover.config import Settings
 from handover.database import open_database
-from handover.errors import HandoverError, VerificationFailed, lifted
+from handover.errors import HandoverError, lifted
 from handover.files import write_bytes_atomically
 
 REMARK = "RemarkRecorded"
@@ -93,6 +93,6 @@ def _default_trusted(settings: Settings) -> list[Path]:
     # Convenience for staff on the office machine only: the .pub beside the key file.
     # Auditors pass --trusted-key from their own copy.
     if not settings.public_key_path.exists():
-        raise VerificationFailed("no trusted public key given",
-                                 "pass --trusted-key FILE (the .pub exported with the log's key)")
+        raise HandoverError("no trusted public key given",
+                            "pass --trusted-key FILE (the .pub exported with the log's key)")
     return [settings.public_key_path]

@@ -1,0 +1,109 @@
+"""`handover ledger …` end to end through the CLI: exit codes, stdout and stderr."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from cli.main import main
+
+
+@pytest.fixture
+def run(tmp_path, db_url):
+    runner = CliRunner()
+    base = ["--db", db_url, "--key", str(tmp_path / "log.key"), "--log", "ward"]
+
+    def invoke(*args):
+        return runner.invoke(main, [*base, *args], catch_exceptions=False)
+    invoke.pub = str(tmp_path / "log.pub")
+    invoke.db_url = db_url
+    return invoke
+
+
+def test_round_trip_append_checkpoint_verify_proof(run, tmp_path):
+    r = run("ledger", "keygen")
+    assert r.exit_code == 0 and "public key for auditors" in r.output
+    assert os.stat(tmp_path / "log.key").st_mode & 0o777 == 0o600
+    for text in ("年度監査 実施", "second remark", "third"):
+        assert run("ledger", "remark", text, "--actor", "U-AUDITOR").exit_code == 0
+    r = run("ledger", "checkpoint")
+    assert r.exit_code == 0 and r.output.startswith("handover/ward\n3\n")
+    state = tmp_path / "state.json"
+    r = run("ledger", "verify", "--trusted-key", run.pub, "--state", str(state))
+    assert r.exit_code == 0, r.output
+    assert "3 entries" in r.output and r.output.rstrip().endswith("ok") and state.exists()
+    r = run("ledger", "verify", "--trusted-key", run.pub, "--json")
+    assert json.loads(r.output)["ok"] is True
+    proof = tmp_path / "p.json"
+    assert run("ledger", "proof", "1", "--out", str(proof)).exit_code == 0
+    r = run("ledger", "verify-proof", str(proof), "--trusted-key", run.pub, "--json")
+    assert r.exit_code == 0 and json.loads(r.output)["entry"]["payload"] == {"text": "second remark"}
+    r = run("ledger", "show", "--json")
+    assert [e["index"] for e in json.loads(r.output)] == [0, 1, 2]
+    assert "年度監査" in run("ledger", "show", "0").output
+
+
+def test_tampering_exits_3_and_names_the_index(run):
+    run("ledger", "keygen")
+    for i in range(4):
+        run("ledger", "remark", f"r{i}", "--actor", "U-A")
+    run("ledger", "checkpoint")
+    engine = sa.create_engine(run.db_url)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE ledger_entries DISABLE TRIGGER USER")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER ledger_entries_no_delete")
+        conn.exec_driver_sql("DELETE FROM ledger_entries WHERE idx = 2")
+    engine.dispose()
+    r = run("ledger", "verify", "--trusted-key", run.pub)
+    assert r.exit_code == 3
+    assert "FAILED missing-entry at index 2" in r.output
+    assert "handover: error: log 'ward': entry 2 is missing" in r.stderr
+    assert "handover: hint:" in r.stderr
+
+
+def test_verify_needs_a_trusted_key(run, tmp_path):
+    run("ledger", "remark", "x", "--actor", "U-A")
+    r = run("ledger", "verify")
+    assert r.exit_code == 1 and "no trusted public key" in r.stderr
+
+
+def test_keygen_refuses_to_overwrite(run):
+    assert run("ledger", "keygen").exit_code == 0
+    r = run("ledger", "keygen")
+    assert r.exit_code == 1 and "refusing to overwrite" in r.stderr
+
+
+def test_checkpoint_without_key_explains(run):
+    r = run("ledger", "checkpoint")
+    assert r.exit_code == 1 and "does not exist" in r.stderr and "ledger keygen" in r.stderr
+
+
+def test_forged_proof_exits_3(run, tmp_path):
+    run("ledger", "keygen")
+    run("ledger", "remark", "x", "--actor", "U-A")
+    run("ledger", "remark", "y", "--actor", "U-A")
+    run("ledger", "checkpoint")
+    proof = tmp_path / "p.json"
+    run("ledger", "proof", "0", "--out", str(proof))
+    doc = json.loads(proof.read_text())
+    doc["index"] = 1
+    proof.write_text(json.dumps(doc))
+    r = run("ledger", "verify-proof", str(proof), "--trusted-key", run.pub)
+    assert r.exit_code == 3 and "handover: error:" in r.stderr
+
+
+def test_show_unknown_index(run):
+    run("ledger", "remark", "x", "--actor", "U-A")
+    r = run("ledger", "show", "7")
+    assert r.exit_code == 1 and "no entry 7" in r.stderr
+
+
+def test_bad_database_url(tmp_path):
+    r = CliRunner().invoke(main, ["--db", "mysql://nope", "ledger", "show"])
+    assert r.exit_code == 1 and "handover: error:" in r.stderr
