@@ -1,0 +1,169 @@
+"""`handover package …`: seal, open, verify and inspect encrypted packages.
+Parse, call one function in handover.packages, print (text or --json).
+
+The password never travels as a command-line argument: it is prompted for without echo,
+or read from a file descriptor (--password-fd N) or standard input (--password-stdin).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import click
+
+from cli.main import main
+from handover import packages
+
+
+def _emit_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@contextmanager
+def _progress(label: str) -> Iterator:
+    """A progress callback drawing a bar on stderr (only when stderr is a terminal)."""
+    state: dict = {}
+    stderr = click.get_text_stream("stderr")
+    if not stderr.isatty():
+        yield None  # no bar, and no stray label, when stderr is a file or a pipe
+        return
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = state["bar"] = click.progressbar(length=max(total, 1), label=label,
+                                                   file=stderr)
+            bar.__enter__()
+            state["done"] = 0
+        bar.update(done - state["done"])
+        state["done"] = done
+
+    try:
+        yield update
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)
+
+
+def _read_password(password_fd: int | None, password_stdin: bool) -> str:
+    if password_fd is not None and password_stdin:
+        raise click.UsageError("give --password-fd or --password-stdin, not both")
+    if password_fd is not None:
+        try:
+            with os.fdopen(password_fd, "r", encoding="utf-8", closefd=False) as f:
+                line = f.readline()
+        except (OSError, UnicodeDecodeError) as e:
+            raise click.UsageError(f"cannot read the password from file descriptor "
+                                   f"{password_fd}: {getattr(e, 'strerror', None) or e}")
+    elif password_stdin:
+        line = click.get_text_stream("stdin").readline()
+    else:
+        line = click.prompt("password", hide_input=True, err=True)
+    return line.rstrip("\r\n")
+
+
+def _password_options(f):
+    f = click.option("--password-stdin", is_flag=True,
+                     help="Read the password from standard input (one line).")(f)
+    f = click.option("--password-fd", type=int, metavar="N",
+                     help="Read the password from file descriptor N (one line).")(f)
+    return f
+
+
+def _print_manifest(manifest) -> None:
+    click.echo(f"package {manifest.package_id}: {len(manifest.files)} file(s), "
+               f"{manifest.payload_size:,} bytes, sealed {manifest.as_dict()['created']}")
+    for entry in manifest.files:
+        rows = f", {entry.rows:,} rows" if entry.rows is not None else ""
+        click.echo(f"  {entry.name}: {entry.size:,} bytes{rows}, sha256 {entry.sha256}")
+
+
+@main.group()
+def package() -> None:
+    """Encrypted packages: seal files, open, verify and inspect packages."""
+
+
+@package.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Package file to write; it must not exist.")
+@click.option("--media", type=click.Choice(list(packages.MEDIA)),
+              help="Refuse a package that would not fit on this medium.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def seal(files, out, media, as_json):
+    """Encrypt FILES into one package with a new generated password."""
+    with _progress("sealing") as progress:
+        result = packages.seal_package(files, out, media=media, progress=progress)
+    sealed = result.package
+    click.echo("handover: warning: the password below is shown once and stored nowhere; "
+               "copy it to the password notice and send it by a different route than "
+               "the package", err=True)
+    if as_json:
+        _emit_json({"package_id": sealed.package_id, "path": str(sealed.path),
+                    "size": sealed.size, "sha256": sealed.sha256,
+                    "manifest": sealed.manifest.as_dict(),
+                    "password": result.password.reveal()})
+    else:
+        click.echo(f"package: {sealed.package_id}")
+        click.echo(f"file: {sealed.path}")
+        click.echo(f"size: {sealed.size:,} bytes")
+        click.echo(f"sha256: {sealed.sha256}")
+        click.echo(f"password: {result.password.reveal()}")
+
+
+@package.command("open")
+@click.argument("pkg", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to extract into; existing files are never overwritten.")
+@_password_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def open_(pkg, out_dir, password_fd, password_stdin, as_json):
+    """Decrypt PKG into a directory: every file, or nothing at all."""
+    password = _read_password(password_fd, password_stdin)
+    with _progress("opening") as progress:
+        manifest = packages.open_package(pkg, out_dir, password, progress=progress)
+    if as_json:
+        _emit_json({"opened": True, "out": str(out_dir), "manifest": manifest.as_dict()})
+    else:
+        _print_manifest(manifest)
+        click.echo(f"opened into {out_dir}")
+
+
+@package.command()
+@click.argument("pkg", type=click.Path(dir_okay=False, path_type=Path))
+@_password_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def verify(pkg, password_fd, password_stdin, as_json):
+    """Check every byte of PKG without extracting anything."""
+    password = _read_password(password_fd, password_stdin)
+    with _progress("verifying") as progress:
+        manifest = packages.verify_package(pkg, password, progress=progress)
+    if as_json:
+        _emit_json({"verified": True, "manifest": manifest.as_dict()})
+    else:
+        _print_manifest(manifest)
+        click.echo("verified: every chunk authenticates and every file matches its SHA-256")
+
+
+@package.command()
+@click.argument("pkg", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def inspect(pkg, as_json):
+    """Show the public header of PKG (no password needed; not authenticated)."""
+    header = packages.inspect_package(pkg)
+    if as_json:
+        _emit_json(header.as_dict())
+        return
+    click.echo(f"package: {header.package_id}")
+    click.echo(f"format version: {header.version}")
+    click.echo(f"chunk size: {header.chunk_size:,} bytes")
+    click.echo(f"payload size: {header.payload_size:,} bytes")
+    if header.kdf:
+        k = header.kdf
+        click.echo(f"kdf: argon2id, {k.memory_kib:,} KiB, {k.iterations} passes, {k.lanes} lanes")
+    click.echo("note: the header checksum is intact; nothing is authenticated without the password")
