@@ -1,0 +1,87 @@
+"""CSV record counts: the streaming counter agrees with Python's csv module, whatever the
+block boundaries, quoting, line endings and encodings."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import given, settings, strategies as st
+
+from crypto.rows import RowCounter, count_rows, is_csv
+
+
+def oracle(data: bytes) -> int:
+    """The definition: csv.reader over an ISO-8859-1 decode, blank lines not counted."""
+    old = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    try:
+        return sum(1 for row in csv.reader(io.StringIO(data.decode("latin-1"), newline="")) if row)
+    finally:
+        csv.field_size_limit(old)
+
+
+def counted_in_pieces(data: bytes, cuts: list[int]) -> int:
+    c = RowCounter()
+    pos = 0
+    for cut in sorted(cuts):
+        c.update(data[pos:cut])
+        pos = cut
+    c.update(data[pos:])
+    return c.finish()
+
+
+def test_examples():
+    assert count_rows(b"") == 0
+    assert count_rows(b"a") == 1
+    assert count_rows(b"id,name\r\n1,a\r\n2,b\r\n") == 3
+    assert count_rows(b"id,name\n1,\"multi\nline\"\n2,b") == 3
+    assert count_rows(b"a\n\n\nb\n") == 2
+    assert count_rows(b"a\rb\rc") == 3
+    assert count_rows(b'"unterminated\nquote') == 1
+    assert count_rows(b'x"y\nz\n') == 2  # a quote inside an unquoted field is literal
+
+
+def test_japanese_encodings_count_the_same():
+    text = '氏名,住所,備考\r\n"山田 太郎","東京都\r\n千代田区","ソ表十"\r\n佐藤,大阪,能\r\n'
+    for enc in ("utf-8", "utf-8-sig", "cp932", "euc_jp"):
+        assert count_rows(text.encode(enc)) == 3, enc
+
+
+def test_long_quoted_field_beyond_csv_field_limit():
+    big = b"x" * 300_000
+    data = b'a,"' + big + b'\n' + big + b'"\nb,c\n'
+    assert count_rows(data) == oracle(data) == 2
+    assert counted_in_pieces(data, [5, 200_000, 400_000]) == 2
+
+
+def test_very_long_line_keeps_memory_bounded():
+    data = b"a," * 1_500_000 + b"\nb\n"
+    assert counted_in_pieces(data, list(range(0, len(data), 1 << 20))) == oracle(data) == 2
+
+
+def test_is_csv():
+    assert is_csv("a.CSV") and is_csv("住民.csv") and not is_csv("a.txt") and not is_csv("csv")
+
+
+_pieces = st.sampled_from([b"a", b"bc", b",", b'"', b'""', b"\r", b"\n", b"\r\n", b" ",
+                           b"\x00", b"\x85", "漢".encode("cp932"), "字".encode()])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_pieces, max_size=60), st.lists(st.integers(0, 200), max_size=6))
+def test_matches_the_csv_module(parts, cuts):
+    data = b"".join(parts)
+    cuts = [c for c in cuts if c <= len(data)]
+    assert counted_in_pieces(data, cuts) == oracle(data)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.text(alphabet='ab,"\r\n 山', max_size=8), min_size=1, max_size=4),
+                max_size=30),
+       st.sampled_from(["\r\n", "\n"]), st.integers(1, 64))
+def test_csv_written_by_the_csv_module(rows_, terminator, block):
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=terminator).writerows(rows_)
+    data = buf.getvalue().encode("utf-8")
+    assert counted_in_pieces(data, list(range(0, len(data), block))) == oracle(data)
