@@ -394,8 +394,9 @@ def _unlock(f, password: Password) -> _Unlocked:
     ciphertext = f.read(length)
     manifest = mf.open_sealed(ks.manifest, ciphertext)
     if file_size > end:
-        raise PackageDamaged(f"the package has {file_size - end:,} bytes of unexpected data "
-                             f"after its end",
+        extra = file_size - end
+        raise PackageDamaged(f"the package has {extra:,} unexpected "
+                             f"{'byte' if extra == 1 else 'bytes'} after its end",
                              "something was appended to the package; copy it again or ask "
                              "the sender", part="trailing")
     if manifest.package_id != header.package_id:
@@ -413,7 +414,9 @@ def _truncated_in_payload(header: Header, file_size: int) -> PackageDamaged:
     whole = have // stride
     if file_size < header.length:
         msg = "the package is truncated inside its header"
-    elif have % stride == 0 and whole > 0:
+    elif have == 0:
+        msg = "the package is truncated after its header"
+    elif have % stride == 0:
         msg = f"the package is truncated after chunk {whole}"
     else:
         msg = f"the package is truncated inside chunk {whole + 1}"

@@ -207,7 +207,9 @@ def test_appended_data(multi, tmp_path, extra):
     pkg, pw, _ = multi
     mutate(pkg, lambda b: b.extend(extra))
     e = open_expect(pkg, pw, tmp_path, PackageDamaged)
-    assert e.part == "trailing" and f"{len(extra):,} bytes of unexpected data" in e.message
+    assert e.part == "trailing"
+    assert e.message == ("the package has 1 unexpected byte after its end" if len(extra) == 1 else
+                         f"the package has {len(extra):,} unexpected bytes after its end")
 
 
 def test_unsupported_version(multi, tmp_path):
