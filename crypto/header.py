@@ -36,7 +36,7 @@ _FIXED = struct.Struct(">8sHHIQQ16sB")    # … chunk_size, payload_size, manife
 PREFIX_LEN = _PREFIX.size                 # 12: enough to learn the version and the length
 CHECKSUM_LEN = 32
 MAC_LEN = 32
-MIN_HEADER_LEN = _FIXED.size + 1 + 1 + CHECKSUM_LEN + MAC_LEN
+MIN_HEADER_LEN = _FIXED.size + 1 + 1 + 3 + CHECKSUM_LEN + MAC_LEN  # 1-byte ID, one empty slot
 MAX_HEADER_LEN = 4096
 
 NONCE_LEN = 16
