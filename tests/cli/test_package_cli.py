@@ -1,0 +1,181 @@
+"""`handover package …`: exit codes and stderr for every failure, and no plaintext or
+temporary file left in the output directory."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import main
+from crypto import header as hdr
+from handover.errors import EXIT_FAILURE, EXIT_USAGE, EXIT_VERIFY_FAILED
+from tests.crypto.conftest import STRIDE, seal
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, ["package", *map(str, args)], input=input)
+
+
+def assert_empty(out: Path) -> None:
+    assert not out.exists() or sorted(os.listdir(out)) == []
+
+
+@pytest.fixture
+def sealed(tmp_path):
+    files = {"residents.csv": b"id,name\n" + b"1,x\n" * 40000, "note.txt": b"hello"}
+    pkg, pw, _ = seal(tmp_path, files)  # tiny KDF: fast
+    return pkg, pw.reveal(), files
+
+
+def test_seal_open_verify_with_default_parameters(tmp_path):
+    (tmp_path / "a.csv").write_bytes(b"x,y\n1,2\n")
+    (tmp_path / "b.bin").write_bytes(os.urandom(70000))
+    r = run("seal", tmp_path / "a.csv", tmp_path / "b.bin", "--out", tmp_path / "p.hop",
+            "--media", "cd-r", "--json")
+    assert r.exit_code == 0, r.stderr
+    assert "handover: warning: the password below is shown once" in r.stderr
+    doc = json.loads(r.stdout)
+    password = doc["password"]
+    assert len(password) == 35 and password not in r.stderr
+    assert doc["size"] == (tmp_path / "p.hop").stat().st_size
+    assert [f["rows"] for f in doc["manifest"]["files"]] == [2, None]
+    assert doc["package_id"].startswith("P-")
+
+    out = tmp_path / "out"
+    r = run("open", tmp_path / "p.hop", "--out", out, "--password-stdin", input=password + "\n")
+    assert r.exit_code == 0, r.stderr
+    assert (out / "b.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
+    assert sorted(os.listdir(out)) == ["a.csv", "b.bin"]
+    assert "a.csv: 8 bytes, 2 rows" in r.stdout
+
+
+def test_seal_text_output_prints_the_password_once_on_stdout(tmp_path):
+    (tmp_path / "a.txt").write_bytes(b"x")
+    r = run("seal", tmp_path / "a.txt", "--out", tmp_path / "p.hop")
+    assert r.exit_code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    password_lines = [line for line in lines if line.startswith("password: ")]
+    assert len(password_lines) == 1
+    password = password_lines[0].split()[1]
+    assert password not in r.stderr
+    sha = [line.split()[1] for line in lines if line.startswith("sha256: ")][0]
+    import hashlib
+    assert hashlib.sha256((tmp_path / "p.hop").read_bytes()).hexdigest() == sha
+
+
+def test_open_and_verify(sealed, tmp_path):
+    pkg, password, files = sealed
+    r = run("verify", pkg, "--password-stdin", "--json", input=password)
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["manifest"]["files"][0]["rows"] == 40001
+    read, write = os.pipe()
+    os.write(write, password.lower().encode() + b"\n")
+    os.close(write)
+    try:
+        r = run("open", pkg, "--out", tmp_path / "out", "--password-fd", read)
+    finally:
+        os.close(read)
+    assert r.exit_code == 0, r.stderr
+    for name, data in files.items():
+        assert (tmp_path / "out" / name).read_bytes() == data
+
+
+def test_inspect(sealed):
+    pkg, _, _ = sealed
+    r = run("inspect", pkg, "--json")
+    assert r.exit_code == 0
+    doc = json.loads(r.stdout)
+    assert doc["package_id"] == "P-TEST" and doc["version"] == 1 and doc["authenticated"] is False
+    r = run("inspect", pkg)
+    assert "package: P-TEST" in r.stdout and "not" in r.stdout
+
+
+def _damage(pkg: Path, how: str) -> None:
+    raw = bytearray(pkg.read_bytes())
+    h = hdr.parse_header(bytes(raw))
+    if how == "header":
+        raw[40] ^= 1
+    elif how == "chunk":
+        raw[h.length + STRIDE + 10] ^= 1
+    elif how == "truncated":
+        raw = raw[:h.length + STRIDE]
+    elif how == "version":
+        raw[8:10] = b"\x00\x09"
+    pkg.write_bytes(bytes(raw))
+
+
+FAILURES = [
+    ("wrong-password", EXIT_VERIFY_FAILED, "handover: error: wrong password"),
+    ("typo", EXIT_FAILURE, "handover: error: group 3 is wrong"),
+    ("header", EXIT_VERIFY_FAILED, "handover: error: the package header is damaged"),
+    ("chunk", EXIT_VERIFY_FAILED, "handover: error: chunk 2 is damaged or was tampered with"),
+    ("truncated", EXIT_VERIFY_FAILED, "handover: error: the package is truncated after chunk 1"),
+    ("version", EXIT_FAILURE,
+     "handover: error: unsupported package version 9: this tool reads version 1"),
+]
+
+
+@pytest.mark.parametrize("command", ["open", "verify"])
+@pytest.mark.parametrize("case,code,message", FAILURES, ids=[f[0] for f in FAILURES])
+def test_failures(sealed, tmp_path, command, case, code, message):
+    pkg, password, _ = sealed
+    if case == "wrong-password":
+        from crypto import generate_password
+        password = generate_password().reveal()
+    elif case == "typo":
+        groups = password.split("-")
+        groups[2] = groups[2][:2] + ("Z" if groups[2][2] != "Z" else "Y") + groups[2][3:]
+        password = "-".join(groups)
+    else:
+        _damage(pkg, case)
+    out = tmp_path / "out"
+    args = ["open", pkg, "--out", out] if command == "open" else ["verify", pkg]
+    r = run(*args, "--password-stdin", input=password)
+    assert r.exit_code == code
+    assert r.stderr.splitlines()[0] == message
+    assert r.stderr.splitlines()[1].startswith("handover: hint: ")
+    assert r.stdout == ""
+    assert_empty(out)
+    assert password not in r.stderr
+
+
+def test_refuses_to_overwrite(sealed, tmp_path):
+    pkg, password, _ = sealed
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "note.txt").write_bytes(b"mine")
+    r = run("open", pkg, "--out", out, "--password-stdin", input=password)
+    assert r.exit_code == EXIT_FAILURE
+    assert "note.txt already exists" in r.stderr
+    assert sorted(os.listdir(out)) == ["note.txt"] and (out / "note.txt").read_bytes() == b"mine"
+
+
+def test_too_large_for_the_medium(tmp_path):
+    big = tmp_path / "big.csv"
+    with open(big, "wb") as f:
+        f.truncate(800_000_000)  # sparse
+    r = run("seal", big, "--out", tmp_path / "p.hop", "--media", "cd-r")
+    assert r.exit_code == EXIT_FAILURE
+    assert r.stderr.startswith("handover: error: the package would be 800.2 MB (800,195,8")
+    assert "but a CD-R holds 700.0 MB (700,000,000 bytes)" in r.stderr
+    assert "password" not in r.stdout
+    assert sorted(os.listdir(tmp_path)) == ["big.csv"]
+
+
+def test_password_is_never_an_argument(sealed):
+    pkg, password, _ = sealed
+    r = run("verify", pkg, "--password", password)
+    assert r.exit_code == EXIT_USAGE
+    r = run("verify", pkg, "--password-stdin", "--password-fd", "0", input=password)
+    assert r.exit_code == EXIT_USAGE and "not both" in r.stderr
+
+
+def test_not_a_package(tmp_path):
+    (tmp_path / "x.csv").write_bytes(b"a,b\n")
+    r = run("inspect", tmp_path / "x.csv")
+    assert r.exit_code == EXIT_FAILURE
+    assert r.stderr.splitlines()[0] == "handover: error: this is not a handover package"
