@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 import ledger
 from handover.errors import HandoverError, lifted
+from handover.projection import create_tables
 
 
 def open_database(url: str) -> sa.Engine:
@@ -14,6 +15,7 @@ def open_database(url: str) -> sa.Engine:
         engine = ledger.create_engine(url)
     try:
         ledger.create_schema(engine)
+        create_tables(engine)
     except sa.exc.OperationalError as e:
         raise HandoverError(f"cannot open database {engine.url.render_as_string(hide_password=True)}: "
                             f"{e.orig}", "check --db / HANDOVER_DB and that the server is running") from None

@@ -1,0 +1,120 @@
+"""Cases (業務): the contract under which data goes out, its contractors, its period and its
+roster of 取扱責任者 and 取扱者 (004 受託事業者 3, 000 特記事項 16). Only people on the
+roster receive, handle or return the case's media; a closed case accepts nothing more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable
+
+from handover import events as ev
+from handover import ids, policy
+from handover.errors import HandoverError
+from handover.journal import Journal, Recorded, Tx, record
+
+
+def _roster_entries(responsible: Iterable[str], handlers: Iterable[str]) -> list[dict]:
+    out: dict[str, str] = {}
+    for role, people in ((ev.ROSTER_RESPONSIBLE, responsible), (ev.ROSTER_HANDLER, handlers)):
+        for person in people:
+            out.setdefault(ids.parse_id(person, "person"), role)
+    return [{"person_id": p, "role": r} for p, r in out.items()]
+
+
+def _check_member(tx: Tx, member: dict, orgs: list[str]) -> None:
+    st = tx.state
+    person = st.person(member["person_id"])
+    if person.org_id not in orgs:
+        raise HandoverError(f"{st.label(person.person_id)} is of {st.label(person.org_id)}, "
+                            "which is not a contractor of this case",
+                            "add the organisation with --contractor, or roster someone else")
+    need = (ev.RESPONSIBLE,) if member["role"] == ev.ROSTER_RESPONSIBLE else \
+        (ev.HANDLER, ev.RESPONSIBLE)
+    policy.require_role(st, person.person_id, *need,
+                        doing=f"be on a roster as {member['role']}")
+
+
+def open_case(journal: Journal, actor: str, name: str, contractors: Iterable[str],
+              period_start: dt.date, period_end: dt.date, responsible: Iterable[str],
+              handlers: Iterable[str] = (), separation_minutes: int | None = None) -> Recorded[str]:
+    name = (name or "").strip()
+    if not name:
+        raise HandoverError("a case needs a name (業務名)")
+    orgs = list(dict.fromkeys(ids.parse_id(o, "organisation") for o in contractors))
+    if not orgs:
+        raise HandoverError("a case needs at least one contractor", "use --contractor ORG_ID")
+    if period_end < period_start:
+        raise HandoverError(f"the contract period ends ({period_end}) before it starts "
+                            f"({period_start})")
+    if separation_minutes is not None and separation_minutes <= 0:
+        raise HandoverError("the separation interval must be positive minutes")
+    members = _roster_entries(responsible, handlers)
+    if not any(m["role"] == ev.ROSTER_RESPONSIBLE for m in members):
+        raise HandoverError("the roster needs a 取扱責任者 (responsible handler)",
+                            "use --responsible PERSON_ID")
+    case_id = ids.new_id("C")
+
+    def build(tx: Tx):
+        st = tx.state
+        policy.require_role(st, tx.actor_id, ev.STAFF, doing="open cases")
+        for org in orgs:
+            if st.org(org).kind == ev.WARD:
+                raise HandoverError(f"{st.label(org)} is the ward, not a contractor")
+        for member in members:
+            _check_member(tx, member, orgs)
+        return [ev.CaseOpened(case_id, name, tx.actor.org_id, orgs, period_start.isoformat(),
+                              period_end.isoformat(), members, separation_minutes)], case_id
+
+    return record(journal, actor, build)
+
+
+def change_roster(journal: Journal, actor: str, case_id: str, *,
+                  add_responsible: Iterable[str] = (), add_handlers: Iterable[str] = (),
+                  remove: Iterable[str] = (), reason: str = "") -> Recorded[None]:
+    case_id = ids.parse_id(case_id, "case")
+    added = _roster_entries(add_responsible, add_handlers)
+    removed = list(dict.fromkeys(ids.parse_id(r, "person") for r in remove))
+    if not added and not removed:
+        raise HandoverError("nothing to change", "use --add-responsible, --add-handler or --remove")
+
+    def build(tx: Tx):
+        st = tx.state
+        policy.require_role(st, tx.actor_id, ev.STAFF, doing="change rosters")
+        case = st.case(case_id)
+        policy.require_open(case)
+        orgs = st.case_orgs(case_id)
+        for member in added:
+            _check_member(tx, member, orgs)
+        for person in removed:
+            if st.roster_role(case_id, person) is None:
+                raise HandoverError(f"{st.label(person)} is not on the roster of {case_id}")
+        current = {r.person_id: r.role for r in st.roster(case_id)}
+        for person in removed:
+            current.pop(person)
+        current.update({m["person_id"]: m["role"] for m in added})
+        if ev.ROSTER_RESPONSIBLE not in current.values():
+            raise HandoverError("the roster would have no 取扱責任者 left",
+                                "add another responsible handler in the same change")
+        return [ev.RosterChanged(case_id, added, removed, reason.strip())], None
+
+    return record(journal, actor, build)
+
+
+def close_case(journal: Journal, actor: str, case_id: str, reason: str = "",
+               override_reason: str | None = None) -> Recorded[None]:
+    """Close a case. Refused while media or notices are still with a contractor, unless a
+    reason is recorded."""
+    case_id = ids.parse_id(case_id, "case")
+
+    def build(tx: Tx):
+        st = tx.state
+        policy.require_role(st, tx.actor_id, ev.STAFF, doing="close cases")
+        case = st.case(case_id)
+        policy.require_open(case)
+        overrides = policy.Overrides(override_reason)
+        overrides.check(policy.require_no_items_out, st, case)
+        return [ev.CaseClosed(case_id, reason.strip(),
+                              overrides.reason if overrides.used else None)], None
+
+    return record(journal, actor, build)

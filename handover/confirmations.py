@@ -1,0 +1,83 @@
+"""確認書 PDFs for recorded handovers, built from the projection and a signed checkpoint.
+
+Everything printed comes from the ledger's facts (via the projection): who, when, what, how
+many, how, any override reason, and the receiver's confirmation once given. The checkpoint
+is the one signed in the same transaction as the entry, so the paper anchors its own entry.
+A record printed before confirmation is named `kakuninsho-H-….pdf`; the confirmed one
+`kakuninsho-H-…-confirmed.pdf`, so a filed paper copy is never silently replaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import ledger
+from handover import events as ev
+from handover.documents import (ConfirmationItem, ConfirmationRecord, render_confirmation,
+                                write_pdf)
+from handover.journal import Journal
+from handover.labelling import kind_label
+from handover.state import State, overrides_of
+
+TRANSFER_TITLE = "媒体等の引渡し（委託先から再委託先へ）"
+
+
+def _items(st: State, handover_id: str) -> list[ConfirmationItem]:
+    out = []
+    for item_id in st.handover_items(handover_id):
+        item = st.item(item_id)
+        package = st.package(item.package_id)
+        if item.kind == ev.MEDIUM:
+            out.append(ConfirmationItem(item_id, kind_label(item), package.content, media_count=1,
+                                        record_count=package.record_count,
+                                        package_sha256=package.sha256))
+        elif item.kind == ev.NOTICE:
+            out.append(ConfirmationItem(item_id, kind_label(item),
+                                        f"パッケージ {package.package_id} のパスワード"))
+        else:
+            out.append(ConfirmationItem(item_id, kind_label(item),
+                                        f"{package.content}に基づき作成・封入封緘したもの",
+                                        envelope_count=item.count))
+    return out
+
+
+def _override_text(st: State, handover) -> str | None:
+    if not handover.override_reason:
+        return None
+    rules = ", ".join(dict.fromkeys(o["rule"] for o in overrides_of(handover)))
+    return f"{handover.override_reason}（例外とした規則: {rules}）"
+
+
+def build_record(st: State, handover_id: str, checkpoint_text: str,
+                 entry_index: int) -> ConfirmationRecord:
+    h = st.handover(handover_id)
+    confirmed_by = None
+    if h.confirmed_by:
+        confirmed_by = f"{st.name(st.person(h.confirmed_by).org_id)} {st.name(h.confirmed_by)}"
+    condition = h.condition or None
+    return ConfirmationRecord(
+        record_id=h.handover_id,
+        moment=None if h.moment == ev.TRANSFER else h.moment,
+        title=TRANSFER_TITLE if h.moment == ev.TRANSFER else None,
+        case_name=st.case(h.case_id).name,
+        occurred_at=dt.datetime.fromisoformat(h.occurred_at),
+        from_person=st.name(h.from_person), from_org=st.name(h.from_org),
+        to_person=st.name(h.to_person), to_org=st.name(h.to_org),
+        method=h.method, items=tuple(_items(st, handover_id)),
+        checkpoint_text=checkpoint_text, entry_index=entry_index,
+        condition_on_receipt=condition, override_reason=_override_text(st, h),
+        confirmed_by=confirmed_by,
+        confirmed_at=dt.datetime.fromisoformat(h.confirmed_at) if h.confirmed_at else None)
+
+
+def pdf_name(handover_id: str, confirmed: bool) -> str:
+    return f"kakuninsho-{handover_id}{'-confirmed' if confirmed else ''}.pdf"
+
+
+def write(journal: Journal, handover_id: str, checkpoint: ledger.SignedCheckpoint,
+          entry_index: int, pdf_dir: Path) -> Path:
+    with journal.reading() as st:
+        rec = build_record(st, handover_id, checkpoint.note, entry_index)
+    return write_pdf(pdf_dir / pdf_name(handover_id, rec.confirmed_by is not None),
+                     render_confirmation(rec), mode=0o644)

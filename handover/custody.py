@@ -1,0 +1,237 @@
+"""Custody: storing items in locked cabinets, recording handovers, and their confirmation.
+
+A handover is one 確認書 (004 区が行う対策 6): date and time, who handed over and who
+received (people and organisations), the content (情報の内容), the quantity (media, records,
+envelopes) and the method. Staff record it; the receiving party confirms it, because the
+contractor must check what staff recorded (004 受託事業者 11). Both steps take a signed
+checkpoint covering their own entry, printed on the 確認書.
+
+Every rule in policy.py is checked against the projection inside the same transaction that
+appends the entry, so two staff cannot both provide the same medium.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from handover import confirmations, ids, policy
+from handover import events as ev
+from handover.errors import HandoverError
+from handover.journal import JST, Journal, Tx, record
+from handover.state import Row, State
+
+
+# --- cabinets --------------------------------------------------------------------------------
+
+def store_item(journal: Journal, actor: str, item_id: str, cabinet_id: str) -> int:
+    """Put a medium or notice into a locked cabinet. Returns the entry index."""
+    item_id, cabinet_id = ids.parse_id(item_id), ids.parse_id(cabinet_id, "cabinet")
+
+    def build(tx: Tx):
+        st = tx.state
+        item, cabinet = st.item(item_id), st.cabinet(cabinet_id)
+        case = st.case(item.case_id)
+        policy.require_open(case)
+        policy.require_on_roster(st, case, tx.actor_id, "handle its items")
+        policy.require_key_holder(st, cabinet, tx.actor_id)
+        if item.kind == ev.ENVELOPES:
+            raise HandoverError(f"{item_id} is a batch of sealed envelopes; only media and "
+                                "password notices are tracked in cabinets")
+        if item.cabinet_id == cabinet_id:
+            raise HandoverError(f"{item_id} is already in {cabinet.name} ({cabinet_id})")
+        policy.require_possession(st, item, cabinet)
+        policy.require_separate_cabinet(st, item, cabinet)
+        return [ev.ItemStored(item_id, cabinet_id)], None
+
+    return record(journal, actor, build).entries[0].index
+
+
+# --- handovers -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class HandoverRequest:
+    """What staff record for one handover. `envelopes` is [(package_id, count)]."""
+    case_id: str
+    moment: str
+    from_person: str
+    to_person: str
+    method: str
+    items: tuple[str, ...] = ()
+    envelopes: tuple[tuple[str, int], ...] = ()
+    courier: str | None = None
+    content: str = ""
+    occurred_at: dt.datetime | None = None
+    override_reason: str | None = None
+    scan: dict | None = None
+
+    def normalized(self) -> "HandoverRequest":
+        if self.moment not in ev.MOMENTS:
+            raise HandoverError(f"unknown moment {self.moment!r}", f"use {', '.join(ev.MOMENTS)}")
+        if self.method not in ev.METHODS:
+            raise HandoverError(f"unknown method {self.method!r}", f"use {', '.join(ev.METHODS)}")
+        items = tuple(ids.parse_id(i) for i in self.items)
+        dupes = sorted({i for i in items if items.count(i) > 1})
+        if dupes:
+            raise HandoverError(f"{', '.join(dupes)} listed twice")
+        envelopes = tuple((ids.parse_id(p, "package"), int(n)) for p, n in self.envelopes)
+        if any(n <= 0 for _, n in envelopes):
+            raise HandoverError("an envelope count must be a positive number")
+        if bool(envelopes) != (self.moment == ev.DELIVER):
+            raise HandoverError("envelopes are what a 'deliver' handover carries, and only it",
+                                "use --moment deliver with --envelopes PACKAGE=COUNT")
+        if not items and not envelopes:
+            raise HandoverError("a handover needs at least one item", "list the media/notices")
+        when = self.occurred_at
+        if when is not None and when.tzinfo is None:
+            raise HandoverError("the handover time needs a time zone, e.g. 2026-04-06T10:00+09:00")
+        return HandoverRequest(
+            ids.parse_id(self.case_id, "case"), self.moment,
+            ids.parse_id(self.from_person, "person"), ids.parse_id(self.to_person, "person"),
+            self.method, items, envelopes,
+            ids.parse_id(self.courier, "person") if self.courier else None,
+            self.content.strip(), when, self.override_reason, self.scan)
+
+
+@dataclass(frozen=True)
+class HandoverRecord:
+    handover_id: str
+    entry_index: int
+    checkpoint_size: int | None
+    pdf_path: Path | None
+    overrides: list[dict] = field(default_factory=list)
+    envelope_batches: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"handover_id": self.handover_id, "entry": self.entry_index,
+                "checkpoint_size": self.checkpoint_size,
+                "pdf": str(self.pdf_path) if self.pdf_path else None,
+                "overrides": self.overrides, "envelope_batches": self.envelope_batches}
+
+
+def _require_recorder(st: State, case: Row, actor_id: str, moment: str) -> None:
+    """Ward staff record handovers; between two contractors, a rostered handler may."""
+    if moment == ev.TRANSFER and not policy.is_ward(st, st.person(actor_id).org_id):
+        policy.require_on_roster(st, case, actor_id, "record a transfer")
+    else:
+        policy.require_role(st, actor_id, ev.STAFF, doing="record handovers")
+
+
+def _require_courier(st: State, case: Row, courier: str) -> None:
+    person = st.person(courier)
+    if policy.is_ward(st, person.org_id):
+        policy.require_role(st, courier, ev.COURIER, ev.STAFF, doing="carry media")
+    else:
+        policy.require_on_roster(st, case, courier, "carry its media")
+
+
+def _describe(st: State, items: list[Row], envelopes, content: str) -> tuple[str, int, int, int]:
+    media = [i for i in items if i.kind == ev.MEDIUM]
+    packages = list(dict.fromkeys(i.package_id for i in media))
+    records = sum(st.package(p).record_count for p in packages)
+    parts = [st.package(p).content for p in packages]
+    if any(i.kind == ev.NOTICE for i in items):
+        parts.append("パスワード通知書")
+    if envelopes:
+        parts.append("封入封緘された通知書")
+    return content or "、".join(dict.fromkeys(parts)), len(media), records, \
+        sum(n for _, n in envelopes)
+
+
+def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
+                    pdf_dir: Path | str | None = None) -> HandoverRecord:
+    """Check every custody rule and record one handover; print its 確認書 to `pdf_dir`."""
+    req = request.normalized()
+    handover_id = ids.new_id("H")
+    batches = [ids.new_id("E") for _ in req.envelopes]
+
+    def build(tx: Tx):
+        st = tx.state
+        case = st.case(req.case_id)
+        policy.require_open(case)
+        _require_recorder(st, case, tx.actor_id, req.moment)
+        sender, receiver = st.person(req.from_person), st.person(req.to_person)
+        policy.require_direction(st, case, req.moment, sender.org_id, receiver.org_id)
+        policy.require_on_roster(st, case, req.from_person, "hand over its media")
+        policy.require_on_roster(st, case, req.to_person, "receive its media")
+        if req.courier:
+            _require_courier(st, case, req.courier)
+        when = (req.occurred_at or tx.now).astimezone(JST).isoformat()
+        items = [st.item(i) for i in req.items]
+        overrides = policy.Overrides(req.override_reason)
+        for item in items:
+            policy.require_item_of_case(item, case)
+            if item.kind == ev.ENVELOPES:
+                raise HandoverError(f"{item.item_id} is a batch of delivered envelopes; it is "
+                                    "not handed on")
+            policy.require_method(item, req.method)
+            policy.require_moment_fits(st, item, req.moment, sender.org_id)
+        policy.require_not_together(items)
+        for item in items:
+            overrides.check(policy.check_interval, st, case, item, receiver.org_id, when)
+            overrides.check(policy.check_courier, st, item, req.courier)
+        if req.envelopes and req.method == ev.LGWAN:
+            raise HandoverError("sealed envelopes are paper; they cannot travel over LGWAN")
+        for package_id, count in req.envelopes:
+            if st.package(package_id).case_id != case.case_id:
+                raise HandoverError(f"package {package_id} belongs to another case")
+            overrides.check(policy.check_envelopes, st, package_id, count)
+        content, media, records, envelopes = _describe(st, items, req.envelopes, req.content)
+        event = ev.HandoverRecorded(
+            handover_id=handover_id, case_id=case.case_id, moment=req.moment,
+            occurred_at=when, from_person=sender.person_id, from_org=sender.org_id,
+            to_person=receiver.person_id, to_org=receiver.org_id, method=req.method,
+            items=list(req.items),
+            envelopes=[{"batch_id": b, "package_id": p, "count": n}
+                       for b, (p, n) in zip(batches, req.envelopes)],
+            courier=req.courier, content=content, media_count=media, record_count=records,
+            envelope_count=envelopes, overrides=overrides.used,
+            override_reason=overrides.reason if overrides.used else None, scan=req.scan)
+        return [event], overrides.used
+
+    done = record(journal, actor, build, checkpoint=pdf_dir is not None)
+    entry = done.entries[0]
+    pdf = None
+    if pdf_dir is not None:
+        pdf = confirmations.write(journal, handover_id, done.checkpoint, entry.index,
+                                  Path(pdf_dir))
+    return HandoverRecord(handover_id, entry.index,
+                          done.checkpoint.size if done.checkpoint else None, pdf, done.value,
+                          batches)
+
+
+def confirm_handover(journal: Journal, actor: str, handover_id: str, *, condition: str = "",
+                     scan: dict | None = None, pdf_dir: Path | str | None = None) -> HandoverRecord:
+    """The receiving party confirms what staff recorded; prints the confirmed 確認書."""
+    handover_id = ids.parse_id(handover_id, "handover")
+
+    def build(tx: Tx):
+        st = tx.state
+        handover = st.handover(handover_id)
+        policy.require_open(st.case(handover.case_id))
+        policy.require_receiving_party(st, handover, tx.actor_id)
+        return [ev.HandoverConfirmed(handover_id, tx.actor_id, tx.now.isoformat(),
+                                     condition.strip(), scan)], None
+
+    done = record(journal, actor, build, checkpoint=pdf_dir is not None)
+    entry = done.entries[0]
+    pdf = None
+    if pdf_dir is not None:
+        pdf = confirmations.write(journal, handover_id, done.checkpoint, entry.index,
+                                  Path(pdf_dir))
+    return HandoverRecord(handover_id, entry.index,
+                          done.checkpoint.size if done.checkpoint else None, pdf)
+
+
+def reprint(journal: Journal, actor: str, handover_id: str, pdf_dir: Path | str) -> Path:
+    """Print a handover's 確認書 again, with a checkpoint signed now (it covers the entry)."""
+    handover_id = ids.parse_id(handover_id, "handover")
+
+    def build(tx: Tx):
+        return [], tx.state.handover(handover_id)
+
+    done = record(journal, actor, build, checkpoint=True)
+    h = done.value
+    index = h.confirm_index if h.confirm_index is not None else h.entry_index
+    return confirmations.write(journal, handover_id, done.checkpoint, index, Path(pdf_dir))

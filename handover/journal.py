@@ -1,0 +1,167 @@
+"""The one place that records a fact.
+
+`record` opens one ledger writer (one transaction, holding the log's lock), folds in anything
+appended meanwhile by other tools, checks that the actor is a registered person, lets the
+caller's `build` read the projection and run the policy checks, appends the events it returns
+(each payload carrying the operating-system account and host that made it, REQUIREMENTS.md
+rule 9), applies each to the projection, and optionally signs a checkpoint covering them, so
+a 確認書 can print the checkpoint of its own entry. Everything commits together or not at all:
+a refused action leaves no entry and no projection change.
+
+Time is injectable (`clock`), and so is the workstation's host name (`host`, else
+$HANDOVER_WORKSTATION, else the real host name), so tests can set "the same day", "the next
+day" and "another computer".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import os
+import socket
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Generic, Iterator, Sequence, TypeVar
+
+import sqlalchemy as sa
+
+import ledger
+from handover import ids
+from handover import projection
+from handover.config import Settings
+from handover.database import open_database
+from handover.errors import HandoverError, NotFound, lifted
+from handover.events import Event
+from handover.state import Row, State
+
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+ENV_WORKSTATION = "HANDOVER_WORKSTATION"
+ENV_ACTOR = "HANDOVER_ACTOR"
+
+T = TypeVar("T")
+
+
+def now_jst() -> dt.datetime:
+    return dt.datetime.now(JST)
+
+
+def current_host() -> str:
+    return os.environ.get(ENV_WORKSTATION) or socket.gethostname()
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):   # no passwd entry (some containers): say so rather than fail
+        return f"uid:{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+@dataclass
+class Journal:
+    """Where and how facts are recorded: database, log, signing key, clock, workstation."""
+    engine: sa.Engine
+    log: str
+    key_path: Path | None = None
+    clock: Callable[[], dt.datetime] = now_jst
+    host: str = field(default_factory=current_host)
+    os_user: str = field(default_factory=_os_user)
+
+    def now(self) -> dt.datetime:
+        moment = self.clock()
+        if moment.tzinfo is None:
+            raise HandoverError("the clock returned a time without a time zone")
+        return moment.astimezone(JST)
+
+    @contextmanager
+    def reading(self) -> Iterator[State]:
+        """The current state for reports: folds anything new first."""
+        projection.ensure_current(self.engine, self.log)
+        with self.engine.connect() as conn:
+            yield State(conn, self.log)
+
+
+def open_journal(settings: Settings, *, clock: Callable[[], dt.datetime] | None = None,
+                 host: str | None = None) -> Journal:
+    return Journal(open_database(settings.db_url), settings.log, settings.key_path,
+                   clock or now_jst, host or current_host())
+
+
+@dataclass(frozen=True)
+class Tx:
+    """What `build` sees: the state under the lock, the acting person, and the time."""
+    state: State
+    actor: Row | None        # None only while bootstrapping the first person
+    actor_id: str
+    now: dt.datetime
+    journal: Journal
+
+
+@dataclass(frozen=True)
+class Recorded(Generic[T]):
+    value: T
+    entries: list[ledger.Entry]
+    checkpoint: ledger.SignedCheckpoint | None
+
+
+def resolve_actor(text: str | None) -> str:
+    """The acting person's canonical ID, from --as or $HANDOVER_ACTOR."""
+    text = text or os.environ.get(ENV_ACTOR)
+    if not text:
+        raise HandoverError("who is acting? every recorded action names a registered person",
+                            f"pass --as PERSON_ID (U-…) or set {ENV_ACTOR}")
+    return ids.parse_id(text, "person")
+
+
+def _load_signer(journal: Journal):
+    if journal.key_path is None:
+        raise HandoverError("no signing key configured, so no checkpoint can be printed",
+                            "pass --key or set HANDOVER_KEY")
+    if not Path(journal.key_path).exists():
+        raise HandoverError(f"signing key {journal.key_path} not found; every 確認書 carries a "
+                            "signed checkpoint", "create it once with `handover ledger keygen`")
+    with lifted():
+        return ledger.load_signer(journal.key_path)
+
+
+def record(journal: Journal, actor_id: str,
+           build: Callable[[Tx], tuple[Sequence[Event], T]], *,
+           checkpoint: bool = False, bootstrap: bool = False) -> Recorded[T]:
+    """Check and record, atomically. `build(tx)` runs the policy checks against `tx.state`
+    and returns the events to append and a value handed back to the caller."""
+    actor_id = ids.parse_id(actor_id, "person")
+    signer = _load_signer(journal) if checkpoint else None
+    now = journal.now()
+    origin = {"os_user": journal.os_user, "host": journal.host}
+    with lifted(), ledger.writer(journal.engine, journal.log) as lg:
+        projection.catch_up(lg)
+        st = State(lg.connection, journal.log)
+        actor = None if bootstrap else st.find_person(actor_id)
+        if actor is None and not bootstrap:
+            raise _unknown_actor(actor_id)
+        events, value = build(Tx(st, actor, actor_id, now, journal))
+        appended = []
+        for event in events:
+            payload = event.to_payload()
+            payload["origin"] = origin
+            entry = ledger.append(lg, event.KIND, payload, actor_id, now)
+            projection.apply(lg.connection, journal.log, entry)
+            appended.append(entry)
+        if bootstrap and st.find_person(actor_id) is None:
+            raise _unknown_actor(actor_id)
+        cp = ledger.take_checkpoint(lg, signer) if signer is not None else None
+    return Recorded(value, appended, cp)
+
+
+def require_actor(st: State, actor_id: str) -> Row:
+    """The acting person's row, or NotFound naming the ID."""
+    row = st.find_person(actor_id)
+    if row is None:
+        raise _unknown_actor(actor_id)
+    return row
+
+
+def _unknown_actor(actor_id: str) -> HandoverError:
+    return NotFound(f"acting person {actor_id} is not registered / "
+                    f"{actor_id} は登録されていない担当者です",
+                    "check --as / HANDOVER_ACTOR; see `handover register list`")

@@ -1,0 +1,94 @@
+"""QR label sheets for registered items: A4 sheets and 24 mm tape.
+
+A label carries the item's QR payload (ID and the ward's MAC, handover/labels.py), the
+human-readable ID, the case name and the item kind; it goes on the case or envelope, never on
+the disc surface (documents/labels.py prints that reminder). The label key comes from
+--label-key, else $HANDOVER_LABEL_KEY, else ./handover-label.key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+from handover import events as ev
+from handover import ids
+from handover.documents import (Label, render_label_sheet_a4, render_label_tape_24mm,
+                                write_pdf)
+from handover.errors import HandoverError
+from handover.journal import Journal
+from handover.labels import LabelKey, generate_label_key, label_payload, load_label_key
+from handover.state import Row, State
+
+ENV_LABEL_KEY = "HANDOVER_LABEL_KEY"
+DEFAULT_LABEL_KEY = "handover-label.key"
+FORMATS = ("a4", "tape")
+KIND_LABELS = {ev.NOTICE: "パスワード通知書", ev.ENVELOPES: "封入封緘済み通知書"}
+
+
+def label_key_path(option: Path | str | None = None) -> Path:
+    return Path(option or os.environ.get(ENV_LABEL_KEY) or DEFAULT_LABEL_KEY)
+
+
+def load_key(option: Path | str | None = None) -> LabelKey:
+    return load_label_key(label_key_path(option))
+
+
+def create_key(option: Path | str | None = None) -> Path:
+    path = label_key_path(option)
+    generate_label_key(path)
+    return path
+
+
+def kind_label(item: Row) -> str:
+    if item.kind == ev.MEDIUM:
+        return ev.MEDIUM_KINDS.get(item.medium_kind, item.medium_kind)
+    return KIND_LABELS[item.kind]
+
+
+def _labels(st: State, item_ids: list[str], key: LabelKey) -> list[Label]:
+    out = []
+    for item_id in item_ids:
+        item = st.item(item_id)
+        out.append(Label(item.item_id, label_payload(item.item_id, key),
+                         st.case(item.case_id).name, kind_label(item)))
+    return out
+
+
+def select_items(st: State, item_ids: Iterable[str], case_id: str | None) -> list[str]:
+    chosen = [ids.parse_id(i) for i in item_ids]
+    if case_id is not None:
+        case_id = ids.parse_id(case_id, "case")
+        st.case(case_id)
+        chosen += [i.item_id for i in st.items(case_id=case_id) if i.kind != ev.ENVELOPES]
+    chosen = list(dict.fromkeys(chosen))
+    if not chosen:
+        raise HandoverError("no items to label", "name items, or --case CASE for all its media "
+                            "and notices")
+    return chosen
+
+
+def write_labels(journal: Journal, item_ids: Iterable[str], key: LabelKey, out_dir: Path, *,
+                 stem: str, formats: Iterable[str] = FORMATS) -> list[Path]:
+    """One PDF per format in `out_dir`, named `labels-<stem>-<format>.pdf`."""
+    with journal.reading() as st:
+        labels = _labels(st, list(item_ids), key)
+    paths = []
+    for fmt in formats:
+        if fmt not in FORMATS:
+            raise HandoverError(f"unknown label format {fmt!r}", "use a4 or tape")
+        pdf = render_label_sheet_a4(labels) if fmt == "a4" else render_label_tape_24mm(labels)
+        paths.append(write_pdf(Path(out_dir) / f"labels-{stem}-{fmt}.pdf", pdf, mode=0o644))
+    return paths
+
+
+def print_labels(journal: Journal, item_ids: Iterable[str], *, case_id: str | None,
+                 key_path: Path | str | None, out_dir: Path | str,
+                 formats: Iterable[str] = FORMATS) -> list[Path]:
+    """Label PDFs for named items, or for every medium and notice of a case."""
+    key = load_key(key_path)
+    with journal.reading() as st:
+        chosen = select_items(st, item_ids, case_id)
+    stem = ids.parse_id(case_id, "case") if case_id else chosen[0]
+    return write_labels(journal, chosen, key, Path(out_dir), stem=stem, formats=formats)

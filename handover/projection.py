@@ -1,0 +1,369 @@
+"""Current custody state as a fold over the ledger, cached in `proj_*` tables.
+
+The ledger is the source of truth (DESIGN.md, "event sourcing"); these tables are caches of
+`fold(entries)`, keyed by log so several wards can share a database. `apply` is the fold's
+step: it uses only what the entry holds and what earlier entries put in the tables, never a
+clock or a setting, so `rebuild` (delete every row of the log, refold from entry 0)
+reproduces the tables exactly. There are no triggers on these tables: they may be rebuilt
+at any time. `proj_meta.applied_size` says how many entries are folded in; a writer that
+finds it behind (an entry appended by another tool, e.g. a remark) folds the rest first.
+
+Times are stored as the ISO 8601 strings of the entries (+09:00), never as database
+timestamps, so both databases hold byte-identical rows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Callable
+
+import sqlalchemy as sa
+
+import ledger
+from handover import events as ev
+from handover.errors import HandoverError, lifted
+
+metadata = sa.MetaData()
+_S = sa.String(200)
+_ID = sa.String(24)
+
+
+def _table(name: str, *columns: sa.Column) -> sa.Table:
+    return sa.Table(name, metadata, sa.Column("log", sa.String(64), primary_key=True), *columns)
+
+
+meta = _table("proj_meta", sa.Column("applied_size", sa.BigInteger, nullable=False))
+organisations = _table(
+    "proj_organisations", sa.Column("org_id", _ID, primary_key=True),
+    sa.Column("name", _S, nullable=False), sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("parent_id", _ID), sa.Column("registered_at", sa.String(40), nullable=False))
+people = _table(
+    "proj_people", sa.Column("person_id", _ID, primary_key=True),
+    sa.Column("name", _S, nullable=False), sa.Column("org_id", _ID, nullable=False),
+    sa.Column("roles", _S, nullable=False),            # space-separated, sorted
+    sa.Column("registered_at", sa.String(40), nullable=False))
+cabinets = _table(
+    "proj_cabinets", sa.Column("cabinet_id", _ID, primary_key=True),
+    sa.Column("name", _S, nullable=False), sa.Column("org_id", _ID, nullable=False),
+    sa.Column("location", _S, nullable=False),
+    sa.Column("key_holders", sa.Text, nullable=False),  # space-separated person IDs
+    sa.Column("registered_at", sa.String(40), nullable=False))
+workstations = _table(
+    "proj_workstations", sa.Column("workstation_id", _ID, primary_key=True),
+    sa.Column("hostname", _S, nullable=False), sa.Column("name", _S, nullable=False),
+    sa.Column("registered_at", sa.String(40), nullable=False))
+case_workstations = _table(
+    "proj_case_workstations", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("workstation_id", _ID, primary_key=True),
+    sa.Column("authorised_at", sa.String(40), nullable=False))
+cases = _table(
+    "proj_cases", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("name", _S, nullable=False), sa.Column("ward_org_id", _ID, nullable=False),
+    sa.Column("period_start", sa.String(10), nullable=False),
+    sa.Column("period_end", sa.String(10), nullable=False),
+    sa.Column("separation_minutes", sa.Integer),
+    sa.Column("status", sa.String(8), nullable=False),  # open / closed
+    sa.Column("opened_at", sa.String(40), nullable=False), sa.Column("closed_at", sa.String(40)),
+    sa.Column("close_reason", sa.Text))
+case_orgs = _table(
+    "proj_case_orgs", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("org_id", _ID, primary_key=True), sa.Column("position", sa.Integer, nullable=False))
+roster = _table(
+    "proj_roster", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("person_id", _ID, primary_key=True), sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("since", sa.String(40), nullable=False))
+packages = _table(
+    "proj_packages", sa.Column("package_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("record_count", sa.BigInteger, nullable=False),
+    sa.Column("file_count", sa.Integer, nullable=False), sa.Column("content", sa.Text, nullable=False),
+    sa.Column("workstation_id", _ID, nullable=False), sa.Column("sealed_by", _ID, nullable=False),
+    sa.Column("sealed_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
+# Everything whose custody is tracked: media, password notices, envelope batches.
+items = _table(
+    "proj_items", sa.Column("item_id", _ID, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False), sa.Column("case_id", _ID, nullable=False),
+    sa.Column("package_id", _ID), sa.Column("medium_kind", sa.String(16)),
+    sa.Column("count", sa.BigInteger),                 # envelopes in a batch
+    sa.Column("cabinet_id", _ID),                      # set while stored
+    sa.Column("holder_person", _ID),                   # set while held by a person
+    sa.Column("holder_org", _ID, nullable=False),
+    sa.Column("since", sa.String(40), nullable=False),
+    sa.Column("ever_provided", sa.Boolean, nullable=False),
+    sa.Column("last_handover", _ID),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
+handovers = _table(
+    "proj_handovers", sa.Column("handover_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("moment", sa.String(16), nullable=False),
+    sa.Column("occurred_at", sa.String(40), nullable=False),
+    sa.Column("from_person", _ID, nullable=False), sa.Column("from_org", _ID, nullable=False),
+    sa.Column("to_person", _ID, nullable=False), sa.Column("to_org", _ID, nullable=False),
+    sa.Column("method", sa.String(24), nullable=False), sa.Column("courier", _ID),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("media_count", sa.Integer, nullable=False),
+    sa.Column("record_count", sa.BigInteger, nullable=False),
+    sa.Column("envelope_count", sa.BigInteger, nullable=False),
+    sa.Column("override_reason", sa.Text), sa.Column("overrides", sa.Text, nullable=False),
+    sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("confirmed_by", _ID), sa.Column("confirmed_at", sa.String(40)),
+    sa.Column("condition", sa.Text), sa.Column("confirm_index", sa.BigInteger))
+handover_items = _table(
+    "proj_handover_items", sa.Column("handover_id", _ID, primary_key=True),
+    sa.Column("item_id", _ID, primary_key=True), sa.Column("position", sa.Integer, nullable=False))
+# Which entries concern which ID: `handover history` reads those entries from the ledger.
+subject_entries = _table(
+    "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
+    sa.Column("entry_index", sa.BigInteger, primary_key=True))
+
+TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
+_SCHEMA_LOCK = 0x68616E646F767072  # "handovpr": projection DDL, distinct from the ledger's
+
+
+def create_tables(engine: sa.Engine) -> None:
+    """Create the projection tables if missing. Safe to call from several processes at once."""
+    with engine.connect().execution_options(ledger_write=True) as conn, conn.begin():
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+        metadata.create_all(conn)
+
+
+# --- the fold ------------------------------------------------------------------------------
+
+class _Fold:
+    """One entry applied to one log's tables."""
+
+    def __init__(self, conn: sa.Connection, log: str, entry: ledger.Entry):
+        self.conn, self.log, self.entry = conn, log, entry
+
+    def insert(self, table: sa.Table, **values) -> None:
+        self.conn.execute(table.insert().values(log=self.log, **values))
+
+    def update(self, table: sa.Table, where, **values) -> None:
+        self.conn.execute(table.update().where(table.c.log == self.log, where).values(**values))
+
+    def subjects(self, *ids: str | None) -> None:
+        for subject in dict.fromkeys(i for i in ids if i):
+            self.insert(subject_entries, subject_id=subject, entry_index=self.entry.index)
+
+    def org_of(self, person_id: str) -> str:
+        return self.conn.execute(sa.select(people.c.org_id).where(
+            people.c.log == self.log, people.c.person_id == person_id)).scalar_one()
+
+    def package_of(self, item_id: str) -> str | None:
+        return self.conn.execute(sa.select(items.c.package_id).where(
+            items.c.log == self.log, items.c.item_id == item_id)).scalar_one()
+
+
+def _organisation(f: _Fold, e: ev.OrganisationRegistered) -> None:
+    f.insert(organisations, org_id=e.org_id, name=e.name, kind=e.kind, parent_id=e.parent_id,
+             registered_at=f.entry.time)
+    f.subjects(e.org_id)
+
+
+def _person(f: _Fold, e: ev.PersonRegistered) -> None:
+    f.insert(people, person_id=e.person_id, name=e.name, org_id=e.org_id,
+             roles=" ".join(sorted(e.roles)), registered_at=f.entry.time)
+    f.subjects(e.person_id)
+
+
+def _cabinet(f: _Fold, e: ev.CabinetRegistered) -> None:
+    f.insert(cabinets, cabinet_id=e.cabinet_id, name=e.name, org_id=e.org_id,
+             location=e.location, key_holders=" ".join(e.key_holders),
+             registered_at=f.entry.time)
+    f.subjects(e.cabinet_id)
+
+
+def _key_holders(f: _Fold, e: ev.CabinetKeyHoldersChanged) -> None:
+    f.update(cabinets, cabinets.c.cabinet_id == e.cabinet_id, key_holders=" ".join(e.key_holders))
+    f.subjects(e.cabinet_id)
+
+
+def _workstation(f: _Fold, e: ev.WorkstationRegistered) -> None:
+    f.insert(workstations, workstation_id=e.workstation_id, hostname=e.hostname, name=e.name,
+             registered_at=f.entry.time)
+    f.subjects(e.workstation_id)
+
+
+def _authorised(f: _Fold, e: ev.WorkstationAuthorised) -> None:
+    f.insert(case_workstations, case_id=e.case_id, workstation_id=e.workstation_id,
+             authorised_at=f.entry.time)
+    f.subjects(e.workstation_id, e.case_id)
+
+
+def _case(f: _Fold, e: ev.CaseOpened) -> None:
+    f.insert(cases, case_id=e.case_id, name=e.name, ward_org_id=e.ward_org_id,
+             period_start=e.period_start, period_end=e.period_end,
+             separation_minutes=e.separation_minutes, status="open", opened_at=f.entry.time,
+             closed_at=None, close_reason=None)
+    for position, org in enumerate(e.contractors):
+        f.insert(case_orgs, case_id=e.case_id, org_id=org, position=position)
+    for member in e.roster:
+        f.insert(roster, case_id=e.case_id, person_id=member["person_id"], role=member["role"],
+                 since=f.entry.time)
+    f.subjects(e.case_id)
+
+
+def _roster(f: _Fold, e: ev.RosterChanged) -> None:
+    for person in e.removed:
+        f.conn.execute(roster.delete().where(roster.c.log == f.log, roster.c.case_id == e.case_id,
+                                             roster.c.person_id == person))
+    for member in e.added:
+        f.conn.execute(roster.delete().where(roster.c.log == f.log, roster.c.case_id == e.case_id,
+                                             roster.c.person_id == member["person_id"]))
+        f.insert(roster, case_id=e.case_id, person_id=member["person_id"], role=member["role"],
+                 since=f.entry.time)
+    f.subjects(e.case_id)
+
+
+def _closed(f: _Fold, e: ev.CaseClosed) -> None:
+    f.update(cases, cases.c.case_id == e.case_id, status="closed", closed_at=f.entry.time,
+             close_reason=e.reason)
+    f.subjects(e.case_id)
+
+
+def _sealed(f: _Fold, e: ev.PackageSealed) -> None:
+    f.insert(packages, package_id=e.package_id, case_id=e.case_id, sha256=e.sha256, size=e.size,
+             record_count=e.record_count, file_count=e.file_count, content=e.content,
+             workstation_id=e.workstation_id, sealed_by=f.entry.actor, sealed_at=f.entry.time,
+             entry_index=f.entry.index)
+    f.subjects(e.package_id, e.case_id)
+
+
+def _new_item(f: _Fold, item_id: str, kind: str, case_id: str, package_id: str | None,
+              holder: str, *, medium_kind: str | None = None, count: int | None = None,
+              org: str | None = None, since: str | None = None, handover: str | None = None) -> None:
+    f.insert(items, item_id=item_id, kind=kind, case_id=case_id, package_id=package_id,
+             medium_kind=medium_kind, count=count, cabinet_id=None, holder_person=holder,
+             holder_org=org or f.org_of(holder), since=since or f.entry.time, ever_provided=False,
+             last_handover=handover, created_at=f.entry.time, entry_index=f.entry.index)
+
+
+def _medium(f: _Fold, e: ev.MediumRegistered) -> None:
+    # A new medium is with the person who sealed it until it is stored or handed over.
+    _new_item(f, e.medium_id, ev.MEDIUM, e.case_id, e.package_id, f.entry.actor,
+              medium_kind=e.medium_kind)
+    f.subjects(e.medium_id, e.package_id)
+
+
+def _notice(f: _Fold, e: ev.NoticeIssued) -> None:
+    _new_item(f, e.notice_id, ev.NOTICE, e.case_id, e.package_id, e.issued_by)
+    f.subjects(e.notice_id, e.package_id)
+
+
+def _stored(f: _Fold, e: ev.ItemStored) -> None:
+    org = f.conn.execute(sa.select(cabinets.c.org_id).where(
+        cabinets.c.log == f.log, cabinets.c.cabinet_id == e.cabinet_id)).scalar_one()
+    f.update(items, items.c.item_id == e.item_id, cabinet_id=e.cabinet_id, holder_person=None,
+             holder_org=org, since=f.entry.time)
+    f.subjects(e.item_id, e.cabinet_id)
+
+
+def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
+    f.insert(handovers, handover_id=e.handover_id, case_id=e.case_id, moment=e.moment,
+             occurred_at=e.occurred_at, from_person=e.from_person, from_org=e.from_org,
+             to_person=e.to_person, to_org=e.to_org, method=e.method, courier=e.courier,
+             content=e.content, media_count=e.media_count, record_count=e.record_count,
+             envelope_count=e.envelope_count, override_reason=e.override_reason,
+             overrides=json.dumps(e.overrides, ensure_ascii=False, sort_keys=True),
+             recorded_by=f.entry.actor, entry_index=f.entry.index, confirmed_by=None,
+             confirmed_at=None, condition=None, confirm_index=None)
+    position = 0
+    for item in e.items:
+        values = dict(cabinet_id=None, holder_person=e.to_person, holder_org=e.to_org,
+                      since=e.occurred_at, last_handover=e.handover_id)
+        if e.moment == ev.PROVIDE:
+            values["ever_provided"] = True
+        f.update(items, items.c.item_id == item, **values)
+        f.insert(handover_items, handover_id=e.handover_id, item_id=item, position=position)
+        position += 1
+    for batch in e.envelopes:
+        _new_item(f, batch["batch_id"], ev.ENVELOPES, e.case_id, batch["package_id"], e.to_person,
+                  count=batch["count"], org=e.to_org, since=e.occurred_at, handover=e.handover_id)
+        f.insert(handover_items, handover_id=e.handover_id, item_id=batch["batch_id"],
+                 position=position)
+        position += 1
+    f.subjects(e.handover_id, e.case_id, *e.items, *(b["batch_id"] for b in e.envelopes),
+               e.from_person, e.to_person, e.courier)
+
+
+def _confirmed(f: _Fold, e: ev.HandoverConfirmed) -> None:
+    f.update(handovers, handovers.c.handover_id == e.handover_id, confirmed_by=e.confirmed_by,
+             confirmed_at=e.confirmed_at, condition=e.condition, confirm_index=f.entry.index)
+    f.subjects(e.handover_id)
+
+
+_STEPS: dict[str, Callable] = {
+    ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
+    ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
+    ev.WorkstationRegistered.KIND: _workstation, ev.WorkstationAuthorised.KIND: _authorised,
+    ev.CaseOpened.KIND: _case, ev.RosterChanged.KIND: _roster, ev.CaseClosed.KIND: _closed,
+    ev.PackageSealed.KIND: _sealed, ev.MediumRegistered.KIND: _medium,
+    ev.NoticeIssued.KIND: _notice, ev.ItemStored.KIND: _stored,
+    ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
+}
+assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
+
+
+def apply(conn: sa.Connection, log: str, entry: ledger.Entry) -> None:
+    """Fold one entry into the tables. Entries of other kinds only advance applied_size."""
+    event = ev.decode(entry)
+    if event is not None:
+        _STEPS[entry.kind](_Fold(conn, log, entry), event)
+    _set_applied(conn, log, entry.index + 1)
+
+
+def applied_size(conn: sa.Connection, log: str) -> int:
+    n = conn.execute(sa.select(meta.c.applied_size).where(meta.c.log == log)).scalar()
+    return 0 if n is None else n
+
+
+def _set_applied(conn: sa.Connection, log: str, size: int) -> None:
+    if conn.execute(meta.update().where(meta.c.log == log).values(applied_size=size)).rowcount == 0:
+        conn.execute(meta.insert().values(log=log, applied_size=size))
+
+
+def catch_up(writer_log: ledger.Log) -> int:
+    """Fold entries appended since the projection was last updated; inside a writer."""
+    conn, name = writer_log.connection, writer_log.name
+    start = applied_size(conn, name)
+    if start > writer_log.size:
+        raise HandoverError(
+            f"the projection has folded {start} entries but log {name!r} has {writer_log.size}",
+            "the ledger lost entries: run `handover ledger verify`, then `handover rebuild`")
+    done = 0
+    with lifted():
+        for entry in list(ledger.read_entries(conn, name, start)):
+            apply(conn, name, entry)
+            done += 1
+    return done
+
+
+def ensure_current(engine: sa.Engine, log: str) -> None:
+    """Before reading: fold anything new. Takes the log's lock only when something is behind."""
+    with lifted(), engine.connect() as conn:
+        behind = applied_size(conn, log) != ledger.log_size(conn, log)
+    if behind:
+        with lifted(), ledger.writer(engine, log) as lg:
+            catch_up(lg)
+
+
+def rebuild(engine: sa.Engine, log: str) -> int:
+    """Delete the log's projection rows and refold every entry. Returns the entries folded."""
+    with lifted(), ledger.writer(engine, log) as lg:
+        for table in reversed(TABLES):
+            lg.connection.execute(table.delete().where(table.c.log == log))
+        return catch_up(lg)
+
+
+def snapshot(conn: sa.Connection, log: str) -> dict[str, list[tuple]]:
+    """Every projection row of `log`, table by table, in primary-key order (for comparisons)."""
+    out = {}
+    for table in TABLES:
+        order = [c for c in table.primary_key.columns]
+        rows = conn.execute(sa.select(table).where(table.c.log == log).order_by(*order))
+        out[table.name] = [tuple(r) for r in rows]
+    return out

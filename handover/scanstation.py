@@ -1,0 +1,94 @@
+"""The scanning station against the ledger: scan labels for a pickup or a delivery, report
+each scan at once, list what is missing or unexpected at the end, and record the result as
+the handover (or as the receiver's confirmation of one).
+
+The manifest is either a list of expected items (a pickup being prepared) or an already
+recorded handover (a delivery being checked by the receiver). Scans come from a keyboard-wedge
+scanner (one payload per line) or from camera images (zxing-cpp), via handover/scanning.py,
+which tolerates full-width characters and lower case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from handover import custody, ids
+from handover.errors import HandoverError
+from handover.journal import Journal
+from handover.labelling import load_key
+from handover.scanning import ScanResult, ScanSession, ScanSummary, decode_image
+
+
+@dataclass
+class Station:
+    session: ScanSession
+    expected: list[str] | None
+    handover_id: str | None
+
+    def scan(self, text: str) -> ScanResult:
+        return self.session.scan(text)
+
+    def summary(self) -> ScanSummary:
+        return self.session.summary()
+
+    def summary_json(self) -> dict:
+        s = self.summary()
+        return {"handover_id": self.handover_id, "expected": self.expected,
+                "complete": s.complete, **{k: v for k, v in dataclasses.asdict(s).items()}}
+
+    def require_complete(self) -> list[str]:
+        s = self.summary()
+        if not s.complete:
+            problems = [f"{name}: {', '.join(values)}" for name, values in (
+                ("missing", s.missing), ("unexpected", s.unexpected), ("forged", s.forged),
+                ("unknown", s.unknown)) if values]
+            raise HandoverError("the scan is not complete, so nothing was recorded: "
+                                + "; ".join(problems),
+                                "find the missing items, set aside the rest, and scan again")
+        if not s.ok:
+            raise HandoverError("nothing was scanned, so nothing was recorded")
+        return s.ok
+
+
+def open_station(journal: Journal, *, label_key_path: Path | str | None = None,
+                 expected: Iterable[str] = (), handover_id: str | None = None) -> Station:
+    """A scanning session. With `handover_id`, the manifest is that handover's items; with
+    `expected`, those items; with neither, any registered item is ok."""
+    key = load_key(label_key_path)
+    manifest = [ids.parse_id(e) for e in expected]
+    with journal.reading() as st:
+        if handover_id is not None:
+            handover_id = ids.parse_id(handover_id, "handover")
+            manifest += st.handover_items(handover_id)
+        known = {i.item_id for i in st.items()}
+    manifest = list(dict.fromkeys(manifest))
+    expected_list = manifest if manifest or handover_id else None
+    return Station(ScanSession(expected_list, known.__contains__, key), expected_list,
+                   handover_id)
+
+
+def scan_images(station: Station, paths: Iterable[Path | str]) -> list[ScanResult]:
+    """Every QR code in every image, scanned in order."""
+    return [station.scan(text) for path in paths for text in decode_image(path)]
+
+
+def record_scanned(journal: Journal, actor: str, station: Station,
+                   request: custody.HandoverRequest, *,
+                   pdf_dir: Path | str | None = None) -> custody.HandoverRecord:
+    """Record a complete scan as the handover of the scanned items."""
+    items = station.require_complete()
+    request = dataclasses.replace(request, items=tuple(items), scan=station.summary_json())
+    return custody.record_handover(journal, actor, request, pdf_dir=pdf_dir)
+
+
+def confirm_scanned(journal: Journal, actor: str, station: Station, *, condition: str = "",
+                    pdf_dir: Path | str | None = None) -> custody.HandoverRecord:
+    """The receiver's confirmation of a handover whose every item was scanned on arrival."""
+    if station.handover_id is None:
+        raise HandoverError("confirming needs the handover being checked", "pass --handover H-…")
+    station.require_complete()
+    return custody.confirm_handover(journal, actor, station.handover_id, condition=condition,
+                                    scan=station.summary_json(), pdf_dir=pdf_dir)

@@ -1,0 +1,153 @@
+"""Sealing an extract for a case: package file, medium record, password notice, labels.
+
+One call does what 004 asks of the ward when data goes out (区が行う対策 3-4, システム上の
+対策 1-2): it refuses to run on a computer not designated for the case, encrypts the extract
+with a generated password (crypto/, via handover.packages), prints that password straight to
+a password notice PDF in a directory apart from the package, and records — in one
+transaction — that package P was sealed, that medium M holds it, and that notice N holds
+its password and who issued it. The password exists only in memory and on the notice; if
+recording fails, the package file and the notice are deleted, so nothing unrecorded leaves.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import crypto
+from handover import events as ev
+from handover import ids, labelling, packages, policy
+from handover.documents import PasswordNotice, render_notice, write_pdf
+from handover.errors import HandoverError, PolicyViolation
+from handover.journal import Journal, Tx, record, require_actor
+from handover.state import State
+
+PACKAGE_SUFFIX = ".hop"
+SEPARATE_LOCATIONS = "separate-locations"
+
+
+@dataclass(frozen=True)
+class Sealed:
+    case_id: str
+    package_id: str
+    medium_id: str
+    notice_id: str
+    medium_kind: str
+    package_path: Path
+    notice_path: Path
+    label_paths: tuple[Path, ...]
+    sha256: str
+    size: int
+    record_count: int
+    file_count: int
+    kdf: dict
+    entry_indexes: tuple[int, ...]
+
+    def as_json(self) -> dict:
+        return {"case_id": self.case_id, "package_id": self.package_id,
+                "medium_id": self.medium_id, "notice_id": self.notice_id,
+                "medium_kind": self.medium_kind, "package_path": str(self.package_path),
+                "notice_path": str(self.notice_path),
+                "label_paths": [str(p) for p in self.label_paths], "sha256": self.sha256,
+                "size": self.size, "record_count": self.record_count,
+                "file_count": self.file_count, "kdf": self.kdf,
+                "entries": list(self.entry_indexes)}
+
+
+def _check_locations(out_dir: Path, notice_dir: Path) -> None:
+    """The notice never lands where the package does: a directory burned to disc or sent
+    over LGWAN would carry the password with it."""
+    out, notice = out_dir.resolve(), notice_dir.resolve()
+    if out == notice or out in notice.parents or notice in out.parents:
+        raise PolicyViolation(
+            SEPARATE_LOCATIONS, str(notice_dir),
+            f"the notice directory {notice_dir} is the package directory {out_dir} or inside "
+            "it (or the other way round) / パスワード通知書はパッケージと別の場所に出力してください",
+            "give --notice-dir a directory apart from --out, e.g. on the notice printer's share")
+
+
+def _check(st: State, actor_id: str, case_id: str, host: str):
+    policy.require_role(st, actor_id, ev.STAFF, doing="seal data")
+    case = st.case(case_id)
+    policy.require_open(case)
+    workstation = policy.require_workstation(st, case, host)
+    return case, workstation
+
+
+def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[Path | str], *,
+                 medium_kind: str, content: str, out_dir: Path | str, notice_dir: Path | str,
+                 labels_dir: Path | str | None = None, label_key_path: Path | str | None = None,
+                 csv_header: bool = True,
+                 kdf_params: crypto.KdfParams | None = None) -> Sealed:
+    """Seal `sources` for a case. `csv_header`: each CSV starts with a header line, which
+    is not a record (the record count on 確認書 and the envelope check exclude it)."""
+    case_id = ids.parse_id(case_id, "case")
+    actor = ids.parse_id(actor, "person")
+    content = (content or "").strip()
+    if not content:
+        raise HandoverError("describe the content (情報の内容), e.g. 接種券発送対象者データ",
+                            "use --content; it is printed on every 確認書 (never on the notice)")
+    if medium_kind not in ev.MEDIUM_KINDS:
+        raise HandoverError(f"unknown medium {medium_kind!r}",
+                            f"use one of {', '.join(ev.MEDIUM_KINDS)}")
+    out_dir, notice_dir = Path(out_dir), Path(notice_dir)
+    _check_locations(out_dir, notice_dir)
+    label_key = labelling.load_key(label_key_path) if labels_dir is not None else None
+    sources = [Path(s) for s in sources]
+
+    # Checked before the slow work, and again under the lock when recording.
+    with journal.reading() as st:
+        person = require_actor(st, actor)
+        case, _ = _check(st, actor, case_id, journal.host)
+        case_name, issuer = case.name, f"{st.name(person.org_id)} {person.name}"
+
+    for d in (out_dir, notice_dir):
+        d.mkdir(parents=True, exist_ok=True)
+    package_id, medium_id, notice_id = ids.new_id("P"), ids.new_id("M"), ids.new_id("N")
+    package_path = out_dir / f"{package_id}{PACKAGE_SUFFIX}"
+    notice_path = notice_dir / f"notice-{notice_id}.pdf"
+    created: list[Path] = []
+    try:
+        result = packages.seal_package(sources, package_path, media=medium_kind,
+                                       package_id=package_id, kdf_params=kdf_params)
+        created.append(package_path)
+        sealed = result.package
+        notice = PasswordNotice(notice_id=notice_id, package_id=package_id,
+                                package_sha256=sealed.sha256, case_name=case_name,
+                                issued_at=journal.now(), issued_by=issuer,
+                                password_groups=tuple(result.password.reveal().split("-")))
+        del result   # the password's last reference outside the notice
+        write_pdf(notice_path, render_notice(notice))
+        created.append(notice_path)
+        del notice
+        record_count = sum(max((f.rows or 0) - (1 if csv_header else 0), 0)
+                           for f in sealed.manifest.files)
+        kdf = (kdf_params or crypto.DEFAULT_KDF).as_dict()
+
+        def build(tx: Tx):
+            _, workstation = _check(tx.state, tx.actor_id, case_id, journal.host)
+            return [
+                ev.PackageSealed(package_id, case_id, sealed.sha256, sealed.size, record_count,
+                                 len(sealed.manifest.files), content,
+                                 workstation.workstation_id, kdf),
+                ev.MediumRegistered(medium_id, package_id, case_id, medium_kind),
+                ev.NoticeIssued(notice_id, package_id, case_id, tx.actor_id),
+            ], None
+
+        recorded = record(journal, actor, build)
+        label_paths: tuple[Path, ...] = ()
+    except BaseException:
+        for path in created:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+        raise
+    if labels_dir is not None:
+        label_paths = tuple(labelling.write_labels(
+            journal, [medium_id, notice_id], label_key, Path(labels_dir), stem=package_id))
+    return Sealed(case_id, package_id, medium_id, notice_id, medium_kind, package_path,
+                  notice_path, label_paths, sealed.sha256, sealed.size, record_count,
+                  len(sealed.manifest.files), kdf, tuple(e.index for e in recorded.entries))

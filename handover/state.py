@@ -1,0 +1,213 @@
+"""Reading the projection: the current state that policy checks and reports look at.
+
+`State` wraps one connection and one log. Inside `journal.record` the connection is the
+writer's transaction, taken after the log's lock, so what a policy check reads cannot change
+before the entry it allows is appended (two staff cannot both provide the same medium).
+Getters raise NotFound naming the ID and its kind; `find_*` return None instead.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+import sqlalchemy as sa
+
+from handover import events as ev
+from handover import ids
+from handover import projection as p
+from handover.errors import NotFound
+
+Row = sa.Row
+
+
+def _not_found(kind: str, item_id: str, hint: str | None = None) -> NotFound:
+    k = ids.KINDS[kind]
+    return NotFound(f"{k.en} {item_id} is not registered / {k.ja} {item_id} は登録されていません",
+                    hint or "check the ID on the label or in `handover status`")
+
+
+class State:
+    def __init__(self, conn: sa.Connection, log: str):
+        self.conn, self.log = conn, log
+
+    # --- generic ---------------------------------------------------------------------------
+
+    def _one(self, table: sa.Table, column: str, value: str) -> Row | None:
+        return self.conn.execute(sa.select(table).where(
+            table.c.log == self.log, table.c[column] == value)).first()
+
+    def _all(self, query) -> list[Row]:
+        return list(self.conn.execute(query))
+
+    # --- registry --------------------------------------------------------------------------
+
+    def find_person(self, person_id: str) -> Row | None:
+        return self._one(p.people, "person_id", person_id)
+
+    def person(self, person_id: str) -> Row:
+        row = self.find_person(person_id)
+        if row is None:
+            raise _not_found("U", person_id, "register the person first: `handover register person`")
+        return row
+
+    def roles(self, person_id: str) -> set[str]:
+        return set(self.person(person_id).roles.split())
+
+    def org(self, org_id: str) -> Row:
+        row = self._one(p.organisations, "org_id", org_id)
+        if row is None:
+            raise _not_found("O", org_id, "register it first: `handover register org`")
+        return row
+
+    def org_count(self) -> int:
+        return self.conn.execute(sa.select(sa.func.count()).select_from(p.organisations)
+                                 .where(p.organisations.c.log == self.log)).scalar_one()
+
+    def cabinet(self, cabinet_id: str) -> Row:
+        row = self._one(p.cabinets, "cabinet_id", cabinet_id)
+        if row is None:
+            raise _not_found("K", cabinet_id, "register it first: `handover register cabinet`")
+        return row
+
+    def workstation(self, workstation_id: str) -> Row:
+        row = self._one(p.workstations, "workstation_id", workstation_id)
+        if row is None:
+            raise _not_found("W", workstation_id)
+        return row
+
+    def workstation_by_host(self, hostname: str) -> Row | None:
+        return self._one(p.workstations, "hostname", hostname)
+
+    def workstation_authorised(self, workstation_id: str, case_id: str) -> bool:
+        t = p.case_workstations
+        return self.conn.execute(sa.select(t.c.case_id).where(
+            t.c.log == self.log, t.c.case_id == case_id,
+            t.c.workstation_id == workstation_id)).first() is not None
+
+    def list(self, table: sa.Table) -> list[Row]:
+        key = list(table.primary_key.columns)[1]
+        return self._all(sa.select(table).where(table.c.log == self.log).order_by(key))
+
+    # --- cases -----------------------------------------------------------------------------
+
+    def case(self, case_id: str) -> Row:
+        row = self._one(p.cases, "case_id", case_id)
+        if row is None:
+            raise _not_found("C", case_id, "see the open cases with `handover case list`")
+        return row
+
+    def case_orgs(self, case_id: str) -> list[str]:
+        t = p.case_orgs
+        return list(self.conn.execute(sa.select(t.c.org_id).where(
+            t.c.log == self.log, t.c.case_id == case_id).order_by(t.c.position)).scalars())
+
+    def roster_role(self, case_id: str, person_id: str) -> str | None:
+        t = p.roster
+        return self.conn.execute(sa.select(t.c.role).where(
+            t.c.log == self.log, t.c.case_id == case_id, t.c.person_id == person_id)).scalar()
+
+    def roster(self, case_id: str) -> list[Row]:
+        t = p.roster
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
+                         .order_by(t.c.role.desc(), t.c.person_id))
+
+    # --- items -----------------------------------------------------------------------------
+
+    def package(self, package_id: str) -> Row:
+        row = self._one(p.packages, "package_id", package_id)
+        if row is None:
+            raise _not_found("P", package_id)
+        return row
+
+    def find_item(self, item_id: str) -> Row | None:
+        return self._one(p.items, "item_id", item_id)
+
+    def item(self, item_id: str) -> Row:
+        row = self.find_item(item_id)
+        if row is None:
+            raise _not_found(item_id[0], item_id)
+        return row
+
+    def items(self, *, case_id: str | None = None, package_id: str | None = None,
+              kind: str | None = None, cabinet_id: str | None = None) -> list[Row]:
+        t = p.items
+        q = sa.select(t).where(t.c.log == self.log)
+        for column, value in (("case_id", case_id), ("package_id", package_id), ("kind", kind),
+                              ("cabinet_id", cabinet_id)):
+            if value is not None:
+                q = q.where(t.c[column] == value)
+        return self._all(q.order_by(t.c.entry_index, t.c.item_id))
+
+    def counterparts(self, item: Row) -> list[Row]:
+        """For a medium, its package's notices; for a notice, its package's media."""
+        other = {ev.MEDIUM: ev.NOTICE, ev.NOTICE: ev.MEDIUM}.get(item.kind)
+        if other is None or item.package_id is None:
+            return []
+        return self.items(package_id=item.package_id, kind=other)
+
+    def envelopes_delivered(self, package_id: str) -> int:
+        t = p.items
+        return self.conn.execute(sa.select(sa.func.coalesce(sa.func.sum(t.c.count), 0)).where(
+            t.c.log == self.log, t.c.package_id == package_id, t.c.kind == ev.ENVELOPES)).scalar_one()
+
+    # --- handovers -------------------------------------------------------------------------
+
+    def handover(self, handover_id: str) -> Row:
+        row = self._one(p.handovers, "handover_id", handover_id)
+        if row is None:
+            raise _not_found("H", handover_id)
+        return row
+
+    def handover_items(self, handover_id: str) -> list[str]:
+        t = p.handover_items
+        return list(self.conn.execute(sa.select(t.c.item_id).where(
+            t.c.log == self.log, t.c.handover_id == handover_id).order_by(t.c.position)).scalars())
+
+    def handovers_of(self, item_ids: Iterable[str]) -> list[Row]:
+        """Every handover that moved any of `item_ids`, oldest first."""
+        item_ids = list(item_ids)
+        if not item_ids:
+            return []
+        h, hi = p.handovers, p.handover_items
+        q = (sa.select(h).join(hi, sa.and_(hi.c.log == h.c.log, hi.c.handover_id == h.c.handover_id))
+             .where(h.c.log == self.log, hi.c.item_id.in_(item_ids)).distinct()
+             .order_by(h.c.entry_index))
+        return self._all(q)
+
+    def handovers(self, case_id: str | None = None) -> list[Row]:
+        h = p.handovers
+        q = sa.select(h).where(h.c.log == self.log)
+        if case_id is not None:
+            q = q.where(h.c.case_id == case_id)
+        return self._all(q.order_by(h.c.entry_index))
+
+    def subject_entries(self, subject_id: str) -> list[int]:
+        t = p.subject_entries
+        return list(self.conn.execute(sa.select(t.c.entry_index).where(
+            t.c.log == self.log, t.c.subject_id == subject_id).order_by(t.c.entry_index)).scalars())
+
+    # --- names for people ------------------------------------------------------------------
+
+    def name(self, any_id: str | None) -> str:
+        """A registered thing's name, for messages and documents; the ID if unknown."""
+        if not any_id:
+            return ""
+        table, column = {"U": (p.people, "person_id"), "O": (p.organisations, "org_id"),
+                         "K": (p.cabinets, "cabinet_id"), "C": (p.cases, "case_id"),
+                         "W": (p.workstations, "workstation_id")}.get(any_id[0], (None, None))
+        if table is None:
+            return any_id
+        row = self._one(table, column, any_id)
+        return any_id if row is None else row.name
+
+    def label(self, any_id: str | None) -> str:
+        """`name (ID)`, as messages name people and places."""
+        if not any_id:
+            return ""
+        name = self.name(any_id)
+        return any_id if name == any_id else f"{name} ({any_id})"
+
+
+def overrides_of(handover: Row) -> list[dict]:
+    return json.loads(handover.overrides)
