@@ -155,9 +155,10 @@ def seal_package(sources: Iterable[Path | str], out: Path | str, password: Passw
 
 def _seal(sources, out, password, *, media, package_id, kdf_params, progress,
           rng: Callable[[int], bytes], now: Callable[[], datetime],
-          chunk_size: int) -> SealedPackage:
+          chunk_size: int, into=None) -> SealedPackage:
     # Private seam: rng, now and chunk_size are injectable so the known-answer vectors in
-    # tests/vectors/package/ are exact.
+    # tests/vectors/package/ are exact; `into` (an open binary file, e.g. /dev/null for the
+    # benchmark) replaces the atomic write to `out`.
     if not isinstance(password, Password):
         raise TypeError("seal_package() needs a Password from generate_password()")
     sources = [Path(s) for s in sources]
@@ -194,10 +195,10 @@ def _seal(sources, out, password, *, media, package_id, kdf_params, progress,
              + mf.sealed_size_bound(package_id, [(s.name, n, rows.is_csv(s.name))
                                                  for s, n in zip(sources, sizes)]))
     check_fits(media, bound)
-    if os.path.lexists(out):
+    if into is None and os.path.lexists(out):
         raise OutputExists(f"{out.name} already exists in {out.parent}",
                            "packages never overwrite files; choose a new name")
-    if not out.parent.is_dir():
+    if into is None and not out.parent.is_dir():
         raise CryptoError(f"the directory {out.parent} does not exist")
 
     file_key, package_nonce, salt = rng(keys.FILE_KEY_LEN), rng(hdr.NONCE_LEN), rng(kdf.SALT_LEN)
@@ -209,28 +210,18 @@ def _seal(sources, out, password, *, media, package_id, kdf_params, progress,
                                slots=(slot,), header_key=ks.header)
     created = now().astimezone(timezone.utc).replace(microsecond=0)
 
+    if into is not None:
+        digest, written, manifest = _write_package(
+            into, header, ks, sources, sizes, chunk_size, package_id, created, progress)
+        return SealedPackage(out, package_id, digest, written, manifest)
     try:
         tmp, fd = _create_temp(out.parent)
     except OSError as e:
         raise _os_error("write the package in", e) from None
     try:
         with os.fdopen(fd, "wb", buffering=0) as f:
-            package_hash = hashlib.sha256()
-            written = 0
-
-            def sink(data: memoryview) -> None:
-                nonlocal written
-                package_hash.update(data)
-                f.write(data)
-                written += len(data)
-
-            batch = max(1, _BATCH_BYTES // chunk_size)
-            with Pipeline(sink, batch * (chunk_size + stream.TAG_LEN), _PIPELINE_DEPTH) as pipe:
-                pipe.put_bytes(header)
-                entries = _seal_payload(pipe, ks.payload, sources, sizes, chunk_size, batch,
-                                        progress)
-                manifest = Manifest(package_id, created, tuple(entries))
-                pipe.put_bytes(mf.seal(ks.manifest, manifest))
+            digest, written, manifest = _write_package(
+                f, header, ks, sources, sizes, chunk_size, package_id, created, progress)
             os.fsync(f.fileno())
         _place(tmp, out)
         _fsync_dir(out.parent)
@@ -240,7 +231,37 @@ def _seal(sources, out, password, *, media, package_id, kdf_params, progress,
     except BaseException:
         _unlink_quietly(tmp)
         raise
-    return SealedPackage(out, package_id, package_hash.hexdigest(), written, manifest)
+    return SealedPackage(out, package_id, digest, written, manifest)
+
+
+def _write_all(f, data: memoryview) -> None:
+    # Raw (unbuffered) writes may be partial.
+    while data:
+        n = f.write(data)
+        data = data[n:]
+
+
+def _write_package(f, header: bytes, ks: keys.PackageKeys, sources: list[Path],
+                   sizes: list[int], chunk_size: int, package_id: str, created: datetime,
+                   progress: Progress | None) -> tuple[str, int, Manifest]:
+    """Stream the whole package into the binary file `f`, hashing what is written.
+    (bench/bench_package.py calls this with /dev/null.)"""
+    package_hash = hashlib.sha256()
+    written = 0
+
+    def sink(data: memoryview) -> None:
+        nonlocal written
+        package_hash.update(data)
+        _write_all(f, data)
+        written += len(data)
+
+    batch = max(1, _BATCH_BYTES // chunk_size)
+    with Pipeline(sink, batch * (chunk_size + stream.TAG_LEN), _PIPELINE_DEPTH) as pipe:
+        pipe.put_bytes(header)
+        entries = _seal_payload(pipe, ks.payload, sources, sizes, chunk_size, batch, progress)
+        manifest = Manifest(package_id, created, tuple(entries))
+        pipe.put_bytes(mf.seal(ks.manifest, manifest))
+    return package_hash.hexdigest(), written, manifest
 
 
 class _Source:
@@ -475,8 +496,7 @@ class _Outputs:
             if self._fd is not None:
                 view = piece
                 while view:
-                    written = os.write(self._fd, view)
-                    view = view[written:]
+                    view = view[os.write(self._fd, view):]
             pos += take
             self._remaining -= take
             self._advance()
