@@ -293,7 +293,10 @@ def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
 def _confirmed(f: _Fold, e: ev.HandoverConfirmed) -> None:
     f.update(handovers, handovers.c.handover_id == e.handover_id, confirmed_by=e.confirmed_by,
              confirmed_at=e.confirmed_at, condition=e.condition, confirm_index=f.entry.index)
-    f.subjects(e.handover_id)
+    moved = f.conn.execute(sa.select(handover_items.c.item_id).where(
+        handover_items.c.log == f.log, handover_items.c.handover_id == e.handover_id)
+        .order_by(handover_items.c.position)).scalars()
+    f.subjects(e.handover_id, e.confirmed_by, *moved)
 
 
 _STEPS: dict[str, Callable] = {

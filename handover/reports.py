@@ -14,7 +14,7 @@ import ledger
 from handover import events as ev
 from handover import ids, projection
 from handover.errors import NotFound, lifted
-from handover.journal import JST, Journal
+from handover.journal import JST, Journal, require_actor
 from handover.labelling import kind_label
 from handover.state import Row, State, overrides_of
 
@@ -93,6 +93,12 @@ def overrides(journal: Journal) -> list[dict[str, Any]]:
     with journal.reading() as st:
         return [dict(_override_json(st, h), case_id=h.case_id)
                 for h in st.handovers() if h.override_reason]
+
+
+def require_person(journal: Journal, person_id: str) -> None:
+    """A reader who names themselves must be registered."""
+    with journal.reading() as st:
+        require_actor(st, person_id)
 
 
 # --- history ---------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from handover import custody, ids
-from handover.errors import HandoverError
+from handover.errors import HandoverError, VerificationFailed
 from handover.journal import Journal
 from handover.labelling import load_key
 from handover.scanning import ScanResult, ScanSession, ScanSummary, decode_image
@@ -45,9 +45,11 @@ class Station:
             problems = [f"{name}: {', '.join(values)}" for name, values in (
                 ("missing", s.missing), ("unexpected", s.unexpected), ("forged", s.forged),
                 ("unknown", s.unknown)) if values]
-            raise HandoverError("the scan is not complete, so nothing was recorded: "
-                                + "; ".join(problems),
-                                "find the missing items, set aside the rest, and scan again")
+            # A forged label is a verification failure (its own exit code), not a mere gap.
+            error = VerificationFailed if s.forged else HandoverError
+            raise error("the scan is not complete, so nothing was recorded: "
+                        + "; ".join(problems),
+                        "find the missing items, set aside the rest, and scan again")
         if not s.ok:
             raise HandoverError("nothing was scanned, so nothing was recorded")
         return s.ok

@@ -1,0 +1,208 @@
+"""`handover status | history | overrides | labels | label-key | scan | rebuild | demo`.
+Parse, call handover/, print (text or --json). Registered by cli/custody.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from cli.custody import (actor_option, echo_handover, emit_json, handover_request, journal,
+                         json_option, make_handover_options)
+from cli.main import main
+from handover import demo as demo_module
+from handover import labelling, projection, reports, scanstation
+from handover.journal import resolve_actor
+from handover.scanning import read_scans
+
+
+def _check_reader(ctx, actor) -> None:
+    """Reading needs no actor, but a named one must be registered."""
+    if actor:
+        reports.require_person(journal(ctx), resolve_actor(actor))
+
+
+@main.command()
+@click.option("--case", "case_id", metavar="CASE_ID", help="Only this case.")
+@actor_option()
+@json_option
+@click.pass_context
+def status(ctx, case_id, actor, as_json):
+    """Every medium and notice per case: where, who holds it, since when, overdue returns."""
+    _check_reader(ctx, actor)
+    data = reports.status(journal(ctx), case_id)
+    if as_json:
+        emit_json(data)
+        return
+    if not data["cases"]:
+        click.echo("no cases yet")
+    for case in data["cases"]:
+        click.echo(f"{case['case_id']}  {case['name']}  ({case['status']}, "
+                   f"{case['period_start']} to {case['period_end']})")
+        for item in case["items"]:
+            flags = ""
+            if item["out"] and item["kind"] != "envelopes":
+                flags += f"  [OUT, due {item['return_due']}]"
+            if item["overdue"]:
+                flags += "  [OVERDUE]"
+            count = f" ×{item['count']}" if item["count"] else ""
+            click.echo(f"  {item['item_id']}  {item['kind_label']}{count}: "
+                       f"{reports.where_text(item)}{flags}")
+        if case["overdue"]:
+            click.echo(f"  overdue returns: {', '.join(case['overdue'])}")
+        if case["unconfirmed_handovers"]:
+            click.echo(f"  awaiting the receiver's confirmation: "
+                       f"{', '.join(case['unconfirmed_handovers'])}")
+        for o in case["overrides"]:
+            rules = ", ".join(r["rule"] for r in o["rules"])
+            click.echo(f"  override {o['handover_id']} ({rules}): {o['reason']}")
+
+
+@main.command()
+@click.argument("item_id")
+@actor_option()
+@json_option
+@click.pass_context
+def history(ctx, item_id, actor, as_json):
+    """The whole custody chain of one item (or package, case, cabinet, handover)."""
+    _check_reader(ctx, actor)
+    data = reports.history(journal(ctx), item_id)
+    if as_json:
+        emit_json(data)
+        return
+    click.echo(f"{data['id']} ({data['kind']})")
+    if data["current"]:
+        click.echo(f"now: {reports.where_text(data['current'])}")
+    for e in data["entries"]:
+        origin = e["origin"] or {}
+        click.echo(f"  #{e['index']:<5} {e['time']}  {e['summary']}")
+        click.echo(f"         by {e['actor_name']} ({e['actor']}) as "
+                   f"{origin.get('os_user', '?')}@{origin.get('host', '?')}")
+
+
+@main.command()
+@json_option
+@click.pass_context
+def overrides(ctx, as_json):
+    """Every handover recorded despite a rule, with the reason given (for audits)."""
+    data = reports.overrides(journal(ctx))
+    if as_json:
+        emit_json(data)
+        return
+    if not data:
+        click.echo("no overrides recorded")
+    for o in data:
+        rules = ", ".join(f"{r['rule']} ({r['item']})" for r in o["rules"])
+        click.echo(f"{o['handover_id']}  {o['occurred_at']}  by {o['recorded_by_name']}: "
+                   f"{o['reason']}  [{rules}]")
+
+
+@main.command()
+@click.argument("item_ids", nargs=-1)
+@click.option("--case", "case_id", metavar="CASE_ID", help="Every medium and notice of a case.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "formats", multiple=True, type=click.Choice(labelling.FORMATS),
+              help="a4 (24 per sheet) and/or tape (24 mm); default both.")
+@click.option("--label-key", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def labels(ctx, item_ids, case_id, out_dir, formats, label_key):
+    """Print QR label PDFs for the case or envelope of each item (never the disc surface)."""
+    paths = labelling.print_labels(journal(ctx), item_ids, case_id=case_id,
+                                   key_path=label_key, out_dir=out_dir,
+                                   formats=formats or labelling.FORMATS)
+    for path in paths:
+        click.echo(f"labels: {path}")
+
+
+@main.command("label-key")
+@click.option("--label-key", type=click.Path(dir_okay=False, path_type=Path))
+def label_key_cmd(label_key):
+    """Create the ward's label MAC key (once; back it up)."""
+    path = labelling.create_key(label_key)
+    click.echo(f"label key: {path} (mode 0600; every printed label needs it to verify)")
+
+
+@main.command()
+@click.option("--image", "images", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Camera image(s) to decode; otherwise read one scan per line from stdin.")
+@click.option("--expect", "expected", multiple=True, metavar="ITEM_ID",
+              help="The manifest: items this pickup should contain (repeatable).")
+@click.option("--handover", "handover_id", metavar="HANDOVER_ID",
+              help="Check a recorded handover's items on delivery.")
+@click.option("--label-key", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--record", "record_it", is_flag=True,
+              help="Record a complete scan as the handover (needs --case, --moment, --from, …).")
+@click.option("--confirm", "confirm_it", is_flag=True,
+              help="Confirm --handover as its receiver once every item was scanned.")
+@click.option("--condition", default="", help="Condition on receipt (with --confirm).")
+@make_handover_options(required=False)
+@actor_option()
+@json_option
+@click.pass_context
+def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, condition,
+         actor, as_json, **options):
+    """Scan labels, one verdict per scan; list missing and unexpected items at the end."""
+    if record_it and confirm_it:
+        raise click.UsageError("--record and --confirm are two different steps")
+    j = journal(ctx)
+    station = scanstation.open_station(j, label_key_path=label_key, expected=expected,
+                                       handover_id=handover_id)
+    if images:
+        results = scanstation.scan_images(station, images)
+        if not as_json:
+            for r in results:
+                click.echo(r.message)
+    else:
+        for text in read_scans(click.get_text_stream("stdin")):
+            r = station.scan(text)
+            if not as_json:
+                click.echo(r.message)   # at once: the courier sets a bad item aside now
+    s = station.summary()
+    done = None
+    if record_it:
+        done = scanstation.record_scanned(j, resolve_actor(actor), station,
+                                          handover_request(options), pdf_dir=options["pdf_dir"])
+    elif confirm_it:
+        done = scanstation.confirm_scanned(j, resolve_actor(actor), station, condition=condition,
+                                           pdf_dir=options["pdf_dir"])
+    if as_json:
+        emit_json({"results": [dict(dataclasses.asdict(r), status=str(r.status))
+                               for r in station.session.results],
+                   "summary": station.summary_json(),
+                   "recorded": done.as_json() if done else None})
+    else:
+        click.echo(f"scanned ok: {len(s.ok)}")
+        for name, values in (("missing", s.missing), ("unexpected", s.unexpected),
+                             ("forged", s.forged), ("unknown", s.unknown),
+                             ("duplicates", s.duplicates)):
+            if values:
+                click.echo(f"{name}: {', '.join(values)}")
+        if done:
+            echo_handover(done, False, "recorded" if record_it else "confirmed")
+    if done is None and (station.expected is not None or s.forged or s.unknown):
+        station.require_complete()   # exit non-zero: the pickup is not ready
+
+
+@main.command()
+@json_option
+@click.pass_context
+def rebuild(ctx, as_json):
+    """Rebuild the custody tables from the ledger (they are caches of its entries)."""
+    j = journal(ctx)
+    folded = projection.rebuild(j.engine, j.log)
+    if as_json:
+        emit_json({"log": j.log, "entries_folded": folded})
+    else:
+        click.echo(f"rebuilt the custody tables of log {j.log} from {folded} entries")
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("handover-demo"), show_default=True,
+              help="A new, empty directory for the demo's database, keys and PDFs.")
+def demo(directory):
+    """Run the vaccination case (seeds/004) end to end on a fresh SQLite database."""
+    demo_module.run(directory, say=click.echo)
+
