@@ -1,16 +1,18 @@
-"""A two-stage pipeline: the calling thread reads and encrypts (or decrypts), a worker
-thread hashes and writes. hashlib and file writes release the GIL on large buffers, so
-on a 2-core machine the stages really run in parallel.
+"""Worker-thread stages for sealing and opening. hashlib, file reads and writes release
+the GIL on large buffers, so on a 2-core machine the stages really run in parallel:
 
-Buffers come from a small fixed pool and go back to it after the worker is done with
-them, so memory stays bounded (pool size × buffer size) whatever the input size.
+    seal:  read + encrypt (caller)  →  hash plaintext, count rows  →  hash package + write
+    open:  read + decrypt (caller)  →  split into files, hash, write
+
+Buffers come from a small fixed pool per stage and go back to it once the worker is done
+with them, so memory stays bounded (pool size × buffer size) whatever the input size.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 _STOP = object()
 
@@ -19,11 +21,12 @@ class Pipeline:
     """Hand buffers to `consume` in a worker thread, in order.
 
     Use as a context manager. `buffer()` takes a free buffer from the pool (blocking
-    while the worker is behind); `put(buf, length)` queues it; the worker calls
-    `consume(memoryview)` then returns the buffer to the pool. An exception in the
-    worker is re-raised in the calling thread at the next put() or at exit."""
+    while the worker is behind); `put(buf, length, note)` queues it; the worker calls
+    `consume(memoryview, note)` and then returns the buffer to the pool. An exception in
+    the worker is re-raised in the calling thread at the next buffer()/put() or at exit."""
 
-    def __init__(self, consume: Callable[[memoryview], None], buffer_size: int, depth: int = 3):
+    def __init__(self, consume: Callable[[memoryview, Any], None], buffer_size: int,
+                 depth: int = 3):
         self._consume = consume
         self._free: queue.Queue = queue.Queue()
         for _ in range(depth + 1):
@@ -47,10 +50,10 @@ class Pipeline:
             item = self._work.get()
             if item is _STOP:
                 return
-            buf, length, pooled = item
+            buf, length, note, pooled = item
             if self._error is None:
                 try:
-                    self._consume(memoryview(buf)[:length])
+                    self._consume(memoryview(buf)[:length], note)
                 except BaseException as e:  # re-raised in the calling thread
                     self._error = e
             # Always recycle, even after an error, so the producer never blocks forever.
@@ -65,11 +68,52 @@ class Pipeline:
         self._check()
         return self._free.get()
 
-    def put(self, buf: bytearray, length: int) -> None:
+    def put(self, buf: bytearray, length: int, note: Any = None) -> None:
         self._check()
-        self._work.put((buf, length, True))
+        self._work.put((buf, length, note, True))
 
     def put_bytes(self, data: bytes) -> None:
         """Queue a small piece (header, manifest) without a pool buffer."""
         self._check()
-        self._work.put((data, len(data), False))
+        self._work.put((data, len(data), None, False))
+
+
+class Flusher:
+    """Starts writeback early: a thread calls fdatasync() on `fd` every `every` bytes
+    written, so the final fsync before the rename finds little left to do and disk I/O
+    overlaps with encryption and hashing instead of following it."""
+
+    def __init__(self, fd: int, every: int = 64 * 1024 * 1024):
+        self._fd = fd
+        self._every = every
+        self._pending = 0
+        self._wake = threading.Event()
+        self._stop = False
+        self._thread = threading.Thread(target=self._run, name="handover-flusher", daemon=True)
+
+    def __enter__(self) -> "Flusher":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+
+    def wrote(self, n: int) -> None:
+        self._pending += n
+        if self._pending >= self._every:
+            self._pending = 0
+            self._wake.set()
+
+    def _run(self) -> None:
+        import os
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stop:
+                return
+            try:
+                os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
+            except OSError:
+                return  # the final fsync in the caller reports real errors

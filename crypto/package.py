@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from crypto import crockford, header as hdr, kdf, keys, manifest as mf, rows, stream
-from crypto._pipeline import Pipeline
+from crypto._pipeline import Flusher, Pipeline
 from crypto.errors import (CryptoError, FormatError, OutputExists, PackageDamaged,
                            WrongPassword)
 from crypto.header import Header, PasswordSlot
@@ -219,9 +219,10 @@ def _seal(sources, out, password, *, media, package_id, kdf_params, progress,
     except OSError as e:
         raise _os_error("write the package in", e) from None
     try:
-        with os.fdopen(fd, "wb", buffering=0) as f:
+        with os.fdopen(fd, "wb", buffering=0) as f, Flusher(fd) as flusher:
             digest, written, manifest = _write_package(
-                f, header, ks, sources, sizes, chunk_size, package_id, created, progress)
+                f, header, ks, sources, sizes, chunk_size, package_id, created, progress,
+                flusher.wrote)
             os.fsync(f.fileno())
         _place(tmp, out)
         _fsync_dir(out.parent)
@@ -243,17 +244,20 @@ def _write_all(f, data: memoryview) -> None:
 
 def _write_package(f, header: bytes, ks: keys.PackageKeys, sources: list[Path],
                    sizes: list[int], chunk_size: int, package_id: str, created: datetime,
-                   progress: Progress | None) -> tuple[str, int, Manifest]:
+                   progress: Progress | None,
+                   wrote: Callable[[int], None] | None = None) -> tuple[str, int, Manifest]:
     """Stream the whole package into the binary file `f`, hashing what is written.
     (bench/bench_package.py calls this with /dev/null.)"""
     package_hash = hashlib.sha256()
     written = 0
 
-    def sink(data: memoryview) -> None:
+    def sink(data: memoryview, _note) -> None:
         nonlocal written
         package_hash.update(data)
         _write_all(f, data)
         written += len(data)
+        if wrote is not None:
+            wrote(len(data))
 
     batch = max(1, _BATCH_BYTES // chunk_size)
     with Pipeline(sink, batch * (chunk_size + stream.TAG_LEN), _PIPELINE_DEPTH) as pipe:
@@ -265,7 +269,8 @@ def _write_package(f, header: bytes, ks: keys.PackageKeys, sources: list[Path],
 
 
 class _Source:
-    """One input file, read once: its SHA-256 and row count are computed on the way."""
+    """One input file, read once. The caller thread reads it; the hashing stage computes
+    its SHA-256 and row count from the same buffers."""
 
     def __init__(self, path: Path, size: int):
         self.path, self.size, self.remaining = path, size, size
@@ -287,12 +292,14 @@ class _Source:
                 raise CryptoError(f"{self.path.name} shrank while it was being sealed",
                                   "seal a file nobody is writing to")
             got += n
+        self.remaining -= len(view)
+
+    def hash(self, view: memoryview) -> None:  # in the hashing stage
         self.digest.update(view)
         if self.rows is not None:
             self.rows.update(view)
-        self.remaining -= len(view)
 
-    def finish(self) -> FileEntry:
+    def close_checked(self) -> None:
         try:
             extra = self.file.read(1)
         finally:
@@ -300,67 +307,78 @@ class _Source:
         if extra:
             raise CryptoError(f"{self.path.name} grew while it was being sealed",
                               "seal a file nobody is writing to")
+
+    def entry(self) -> FileEntry:
         return FileEntry(self.path.name, self.size, self.digest.hexdigest(),
                          self.rows.finish() if self.rows is not None else None)
 
-    def close(self) -> None:
-        self.file.close()
+
+def _hash_plaintext(view: memoryview, segments) -> None:
+    for source, start, end in segments:
+        source.hash(view[start:end])
 
 
-def _seal_payload(pipe: Pipeline, key: bytes, sources: list[Path], sizes: list[int],
+def _seal_payload(writer: Pipeline, key: bytes, sources: list[Path], sizes: list[int],
                   chunk_size: int, batch: int, progress: Progress | None) -> list[FileEntry]:
-    """Read the sources as one concatenated stream, chunk it, encrypt it into pipeline
-    buffers. Returns the manifest entries."""
+    """Read the sources as one concatenated stream and encrypt it chunk by chunk. The
+    plaintext batches go on to a hashing stage, the ciphertext to `writer`. Returns the
+    manifest entries."""
     total = sum(sizes)
     n_chunks = stream.chunk_count(total, chunk_size)
     sealer = stream.ChunkSealer(key)
-    plain = bytearray(batch * chunk_size)
-    pview = memoryview(plain)
-    entries: list[FileEntry] = []
-    counter = 0
-    done = 0
+    opened: list[_Source] = []
     pending = list(zip(sources, sizes))
     pending.reverse()
     current: _Source | None = None
+    counter = 0
+    done = 0
     try:
-        while counter < n_chunks:
-            # Fill one batch of plaintext from as many files as it takes.
-            filled = 0
-            while filled < len(plain):
-                if current is None:
-                    if not pending:
-                        break
-                    current = _Source(*pending.pop())
-                want = min(current.remaining, len(plain) - filled)
-                current.read_into(pview[filled:filled + want])
-                filled += want
-                if current.remaining == 0:
-                    entries.append(current.finish())
-                    current = None
-            # Encrypt the batch's chunks into one pipeline buffer.
-            out = pipe.buffer()
-            oview = memoryview(out)
-            pos = 0
-            for start in range(0, max(filled, 1), chunk_size):
-                end = min(start + chunk_size, filled)
-                size = end - start + stream.TAG_LEN
-                sealer.seal_into(counter, counter == n_chunks - 1, pview[start:end],
-                                 oview[pos:pos + size])
-                pos += size
-                counter += 1
-            pipe.put(out, pos)
-            done += filled
-            if progress is not None:
-                progress(done, total)
+        with Pipeline(_hash_plaintext, batch * chunk_size, _PIPELINE_DEPTH) as hasher:
+            while counter < n_chunks:
+                # Fill one batch of plaintext from as many files as it takes.
+                plain = hasher.buffer()
+                pview = memoryview(plain)
+                filled = 0
+                segments = []
+                while filled < len(plain):
+                    if current is None:
+                        if not pending:
+                            break
+                        current = _Source(*pending.pop())
+                        opened.append(current)
+                    want = min(current.remaining, len(plain) - filled)
+                    current.read_into(pview[filled:filled + want])
+                    segments.append((current, filled, filled + want))
+                    filled += want
+                    if current.remaining == 0:
+                        current.close_checked()
+                        current = None
+                # Encrypt the batch's chunks into one writer buffer.
+                out = writer.buffer()
+                oview = memoryview(out)
+                pos = 0
+                for start in range(0, max(filled, 1), chunk_size):
+                    end = min(start + chunk_size, filled)
+                    size = end - start + stream.TAG_LEN
+                    sealer.seal_into(counter, counter == n_chunks - 1, pview[start:end],
+                                     oview[pos:pos + size])
+                    pos += size
+                    counter += 1
+                hasher.put(plain, filled, segments)
+                writer.put(out, pos)
+                done += filled
+                if progress is not None:
+                    progress(done, total)
         # Zero-length files after the last byte still need their entries.
         while pending:
             current = _Source(*pending.pop())
-            entries.append(current.finish())
+            opened.append(current)
+            current.close_checked()
             current = None
     finally:
         if current is not None:
-            current.close()
-    return entries
+            current.file.close()
+    return [s.entry() for s in opened]
 
 
 # ---------------------------------------------------------------------------- open
@@ -485,7 +503,7 @@ class _Outputs:
                 path, self._fd = _create_temp(self._dir)
                 self.temps.append(path)
 
-    def write(self, data: memoryview) -> None:
+    def write(self, data: memoryview, _note=None) -> None:
         pos = 0
         while pos < len(data):
             if self._index >= len(self._files):
