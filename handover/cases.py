@@ -29,8 +29,9 @@ def _check_member(tx: Tx, member: dict, orgs: list[str]) -> None:
         raise HandoverError(f"{st.label(person.person_id)} is of {st.label(person.org_id)}, "
                             "which is not a contractor of this case",
                             "add the organisation with --contractor, or roster someone else")
+    # A contractor's courier carries media, so it is rostered as a 取扱者 too.
     need = (ev.RESPONSIBLE,) if member["role"] == ev.ROSTER_RESPONSIBLE else \
-        (ev.HANDLER, ev.RESPONSIBLE)
+        (ev.HANDLER, ev.RESPONSIBLE, ev.COURIER)
     policy.require_role(st, person.person_id, *need,
                         doing=f"be on a roster as {member['role']}")
 

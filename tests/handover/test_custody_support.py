@@ -1,0 +1,156 @@
+"""A small registered world for the custody tests, on SQLite and PostgreSQL (`db_url`).
+
+Import the `world` fixture from here. The world: the ward's section with two staff, a
+contractor with a responsible handler, a handler, a courier and someone *not* on the roster,
+a sub-contractor, two ward cabinets with different key holders, a contractor cabinet, this
+test's workstation designated for the case, and one sealed package (medium + notice) with
+tiny KDF parameters. The clock is injected and starts on 2026-04-06 09:00 JST.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import crypto
+import ledger
+from handover import cases, custody, labelling, projection, registry, sealing
+from handover.custody import HandoverRequest
+from handover.database import open_database
+from handover.journal import JST, Journal
+
+TINY_KDF = crypto.KdfParams(memory_kib=64, iterations=1, lanes=1)
+HOST = "ward-pc-01"
+T0 = dt.datetime(2026, 4, 6, 9, 0, tzinfo=JST)
+
+
+class Clock:
+    def __init__(self, start: dt.datetime = T0):
+        self.now = start
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@dataclass
+class World:
+    j: Journal
+    clock: Clock
+    tmp: Path
+    ward: str
+    taro: str        # staff, key holder of the media cabinet
+    jiro: str        # staff, key holder of the notice cabinet
+    contractor: str
+    hanako: str      # responsible handler (on the roster)
+    ichiro: str      # handler (on the roster)
+    courier: str     # contractor courier (on the roster)
+    outsider: str    # contractor handler NOT on the roster
+    printer: str     # sub-contractor
+    sakura: str      # sub-contractor handler (on the roster)
+    media_cab: str
+    notice_cab: str
+    contractor_cab: str
+    case_id: str
+    label_key: Path
+
+    def seal(self, records: int = 10, medium: str = "dvd-r", **kw) -> sealing.Sealed:
+        n = len(list(self.tmp.glob("extract-*.csv")))
+        src = self.tmp / f"extract-{n}.csv"
+        src.write_text("番号,氏名\n" + "".join(f"{i},見本 {i}\n" for i in range(records)),
+                       encoding="utf-8")
+        kw.setdefault("out_dir", self.tmp / "out")
+        kw.setdefault("notice_dir", self.tmp / "notices")
+        return sealing.seal_extract(self.j, kw.pop("actor", self.taro), kw.pop("case_id", self.case_id),
+                                    [src], medium_kind=medium, content="見本データ",
+                                    kdf_params=TINY_KDF, **kw)
+
+    def handover(self, moment: str, from_person: str, to_person: str, items=(), *,
+                 method: str = "hand", actor: str | None = None, pdf_dir=None, **kw):
+        req = HandoverRequest(kw.pop("case_id", self.case_id), moment, from_person, to_person,
+                              method, items=tuple(items), **kw)
+        return custody.record_handover(self.j, actor or self.taro, req, pdf_dir=pdf_dir)
+
+    def provide(self, item: str, to: str | None = None, **kw):
+        return self.handover("provide", kw.pop("from_person", self.taro), to or self.hanako,
+                             [item], **kw)
+
+    def size(self) -> int:
+        with self.j.engine.connect() as conn:
+            return ledger.log_size(conn, self.j.log)
+
+    def entries(self) -> list[ledger.Entry]:
+        with self.j.engine.connect() as conn:
+            return list(ledger.read_entries(conn, self.j.log))
+
+    def snapshot(self) -> dict:
+        with self.j.engine.connect() as conn:
+            return projection.snapshot(conn, self.j.log)
+
+    def item(self, item_id: str):
+        with self.j.reading() as st:
+            return st.item(item_id)
+
+
+def make_world(db_url: str, tmp: Path) -> World:
+    engine = open_database(db_url)
+    key = tmp / "keys" / "sign.key"
+    ledger.generate_key(key, "handover-test")
+    clock = Clock()
+    j = Journal(engine, "ward", key, clock=clock, host=HOST, os_user="tester")
+    boot = registry.bootstrap(j, "新宿区 健康部保健予防課", "見本 太郎").value
+    ward, taro = boot.ward_org_id, boot.staff_id
+    r = registry
+    jiro = r.register_person(j, taro, "見本 次郎", ward, ["staff"]).value
+    contractor = r.register_org(j, taro, "株式会社見本ツーリスト", "contractor").value
+    printer = r.register_org(j, taro, "見本印刷株式会社", "subcontractor", contractor).value
+    hanako = r.register_person(j, taro, "架空 花子", contractor, ["responsible_handler"]).value
+    ichiro = r.register_person(j, taro, "架空 一郎", contractor, ["contractor_handler"]).value
+    courier = r.register_person(j, taro, "架空 運太", contractor, ["courier"]).value
+    outsider = r.register_person(j, taro, "架空 三郎", contractor, ["contractor_handler"]).value
+    sakura = r.register_person(j, taro, "架空 桜", printer, ["contractor_handler"]).value
+    media_cab = r.register_cabinet(j, taro, "媒体保管庫A", ward, [taro]).value
+    notice_cab = r.register_cabinet(j, taro, "通知書保管庫B", ward, [jiro]).value
+    contractor_cab = r.register_cabinet(j, taro, "受託者金庫", contractor, [hanako]).value
+    case_id = cases.open_case(j, taro, "ワクチン接種券発送業務（見本）", [contractor, printer],
+                              dt.date(2026, 4, 1), dt.date(2026, 6, 30), [hanako],
+                              [ichiro, sakura, courier]).value
+    r.register_workstation(j, taro, HOST, "暗号化専用PC", [case_id])
+    label_key = labelling.create_key(tmp / "keys" / "label.key")
+    return World(j, clock, tmp, ward, taro, jiro, contractor, hanako, ichiro, courier, outsider,
+                 printer, sakura, media_cab, notice_cab, contractor_cab, case_id, label_key)
+
+
+@pytest.fixture
+def world(db_url, tmp_path) -> World:
+    w = make_world(db_url, tmp_path)
+    yield w
+    w.j.engine.dispose()
+
+
+def table_counts(w: World) -> dict[str, int]:
+    with w.j.engine.connect() as conn:
+        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)
+                                     .where(t.c.log == w.j.log)).scalar_one()
+                for t in projection.TABLES}
+
+
+def test_world_is_registered(world):
+    counts = table_counts(world)
+    assert counts["proj_people"] == 7
+    assert counts["proj_cases"] == 1
+    assert counts["proj_roster"] == 4
+    assert counts["proj_case_workstations"] == 1
+    entries = world.entries()
+    assert [e.kind for e in entries[:2]] == ["OrganisationRegistered", "PersonRegistered"]
+    # Every entry names a person and carries the OS account and host that made it.
+    for e in entries:
+        assert e.actor == world.taro
+        assert e.payload["origin"] == {"os_user": "tester", "host": HOST}
+        assert e.time == "2026-04-06T09:00:00+09:00"
