@@ -374,7 +374,7 @@ def test_deterministic_with_the_private_seam(tmp_path):
 
 def test_default_kdf_is_not_weakened():
     from crypto import DEFAULT_KDF
-    assert DEFAULT_KDF.memory_kib >= 32 * 1024 and DEFAULT_KDF.iterations >= 32
+    assert DEFAULT_KDF.memory_kib >= 24 * 1024 and DEFAULT_KDF.iterations >= 100
 
 
 def test_progress_reports_every_byte(tmp_path):
