@@ -10,11 +10,15 @@ tiny KDF parameters. The clock is injected and starts on 2026-04-06 09:00 JST.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import zxingcpp
+from PIL import Image
 
 import crypto
 import ledger
@@ -154,3 +158,29 @@ def test_world_is_registered(world):
         assert e.actor == world.taro
         assert e.payload["origin"] == {"os_user": "tester", "host": HOST}
         assert e.time == "2026-04-06T09:00:00+09:00"
+
+
+# --- reading documents back, as a person or a scanner would ----------------------------------
+
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def pdf_qr_codes(pdf: Path, work: Path, *, first: int = 1, last: int = 1,
+                 dpi: int = 200) -> list[str]:
+    """Rasterise pages with pdftoppm and decode every QR code on them with zxing-cpp."""
+    work.mkdir(parents=True, exist_ok=True)
+    prefix = work / pdf.stem
+    subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", str(first), "-l", str(last),
+                    str(pdf), str(prefix)], check=True, capture_output=True)
+    out = []
+    for png in sorted(work.glob(f"{pdf.stem}*.png")):
+        out += [b.text for b in zxingcpp.read_barcodes(Image.open(png))
+                if b.format == zxingcpp.BarcodeFormat.QRCode]
+    return out
+
+
+needs_poppler = pytest.mark.skipif(
+    not (shutil.which("pdftoppm") and shutil.which("pdftotext")),
+    reason="poppler-utils (pdftoppm, pdftotext) not installed")
