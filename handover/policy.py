@@ -195,7 +195,8 @@ def require_item_of_case(item: Row, case: Row) -> None:
     if item.case_id != case.case_id:
         raise _refuse(WRONG_CASE, item.item_id,
                       f"{item.item_id} belongs to case {item.case_id}, not {case.case_id}",
-                      f"{item.item_id} は別の業務のものです")
+                      f"{item.item_id} は別の業務のものです",
+                      "record it under its own case (--case), or check the ID")
 
 
 def require_method(item: Row, method: str) -> None:
@@ -226,7 +227,8 @@ def require_moment_fits(st: State, item: Row, moment: str, from_org: str) -> Non
         raise _refuse(ALREADY_RETURNED, item.item_id,
                       f"{item.item_id} is already back at the ward ({st.label(item.holder_org)}, "
                       f"since {item.since})",
-                      f"{item.item_id} は返却済みです")
+                      f"{item.item_id} は返却済みです",
+                      f"nothing to record; see `handover history {item.item_id}`")
     if item.holder_org != from_org:
         raise _refuse(NOT_HOLDER, item.item_id,
                       f"{item.item_id} is held by {st.label(item.holder_org)}, not by the sender "
@@ -301,7 +303,8 @@ def require_receiving_party(st: State, handover: Row, person_id: str) -> None:
         raise _refuse(ALREADY_CONFIRMED, handover.handover_id,
                       f"{handover.handover_id} was already confirmed by "
                       f"{st.label(handover.confirmed_by)} at {handover.confirmed_at}",
-                      f"{handover.handover_id} は確認済みです")
+                      f"{handover.handover_id} は確認済みです",
+                      f"nothing to do; see `handover history {handover.handover_id}`")
     if st.person(person_id).org_id != handover.to_org:
         raise _refuse(NOT_RECEIVING_PARTY, person_id,
                       f"{st.label(person_id)} is not of the receiving party "

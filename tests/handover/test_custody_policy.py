@@ -27,6 +27,7 @@ def refused(w, rule: str, fn, *args, item: str | None = None, **kwargs) -> Polic
         assert item in v.message
     assert f"[rule: {rule}; item: {v.item}]" in v.message
     assert " / " in v.message          # English / Japanese
+    assert v.hint                      # and what to do about it
     assert w.size() == size and w.snapshot() == snap
     return v
 
