@@ -137,7 +137,6 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
             ], None
 
         recorded = record(journal, actor, build)
-        label_paths: tuple[Path, ...] = ()
     except BaseException:
         for path in created:
             try:
@@ -145,6 +144,7 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
             except FileNotFoundError:
                 pass
         raise
+    label_paths: tuple[Path, ...] = ()
     if labels_dir is not None:
         label_paths = tuple(labelling.write_labels(
             journal, [medium_id, notice_id], label_key, Path(labels_dir), stem=package_id))

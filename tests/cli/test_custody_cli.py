@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 import unicodedata
 
 import pytest
@@ -199,3 +201,27 @@ def test_seal_refusals(run, ward, tmp_path):
     refused(run(*args, "--out", str(tmp_path / "o"), "--notice-dir", str(tmp_path / "n"),
                 actor=w["staff"]), "case-closed")
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.skipif(not shutil.which("pdftoppm"), reason="poppler-utils not installed")
+def test_receiver_confirms_by_photographing_the_label(run, ward, tmp_path):
+    """Delivery check: the receiver scans a photo of the label against the recorded handover."""
+    w, s = ward, ward["sealed"]
+    out = ok(run("record", "--case", w["case"], "--moment", "provide", "--from", w["staff"],
+                 "--to", w["hanako"], "--method", "registered_mail", "--item", s["medium_id"],
+                 "--json", actor=w["staff"]))
+    handover_id = json.loads(out)["handover_id"]
+    tape = [p for p in s["label_paths"] if p.endswith("-tape.pdf")][0]
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", tape,
+                    str(tmp_path / "photo")], check=True)
+    (photo,) = tmp_path.glob("photo*.png")
+    r = run("scan", "--image", str(photo), "--handover", handover_id, "--confirm",
+            "--condition", "簡易書留 開封痕なし", "--json", actor=w["hanako"])
+    data = out_json(r)
+    assert [x["status"] for x in data["results"]] == ["ok"]
+    assert data["summary"]["complete"] is True
+    assert data["recorded"]["handover_id"] == handover_id
+    history = out_json(run("history", handover_id, "--json"))
+    assert [e["kind"] for e in history["entries"]] == ["HandoverRecorded", "HandoverConfirmed"]
+    r = run("scan", "--image", str(tmp_path / "missing.png"))
+    assert r.exit_code == EXIT_FAILURE and "not found" in r.stderr
