@@ -475,6 +475,8 @@ class _Outputs:
         self._fd: int | None = None
         self._hash = None
         self.temps: list[Path] = []
+
+    def start(self) -> None:
         self._advance()
 
     def _close_current(self) -> None:
@@ -595,6 +597,7 @@ def _read(pkg: Path, password: Password | str, out_dir: Path | None,
         outputs = _Outputs(out_dir, u.manifest.files)
         placed: list[Path] = []
         try:
+            outputs.start()
             _stream_payload(f, u, outputs, progress)
             if out_dir is not None:
                 # Every chunk has authenticated: only now does plaintext get its real name.

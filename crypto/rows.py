@@ -70,9 +70,13 @@ class RowCounter:
         if cut:
             self._lines(buf[:cut] if cut < len(buf) else buf)
         if len(self._tail) > _MAX_TAIL:
-            # One very long line: run the state machine over it so memory stays bounded.
-            self._machine(self._tail, 0)
-            self._tail = b""
+            # One very long line: consume it now so memory stays bounded.
+            tail, self._tail = self._tail, b""
+            if (self._state in (_START_RECORD, _START_FIELD, _IN_FIELD)
+                    and b'"' not in tail and b"," not in tail):
+                self._state = _IN_FIELD  # no separator, no quote: one long unquoted field
+            else:
+                self._machine(tail, 0)
 
     def finish(self) -> int:
         if self._tail:

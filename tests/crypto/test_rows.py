@@ -85,3 +85,9 @@ def test_csv_written_by_the_csv_module(rows_, terminator, block):
     csv.writer(buf, lineterminator=terminator).writerows(rows_)
     data = buf.getvalue().encode("utf-8")
     assert counted_in_pieces(data, list(range(0, len(data), block))) == oracle(data)
+
+
+def test_very_long_line_without_separators():
+    data = bytes(3 * (1 << 20)) + b'\n"x\ny",z\n' + b"tail" * 400_000
+    cuts = list(range(0, len(data), 1 << 20))
+    assert counted_in_pieces(data, cuts) == oracle(data) == 3
