@@ -102,9 +102,10 @@ def cmd_verify(a):
     # The floor: read the same rows the same way and SHA-256 them, nothing else.
     with engine.connect() as conn:
         t = time.perf_counter()
-        rows = conn.execution_options(yield_per=10_000).execute(
+        rows = conn.execute(
             sa.select(entries.c.idx, entries.c.entry, entries.c.hash)
-            .where(entries.c.log == "bench").order_by(entries.c.idx))
+            .where(entries.c.log == "bench").order_by(entries.c.idx),
+            execution_options={"yield_per": 10_000})
         sha = hashlib.sha256
         for _idx, raw, _h in rows:
             sha(b"\x00" + raw).digest()

@@ -340,12 +340,8 @@ def catch_up(writer_log: ledger.Log) -> int:
     if start == writer_log.size:
         return 0
     done = 0
-    # Read on a second connection: ledger.read_entries sets yield_per on the connection it is
-    # given, which on PostgreSQL would turn this transaction's later INSERTs into server-side
-    # cursors. While we hold the log's lock nobody appends, so that connection sees exactly
-    # the committed log.
     with lifted():
-        for entry in ledger.read_entries(conn.engine, name, start, writer_log.size):
+        for entry in ledger.read_entries(conn, name, start, writer_log.size):
             apply(conn, name, entry)
             done += 1
     return done

@@ -107,7 +107,7 @@ def read_entries(conn: sa.Connection | sa.Engine, name: str, start: int = 0,
              .order_by(entries.c.idx))
         if stop is not None:
             q = q.where(entries.c.idx < stop)
-        for (raw,) in c.execution_options(yield_per=2000).execute(q):
+        for (raw,) in c.execute(q, execution_options={"yield_per": 2000}):
             yield decode_entry(raw)
 
 

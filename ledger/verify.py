@@ -101,9 +101,11 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
                     lambda n, root: roots.__setitem__(n, root),
                     known_leaves=state.prefixes if state else b"",
                     collect_leaves=state_path is not None)
-    rows = conn.execution_options(yield_per=10_000).execute(
+    # Per statement: Connection.execution_options() would change the caller's connection.
+    rows = conn.execute(
         sa.select(entries.c.idx, entries.c.entry, entries.c.hash)
-        .where(entries.c.log == log).order_by(entries.c.idx))
+        .where(entries.c.log == log).order_by(entries.c.idx),
+        execution_options={"yield_per": 10_000})
     replay.feed(rows)
     rows.close()
     if replay.problem:
