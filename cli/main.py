@@ -37,19 +37,8 @@ def main(ctx: click.Context, db: str | None, key: str | None, log_name: str | No
     ctx.obj = resolve_settings(db, key, log_name)
 
 
-def _register() -> None:
-    # Subcommand modules attach themselves to `main`; imported here so that
-    # `cli.main:main` is the single entry point.
-    import importlib
-    for name in ("cli.ledger", "cli.package", "cli.custody"):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-
-
-_register()
+# Subcommand modules attach themselves to `main` on import.
+from cli import custody, ledger, package  # noqa: E402,F401
 
 if __name__ == "__main__":
     sys.exit(main())
