@@ -8,9 +8,10 @@ rule 9), applies each to the projection, and optionally signs a checkpoint cover
 a 確認書 can print the checkpoint of its own entry. Everything commits together or not at all:
 a refused action leaves no entry and no projection change.
 
-Time is injectable (`clock`), and so is the workstation's host name (`host`, else
-$HANDOVER_WORKSTATION, else the real host name), so tests can set "the same day", "the next
-day" and "another computer".
+Time is injectable (`clock`), and so is the workstation's host name (`host`, else the real
+host name), so tests can set "the same day", "the next day" and "another computer". There is
+deliberately no environment override for the host: it would let anyone at an unregistered
+computer claim to be a designated one.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ from handover.events import Event
 from handover.state import Row, State
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
-ENV_WORKSTATION = "HANDOVER_WORKSTATION"
 ENV_ACTOR = "HANDOVER_ACTOR"
 
 T = TypeVar("T")
@@ -47,7 +47,7 @@ def now_jst() -> dt.datetime:
 
 
 def current_host() -> str:
-    return os.environ.get(ENV_WORKSTATION) or socket.gethostname()
+    return socket.gethostname()
 
 
 def _os_user() -> str:

@@ -22,16 +22,17 @@ DAY1, DAY2 = "2026-04-06T10:00+09:00", "2026-04-07T10:00+09:00"
 
 
 @pytest.fixture
-def run(tmp_path, db_url):
+def run(tmp_path, db_url, monkeypatch):
     runner = CliRunner()
     base = ["--db", db_url, "--key", str(tmp_path / "log.key"), "--log", "ward"]
-    env = {"HANDOVER_WORKSTATION": HOST, "HANDOVER_LABEL_KEY": str(tmp_path / "label.key"),
-           "HANDOVER_ACTOR": None}
+    env = {"HANDOVER_LABEL_KEY": str(tmp_path / "label.key"), "HANDOVER_ACTOR": None}
 
     def invoke(*args, input=None, actor=None, host=HOST):
         extra = ["--as", actor] if actor else []
-        return runner.invoke(main, [*base, *args, *extra], input=input,
-                             env=dict(env, HANDOVER_WORKSTATION=host), catch_exceptions=False)
+        # The workstation is the machine's real host name; only a test may pretend otherwise.
+        monkeypatch.setattr("handover.journal.socket.gethostname", lambda: host)
+        return runner.invoke(main, [*base, *args, *extra], input=input, env=env,
+                             catch_exceptions=False)
     return invoke
 
 
