@@ -190,15 +190,7 @@ def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
             override_reason=overrides.reason if overrides.used else None, scan=req.scan)
         return [event], overrides.used
 
-    done = record(journal, actor, build, checkpoint=pdf_dir is not None)
-    entry = done.entries[0]
-    pdf = None
-    if pdf_dir is not None:
-        pdf = confirmations.write(journal, handover_id, done.checkpoint, entry.index,
-                                  Path(pdf_dir))
-    return HandoverRecord(handover_id, entry.index,
-                          done.checkpoint.size if done.checkpoint else None, pdf, done.value,
-                          batches)
+    return _record_and_print(journal, actor, build, handover_id, pdf_dir, batches)
 
 
 def confirm_handover(journal: Journal, actor: str, handover_id: str, *, condition: str = "",
@@ -214,6 +206,13 @@ def confirm_handover(journal: Journal, actor: str, handover_id: str, *, conditio
         return [ev.HandoverConfirmed(handover_id, tx.actor_id, tx.now.isoformat(),
                                      condition.strip(), scan)], None
 
+    return _record_and_print(journal, actor, build, handover_id, pdf_dir)
+
+
+def _record_and_print(journal: Journal, actor: str, build, handover_id: str,
+                      pdf_dir: Path | str | None, batches: list[str] | None = None) -> HandoverRecord:
+    """Record the handover's entry and, when asked, print its 確認書 with the checkpoint
+    signed in the same transaction."""
     done = record(journal, actor, build, checkpoint=pdf_dir is not None)
     entry = done.entries[0]
     pdf = None
@@ -221,7 +220,8 @@ def confirm_handover(journal: Journal, actor: str, handover_id: str, *, conditio
         pdf = confirmations.write(journal, handover_id, done.checkpoint, entry.index,
                                   Path(pdf_dir))
     return HandoverRecord(handover_id, entry.index,
-                          done.checkpoint.size if done.checkpoint else None, pdf)
+                          done.checkpoint.size if done.checkpoint else None, pdf,
+                          done.value or [], batches or [])
 
 
 def reprint(journal: Journal, actor: str, handover_id: str, pdf_dir: Path | str) -> Path:
