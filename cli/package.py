@@ -92,28 +92,36 @@ def package() -> None:
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Package file to write; it must not exist.")
+@click.option("--notice-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the password notice PDF; never the package's directory.")
 @click.option("--media", type=click.Choice(list(packages.MEDIA)),
               help="Refuse a package that would not fit on this medium.")
+@click.option("--case-name", default="（業務名未登録）", show_default=True,
+              help="Business name printed on the notice.")
+@click.option("--issued-by", default=None, help="Issuer printed on the notice (default: OS account).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def seal(files, out, media, as_json):
-    """Encrypt FILES into one package with a new generated password."""
+def seal(files, out, notice_dir, media, case_name, issued_by, as_json):
+    """Encrypt FILES into one package; its generated password goes only on a notice PDF.
+
+    Nothing is recorded in the ledger: for a case's handovers use `handover seal`.
+    """
     with _progress("sealing") as progress:
-        result = packages.seal_package(files, out, media=media, progress=progress)
+        result = packages.seal_standalone(files, out, notice_dir, media=media,
+                                          case_name=case_name, issued_by=issued_by,
+                                          progress=progress)
     sealed = result.package
-    click.echo("handover: warning: the password below is shown once and stored nowhere; "
-               "copy it to the password notice and send it by a different route than "
-               "the package", err=True)
     if as_json:
         _emit_json({"package_id": sealed.package_id, "path": str(sealed.path),
                     "size": sealed.size, "sha256": sealed.sha256,
-                    "manifest": sealed.manifest.as_dict(),
-                    "password": result.password.reveal()})
+                    "manifest": sealed.manifest.as_dict(), "notice_id": result.notice_id,
+                    "notice_path": str(result.notice_path)})
     else:
         click.echo(f"package: {sealed.package_id}")
         click.echo(f"file: {sealed.path}")
         click.echo(f"size: {sealed.size:,} bytes")
         click.echo(f"sha256: {sealed.sha256}")
-        click.echo(f"password: {result.password.reveal()}")
+        click.echo(f"password notice: {result.notice_path} (print it, send it by a different "
+                   "route than the package, then delete the PDF)")
 
 
 @package.command("open")

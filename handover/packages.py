@@ -1,20 +1,25 @@
-"""Encrypted packages in the domain: the one facade the CLI (and later the custody
-workflow) calls. Each function wraps crypto/ in `lifted()`, so every error that reaches
-the CLI is a HandoverError with a message and a hint.
+"""Encrypted packages in the domain: the one facade the CLI and the custody workflow call.
+Each function wraps crypto/ in `lifted()`, so every error that reaches the CLI is a
+HandoverError with a message and a hint.
 
-The password is generated here, returned once in SealResult for the notice (or, until the
-custody workflow exists, the terminal), and never stored, logged or passed on.
+The password is generated here and leaves only on a printed password notice, written to a
+directory apart from the package: never a terminal, a log, the database or a temp file.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import getpass
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
 import crypto
-from handover.errors import lifted
+from handover.documents import PasswordNotice, render_notice, write_pdf
+from handover.errors import PolicyViolation, lifted
 from handover.ids import new_id
+
+SEPARATE_LOCATIONS = "separate-locations"
 
 MEDIA = crypto.MEDIA
 Progress = Callable[[int, int], None]
@@ -36,6 +41,67 @@ def seal_package(sources: Iterable[Path | str], out: Path | str, *, media: str |
                                      package_id=package_id or new_id("package"),
                                      kdf_params=kdf_params, progress=progress)
     return SealResult(sealed, password)
+
+
+@dataclass(frozen=True)
+class SealedWithNotice:
+    package: crypto.SealedPackage
+    notice_id: str
+    notice_path: Path
+
+
+def check_separate_locations(package_dir: Path, notice_dir: Path) -> None:
+    """The notice never lands where the package does: a directory burned to disc or sent
+    over LGWAN would carry the password with it."""
+    out, notice = Path(package_dir).resolve(), Path(notice_dir).resolve()
+    if out == notice or out in notice.parents or notice in out.parents:
+        raise PolicyViolation(
+            SEPARATE_LOCATIONS, str(notice_dir),
+            f"the notice directory {notice_dir} is the package directory {package_dir} or inside "
+            "it (or the other way round) / パスワード通知書はパッケージと別の場所に出力してください",
+            "give --notice-dir a directory apart from the package, e.g. on the notice printer's share")
+
+
+def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,
+                     case_name: str, issued_by: str, issued_at: dt.datetime,
+                     notice_id: str | None = None, media: str | None = None,
+                     package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
+                     progress: Progress | None = None) -> SealedWithNotice:
+    """Seal `sources` into `out` and print the password on a notice PDF in `notice_dir`.
+
+    All or nothing: if the notice cannot be written, the package is deleted too, since a
+    package whose password exists nowhere is only a risk.
+    """
+    out, notice_dir = Path(out), Path(notice_dir)
+    check_separate_locations(out.parent, notice_dir)
+    notice_id = notice_id or new_id("notice")
+    notice_path = notice_dir / f"notice-{notice_id}.pdf"
+    result = seal_package(sources, out, media=media, package_id=package_id,
+                          kdf_params=kdf_params, progress=progress)
+    package, password = result.package, result.password
+    del result  # keep the password's references few: Python cannot wipe memory
+    try:
+        notice = PasswordNotice(notice_id=notice_id, package_id=package.package_id,
+                                package_sha256=package.sha256, case_name=case_name,
+                                issued_at=issued_at, issued_by=issued_by,
+                                password_groups=tuple(password.reveal().split("-")))
+        del password
+        notice_dir.mkdir(parents=True, exist_ok=True)
+        write_pdf(notice_path, render_notice(notice))
+    except BaseException:
+        out.unlink(missing_ok=True)
+        raise
+    return SealedWithNotice(package, notice_id, notice_path)
+
+
+def seal_standalone(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,
+                    case_name: str, issued_by: str | None = None, media: str | None = None,
+                    progress: Progress | None = None) -> SealedWithNotice:
+    """`handover package seal`: a package and its notice, outside any case (no ledger entry)."""
+    return seal_with_notice(sources, out, notice_dir, case_name=case_name,
+                            issued_by=issued_by or getpass.getuser(),
+                            issued_at=dt.datetime.now().astimezone(), media=media,
+                            progress=progress)
 
 
 def open_package(pkg: Path | str, out_dir: Path | str, password: str, *,

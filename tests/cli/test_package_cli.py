@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from cli.main import main
 from crypto import header as hdr
 from handover.errors import EXIT_FAILURE, EXIT_USAGE, EXIT_VERIFY_FAILED
 from tests.crypto.conftest import STRIDE, seal
+from tests.handover.test_custody_support import pdf_text
 
 
 def run(*args, input=None):
@@ -31,40 +33,72 @@ def sealed(tmp_path):
     return pkg, pw.reveal(), files
 
 
+def notice_password(notice: Path) -> str:
+    """The password as a contractor reads it off the printed notice: six 5-character groups."""
+    groups = re.findall(r"(?<![-:\w])[0-9A-Z]{5}(?![-:\w])", pdf_text(notice))
+    assert len(groups) == 6, groups
+    return "-".join(groups)
+
+
 def test_seal_open_verify_with_default_parameters(tmp_path):
+    (tmp_path / "pkg").mkdir()
     (tmp_path / "a.csv").write_bytes(b"x,y\n1,2\n")
     (tmp_path / "b.bin").write_bytes(os.urandom(70000))
-    r = run("seal", tmp_path / "a.csv", tmp_path / "b.bin", "--out", tmp_path / "p.hop",
-            "--media", "cd-r", "--json")
+    r = run("seal", tmp_path / "a.csv", tmp_path / "b.bin", "--out", tmp_path / "pkg" / "p.hop",
+            "--notice-dir", tmp_path / "notices", "--media", "cd-r", "--json")
     assert r.exit_code == 0, r.stderr
-    assert "handover: warning: the password below is shown once" in r.stderr
     doc = json.loads(r.stdout)
-    password = doc["password"]
-    assert len(password) == 35 and password not in r.stderr
-    assert doc["size"] == (tmp_path / "p.hop").stat().st_size
+    assert "password" not in doc and doc["notice_id"].startswith("N-")
+    assert doc["size"] == (tmp_path / "pkg" / "p.hop").stat().st_size
     assert [f["rows"] for f in doc["manifest"]["files"]] == [2, None]
     assert doc["package_id"].startswith("P-")
+    notice = Path(doc["notice_path"])
+    assert notice.parent == tmp_path / "notices" and notice.stat().st_mode & 0o077 == 0
+    password = notice_password(notice)
+    assert password not in r.stdout + r.stderr
+    assert doc["package_id"] in pdf_text(notice) and "a.csv" not in pdf_text(notice)
 
     out = tmp_path / "out"
-    r = run("open", tmp_path / "p.hop", "--out", out, "--password-stdin", input=password + "\n")
+    r = run("open", tmp_path / "pkg" / "p.hop", "--out", out, "--password-stdin",
+            input=password + "\n")
     assert r.exit_code == 0, r.stderr
     assert (out / "b.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
     assert sorted(os.listdir(out)) == ["a.csv", "b.bin"]
     assert "a.csv: 8 bytes, 2 rows" in r.stdout
 
 
-def test_seal_text_output_prints_the_password_once_on_stdout(tmp_path):
+def test_seal_prints_no_password_and_the_package_hash(tmp_path):
+    (tmp_path / "pkg").mkdir()
     (tmp_path / "a.txt").write_bytes(b"x")
-    r = run("seal", tmp_path / "a.txt", "--out", tmp_path / "p.hop")
+    r = run("seal", tmp_path / "a.txt", "--out", tmp_path / "pkg" / "p.hop",
+            "--notice-dir", tmp_path / "n")
     assert r.exit_code == 0, r.stderr
     lines = r.stdout.splitlines()
-    password_lines = [line for line in lines if line.startswith("password: ")]
-    assert len(password_lines) == 1
-    password = password_lines[0].split()[1]
-    assert password not in r.stderr
+    notice = Path([ln for ln in lines if ln.startswith("password notice: ")][0].split()[2])
+    password = notice_password(notice)
+    assert password not in r.stdout and password not in r.stderr
+    assert password.replace("-", "") not in r.stdout
     sha = [line.split()[1] for line in lines if line.startswith("sha256: ")][0]
     import hashlib
-    assert hashlib.sha256((tmp_path / "p.hop").read_bytes()).hexdigest() == sha
+    assert hashlib.sha256((tmp_path / "pkg" / "p.hop").read_bytes()).hexdigest() == sha
+
+
+@pytest.mark.parametrize("notice_dir", [".", "sub"])
+def test_seal_refuses_the_notice_beside_the_package(tmp_path, notice_dir):
+    (tmp_path / "a.txt").write_bytes(b"x")
+    r = run("seal", tmp_path / "a.txt", "--out", tmp_path / "p.hop",
+            "--notice-dir", tmp_path / notice_dir)
+    assert r.exit_code == 4 and "rule: separate-locations" in r.stderr
+    assert sorted(os.listdir(tmp_path)) == ["a.txt"]
+
+
+def test_seal_leaves_no_package_when_the_notice_cannot_be_written(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "a.txt").write_bytes(b"x")
+    (tmp_path / "n").write_bytes(b"a file where the notice directory should be")
+    r = run("seal", tmp_path / "a.txt", "--out", tmp_path / "pkg" / "p.hop", "--notice-dir", tmp_path / "n")
+    assert r.exit_code != 0
+    assert os.listdir(tmp_path / "pkg") == []
 
 
 def test_open_and_verify(sealed, tmp_path):
@@ -158,12 +192,13 @@ def test_too_large_for_the_medium(tmp_path):
     big = tmp_path / "big.csv"
     with open(big, "wb") as f:
         f.truncate(800_000_000)  # sparse
-    r = run("seal", big, "--out", tmp_path / "p.hop", "--media", "cd-r")
+    (tmp_path / "pkg").mkdir()
+    r = run("seal", big, "--out", tmp_path / "pkg" / "p.hop", "--media", "cd-r",
+            "--notice-dir", tmp_path / "n")
     assert r.exit_code == EXIT_FAILURE
     assert r.stderr.startswith("handover: error: the package would be 800.2 MB (800,195,8")
     assert "but a CD-R holds 700.0 MB (700,000,000 bytes)" in r.stderr
-    assert "password" not in r.stdout
-    assert sorted(os.listdir(tmp_path)) == ["big.csv"]
+    assert sorted(os.listdir(tmp_path)) == ["big.csv", "pkg"] and os.listdir(tmp_path / "pkg") == []
 
 
 def test_password_is_never_an_argument(sealed):
