@@ -41,7 +41,7 @@ class Password:
         self._canonical = canonical
 
     def reveal(self) -> str:
-        """The grouped form for the notice or the terminal, e.g. 'K7QM3-…' (6 groups)."""
+        """The grouped form printed on the notice, e.g. 'K7QM3-…' (6 groups)."""
         c = self._canonical
         return "-".join(c[i:i + GROUP_LEN] for i in range(0, LENGTH, GROUP_LEN))
 

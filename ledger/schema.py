@@ -107,5 +107,16 @@ def create_schema(engine: sa.Engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
         metadata.create_all(conn)
-        for stmt in (_PG_GUARDS if engine.dialect.name == "postgresql" else _SQLITE_GUARDS):
-            conn.exec_driver_sql(stmt)
+        if engine.dialect.name == "sqlite":
+            for stmt in _SQLITE_GUARDS:
+                conn.exec_driver_sql(stmt)
+        elif _pg_guard_count(conn) < len(_PG_GUARDS) - 1:
+            # Only when missing: CREATE TRIGGER locks the table against concurrent appends.
+            for stmt in _PG_GUARDS:
+                conn.exec_driver_sql(stmt)
+
+
+def _pg_guard_count(conn: sa.Connection) -> int:
+    return conn.execute(sa.text(
+        "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid IN "
+        "(to_regclass('ledger_entries'), to_regclass('ledger_checkpoints'))")).scalar()

@@ -146,7 +146,9 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
                 "rollback", f"log {log!r}: the newest trusted checkpoint (size {latest_size}) is older "
                 f"than the one you accepted before (size {state.size})"))
 
-    if not accepted and not report.problems:
+    if replay.size == 0 and not report.problems:
+        report.warnings.append(f"log {log!r} has no entries: check the log name (--log)")
+    elif not accepted and not report.problems:
         report.warnings.append("no signed checkpoint is stored: the newest entries are not yet "
                                "protected against deletion; run `handover ledger checkpoint`")
     elif report.latest and report.latest.size < replay.size:

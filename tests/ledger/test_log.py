@@ -110,3 +110,24 @@ def test_verify_warns_about_unprotected_tail(engine, signer, trusted):
     checkpoint(engine, signer)
     fill(engine, 2, start=3)
     assert "not yet protected" in verify(engine, trusted).warnings[0]
+
+
+def test_create_schema_restores_dropped_guards(engine):
+    fill(engine, 1)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("DROP TRIGGER ledger_entries_append_only ON ledger_entries")
+        else:
+            conn.exec_driver_sql("DROP TRIGGER ledger_entries_no_delete")
+        conn.exec_driver_sql("SELECT 1")
+    ledger.create_schema(engine)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM ledger_entries")
+
+
+def test_verify_of_an_empty_or_misnamed_log_warns(engine, trusted):
+    fill(engine, 2, log="shinjuku")
+    report = verify(engine, trusted, log="shinjyuku")
+    assert report.ok and report.size == 0
+    assert report.warnings == ["log 'shinjyuku' has no entries: check the log name (--log)"]
