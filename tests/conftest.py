@@ -13,6 +13,12 @@ from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings
+
+# No per-example deadline: a busy CI machine must not turn slowness into a failure
+# (speed is measured by bench/, never asserted in tests).
+settings.register_profile("handover", deadline=None, print_blob=True)
+settings.load_profile("handover")
 
 PG_URL = os.environ.get("HANDOVER_TEST_PG_URL")
 REQUIRE_PG = os.environ.get("HANDOVER_TEST_REQUIRE_PG") == "1"
