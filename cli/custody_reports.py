@@ -57,7 +57,8 @@ def status(ctx, case_id, actor, as_json):
                        f"{', '.join(case['unconfirmed_handovers'])}")
         for o in case["overrides"]:
             rules = ", ".join(r["rule"] for r in o["rules"])
-            click.echo(f"  override {o['handover_id']} ({rules}): {o['reason']}")
+            what = o["handover_id"] or "closing the case"
+            click.echo(f"  override {what} ({rules}): {o['reason']}")
 
 
 @main.command()
@@ -95,7 +96,8 @@ def overrides(ctx, as_json):
         click.echo("no overrides recorded")
     for o in data:
         rules = ", ".join(f"{r['rule']} ({r['item']})" for r in o["rules"])
-        click.echo(f"{o['handover_id']}  {o['occurred_at']}  by {o['recorded_by_name']}: "
+        what = o["handover_id"] or f"{o['case_id']} closed"
+        click.echo(f"{what}  {o['occurred_at']}  by {o['recorded_by_name']}: "
                    f"{o['reason']}  [{rules}]")
 
 

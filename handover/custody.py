@@ -19,8 +19,33 @@ from pathlib import Path
 from handover import confirmations, ids, policy
 from handover import events as ev
 from handover.errors import HandoverError
+from handover.ids import InvalidID
 from handover.journal import JST, Journal, Tx, record
 from handover.state import Row, State
+
+# A handover may be recorded a little after it happened, never before: a claimed time later
+# than this past the clock would let a notice slip past the same-day rule.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+# More sealed envelopes than any ward has residents is a typing error, not a delivery.
+MAX_ENVELOPES = 100_000_000
+_TRACKED = {"M": "a medium (M-…)", "N": "a password notice (N-…)"}
+
+
+def _item(st: State, item_id: str) -> Row:
+    """The medium or notice `item_id`; any other kind of ID is refused by its kind, so that
+    a package, case or cabinet ID is never reported as "not registered"."""
+    if item_id[0] not in _TRACKED and item_id[0] != "E":
+        kind = ids.KINDS[item_id[0]].en
+        hint = "scan the label of the disc case or of the notice envelope"
+        if item_id[0] == "P":
+            parts = [i.item_id for i in st.items(package_id=item_id) if i.kind != ev.ENVELOPES]
+            if parts:
+                hint = (f"package {item_id} travels as its medium and its password notice, "
+                        f"each on its own occasion: {', '.join(parts)}")
+        raise InvalidID(f"{item_id} is a {kind} ID; only a medium (M-…) or a password notice "
+                        f"(N-…) is handed over or stored / 媒体またはパスワード通知書のIDを指定してください",
+                        hint, reason="kind")
+    return st.item(item_id)
 
 
 # --- cabinets --------------------------------------------------------------------------------
@@ -31,7 +56,7 @@ def store_item(journal: Journal, actor: str, item_id: str, cabinet_id: str) -> i
 
     def build(tx: Tx):
         st = tx.state
-        item, cabinet = st.item(item_id), st.cabinet(cabinet_id)
+        item, cabinet = _item(st, item_id), st.cabinet(cabinet_id)
         case = st.case(item.case_id)
         policy.require_open(case)
         policy.require_on_roster(st, case, tx.actor_id, "handle its items")
@@ -41,6 +66,7 @@ def store_item(journal: Journal, actor: str, item_id: str, cabinet_id: str) -> i
                                 "password notices are tracked in cabinets")
         if item.cabinet_id == cabinet_id:
             raise HandoverError(f"{item_id} is already in {cabinet.name} ({cabinet_id})")
+        policy.require_taken_out_by_key_holder(st, item, tx.actor_id)
         policy.require_possession(st, item, cabinet)
         policy.require_separate_cabinet(st, item, cabinet)
         return [ev.ItemStored(item_id, cabinet_id)], None
@@ -76,19 +102,38 @@ class HandoverRequest:
         if dupes:
             raise HandoverError(f"{', '.join(dupes)} listed twice")
         envelopes = tuple((ids.parse_id(p, "package"), int(n)) for p, n in self.envelopes)
-        if any(n <= 0 for _, n in envelopes):
-            raise HandoverError("an envelope count must be a positive number")
+        for package_id, n in envelopes:
+            if n <= 0:
+                raise HandoverError(f"{n} envelopes for {package_id}: an envelope count must be "
+                                    "a positive number", "write PACKAGE_ID=COUNT, e.g. =68000")
+            if n > MAX_ENVELOPES:
+                raise HandoverError(f"{n} envelopes for {package_id} is not a plausible count "
+                                    f"(at most {MAX_ENVELOPES:,})", "check the number typed")
+        packages = [p for p, _ in envelopes]
+        twice = sorted({p for p in packages if packages.count(p) > 1})
+        if twice:
+            raise HandoverError(f"{', '.join(twice)} listed twice in --envelopes",
+                                "give one total per package")
         if bool(envelopes) != (self.moment == ev.DELIVER):
             raise HandoverError("envelopes are what a 'deliver' handover carries, and only it",
                                 "use --moment deliver with --envelopes PACKAGE=COUNT")
+        if self.moment == ev.DELIVER and items:
+            raise HandoverError(f"a 'deliver' handover carries only sealed envelopes, not "
+                                f"{', '.join(items)}",
+                                "record media and password notices coming back with "
+                                "--moment return, as a handover of their own")
         if not items and not envelopes:
             raise HandoverError("a handover needs at least one item", "list the media/notices")
         when = self.occurred_at
         if when is not None and when.tzinfo is None:
             raise HandoverError("the handover time needs a time zone, e.g. 2026-04-06T10:00+09:00")
+        sender, receiver = ids.parse_id(self.from_person, "person"), \
+            ids.parse_id(self.to_person, "person")
+        if sender == receiver:
+            raise HandoverError(f"{sender} would hand over to themselves",
+                                "--from names who hands over, --to who receives")
         return HandoverRequest(
-            ids.parse_id(self.case_id, "case"), self.moment,
-            ids.parse_id(self.from_person, "person"), ids.parse_id(self.to_person, "person"),
+            ids.parse_id(self.case_id, "case"), self.moment, sender, receiver,
             self.method, items, envelopes,
             ids.parse_id(self.courier, "person") if self.courier else None,
             self.content.strip(), when, self.override_reason, self.scan)
@@ -111,11 +156,13 @@ class HandoverRecord:
 
 
 def _require_recorder(st: State, case: Row, actor_id: str, moment: str) -> None:
-    """Ward staff record handovers; between two contractors, a rostered handler may."""
+    """Ward staff of the case's section record handovers; between two contractors, a
+    rostered handler may."""
     if moment == ev.TRANSFER and not policy.is_ward(st, st.person(actor_id).org_id):
         policy.require_on_roster(st, case, actor_id, "record a transfer")
     else:
         policy.require_role(st, actor_id, ev.STAFF, doing="record handovers")
+        policy.require_on_roster(st, case, actor_id, "record its handovers")
 
 
 def _require_courier(st: State, case: Row, courier: str) -> None:
@@ -157,8 +204,13 @@ def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
         policy.require_on_roster(st, case, req.to_person, "receive its media")
         if req.courier:
             _require_courier(st, case, req.courier)
-        when = (req.occurred_at or tx.now).astimezone(JST).isoformat()
-        items = [st.item(i) for i in req.items]
+        moment = (req.occurred_at or tx.now).astimezone(JST)
+        if moment > tx.now + CLOCK_TOLERANCE:
+            raise HandoverError(f"the handover time {moment.isoformat()} is in the future "
+                                f"(now {tx.now.isoformat()}); record a handover once it happened",
+                                "check --at: date, time and +09:00")
+        when = moment.isoformat()
+        items = [_item(st, i) for i in req.items]
         overrides = policy.Overrides(req.override_reason)
         for item in items:
             policy.require_item_of_case(item, case)
@@ -167,6 +219,8 @@ def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
                                     "not handed on")
             policy.require_method(item, req.method)
             policy.require_moment_fits(st, item, req.moment, sender.org_id)
+            policy.require_taken_out_by_key_holder(st, item, sender.person_id)
+            policy.require_in_order(st, item, when)
         policy.require_not_together(items)
         for item in items:
             overrides.check(policy.check_interval, st, case, item, receiver.org_id, when)
@@ -174,8 +228,7 @@ def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
         if req.envelopes and req.method == ev.LGWAN:
             raise HandoverError("sealed envelopes are paper; they cannot travel over LGWAN")
         for package_id, count in req.envelopes:
-            if st.package(package_id).case_id != case.case_id:
-                raise HandoverError(f"package {package_id} belongs to another case")
+            policy.require_package_of_case(st, package_id, case)
             overrides.check(policy.check_envelopes, st, package_id, count)
         content, media, records, envelopes = _describe(st, items, req.envelopes, req.content)
         event = ev.HandoverRecorded(
@@ -201,8 +254,12 @@ def confirm_handover(journal: Journal, actor: str, handover_id: str, *, conditio
     def build(tx: Tx):
         st = tx.state
         handover = st.handover(handover_id)
-        policy.require_open(st.case(handover.case_id))
+        case = st.case(handover.case_id)
+        policy.require_open(case)
         policy.require_receiving_party(st, handover, tx.actor_id)
+        # Confirming is receiving: only the receiving side's rostered people (or the case's
+        # ward staff) may say the items arrived.
+        policy.require_on_roster(st, case, tx.actor_id, "confirm receipt of its items")
         return [ev.HandoverConfirmed(handover_id, tx.actor_id, tx.now.isoformat(),
                                      condition.strip(), scan)], None
 

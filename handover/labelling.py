@@ -69,18 +69,36 @@ def select_items(st: State, item_ids: Iterable[str], case_id: str | None) -> lis
     return chosen
 
 
+def item_labels(items: Iterable[tuple[str, str | None]], case_name: str,
+                key: LabelKey) -> list[Label]:
+    """Labels for items not recorded yet (sealing prints them before it records):
+    (item ID, medium kind label or None for a notice)."""
+    return [Label(item_id, label_payload(item_id, key), case_name,
+                  kind or KIND_LABELS[ev.NOTICE]) for item_id, kind in items]
+
+
+def label_file_name(stem: str, fmt: str) -> str:
+    return f"labels-{stem}-{fmt}.pdf"
+
+
+def write_label_pdf(labels: list[Label], path: Path, fmt: str) -> Path:
+    if fmt not in FORMATS:
+        raise HandoverError(f"unknown label format {fmt!r}", "use a4 or tape")
+    pdf = render_label_sheet_a4(labels) if fmt == "a4" else render_label_tape_24mm(labels)
+    return write_pdf(path, pdf, mode=0o644)
+
+
 def write_labels(journal: Journal, item_ids: Iterable[str], key: LabelKey, out_dir: Path, *,
                  stem: str, formats: Iterable[str] = FORMATS) -> list[Path]:
     """One PDF per format in `out_dir`, named `labels-<stem>-<format>.pdf`."""
     with journal.reading() as st:
         labels = _labels(st, list(item_ids), key)
-    paths = []
+    formats = list(formats)
     for fmt in formats:
         if fmt not in FORMATS:
             raise HandoverError(f"unknown label format {fmt!r}", "use a4 or tape")
-        pdf = render_label_sheet_a4(labels) if fmt == "a4" else render_label_tape_24mm(labels)
-        paths.append(write_pdf(Path(out_dir) / f"labels-{stem}-{fmt}.pdf", pdf, mode=0o644))
-    return paths
+    return [write_label_pdf(labels, Path(out_dir) / label_file_name(stem, fmt), fmt)
+            for fmt in formats]
 
 
 def print_labels(journal: Journal, item_ids: Iterable[str], *, case_id: str | None,

@@ -44,6 +44,7 @@ ENVELOPES_EXCEED_RECORDS = "envelopes-exceed-records"
 NOT_RECEIVING_PARTY = "not-receiving-party"
 ALREADY_CONFIRMED = "already-confirmed"
 ITEMS_OUTSTANDING = "items-outstanding"
+OUT_OF_ORDER = "out-of-order"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING})
@@ -95,6 +96,13 @@ def require_on_roster(st: State, case: Row, person_id: str, doing: str) -> None:
     person = st.person(person_id)
     if is_ward(st, person.org_id):
         require_role(st, person_id, ev.STAFF, doing=doing)
+        if person.org_id != case.ward_org_id:
+            raise _refuse(NOT_ON_ROSTER, person_id,
+                          f"{person.name} ({person_id}) is staff of {st.label(person.org_id)}, "
+                          f"not of {st.label(case.ward_org_id)} which runs case {case.name} "
+                          f"({case.case_id}), and may not {doing}",
+                          f"{person.name} は業務「{case.name}」の担当課の職員ではありません",
+                          f"act as staff of {st.name(case.ward_org_id)}")
         return
     if st.roster_role(case.case_id, person_id) is None:
         raise _refuse(NOT_ON_ROSTER, person_id,
@@ -152,14 +160,23 @@ def require_separate_cabinet(st: State, item: Row, cabinet: Row) -> None:
                           "choose another locked cabinet")
 
 
-def require_key_holder(st: State, cabinet: Row, person_id: str) -> None:
+def require_key_holder(st: State, cabinet: Row, person_id: str, *, taking: str | None = None) -> None:
+    """Only a key holder puts an item into a locked cabinet, or takes one out (`taking`)."""
     if person_id not in cabinet.key_holders.split():
+        what = f"so cannot take {taking} out of it" if taking else "so cannot store into it"
         raise _refuse(NOT_KEY_HOLDER, person_id,
                       f"{st.label(person_id)} does not hold a key of {cabinet.name} "
-                      f"({cabinet.cabinet_id})",
+                      f"({cabinet.cabinet_id}), {what}",
                       f"{st.name(person_id)} は{cabinet.name}の鍵の保管者ではありません",
-                      "ask a key holder to store it, or record the key's handover with "
-                      "`handover register keys`")
+                      ("have a key holder hand it over (--from)" if taking else
+                       "ask a key holder to store it")
+                      + ", or record the key's handover with `handover register keys`")
+
+
+def require_taken_out_by_key_holder(st: State, item: Row, person_id: str) -> None:
+    """An item locked in a cabinet leaves it only through one of its key holders."""
+    if item.cabinet_id is not None:
+        require_key_holder(st, st.cabinet(item.cabinet_id), person_id, taking=item.item_id)
 
 
 def require_possession(st: State, item: Row, cabinet: Row) -> None:
@@ -237,6 +254,18 @@ def require_moment_fits(st: State, item: Row, moment: str, from_org: str) -> Non
                       "check --from, or record the missing handover first")
 
 
+def require_in_order(st: State, item: Row, occurred_at: str) -> None:
+    """An item cannot move before it got where it is: the claimed time of a handover is not
+    earlier than the item's creation or its last movement."""
+    if dt.datetime.fromisoformat(occurred_at) < dt.datetime.fromisoformat(item.since):
+        raise _refuse(OUT_OF_ORDER, item.item_id,
+                      f"{item.item_id} has been where it is ({st.label(item.holder_org)}) only "
+                      f"since {item.since}, so it cannot have been handed over at {occurred_at}",
+                      f"{item.item_id} の受渡し日時が、その前の記録（{item.since}）より前になっています",
+                      "check --at (date, time and +09:00); handovers are recorded in the "
+                      f"order they happened, see `handover history {item.item_id}`")
+
+
 def require_not_together(items: list[Row]) -> None:
     """A medium and its password notice never travel in the same handover (004 対策 4)."""
     media = {i.package_id: i for i in items if i.kind == ev.MEDIUM}
@@ -284,6 +313,16 @@ def check_courier(st: State, item: Row, courier: str | None) -> None:
                           f"{st.label(courier)} already carried the counterpart of {item.item_id} "
                           f"in {h.handover_id}; medium and notice go by different couriers",
                           f"{st.name(courier)} は対になる媒体・通知書を運搬済みです（{h.handover_id}）")
+
+
+def require_package_of_case(st: State, package_id: str, case: Row) -> None:
+    package = st.package(package_id)
+    if package.case_id != case.case_id:
+        raise _refuse(WRONG_CASE, package_id,
+                      f"package {package_id} belongs to case {package.case_id}, not "
+                      f"{case.case_id}",
+                      f"パッケージ {package_id} は別の業務のものです",
+                      "record the delivery under the package's own case (--case)")
 
 
 def check_envelopes(st: State, package_id: str, count: int) -> None:

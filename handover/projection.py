@@ -174,12 +174,14 @@ def _cabinet(f: _Fold, e: ev.CabinetRegistered) -> None:
     f.insert(cabinets, cabinet_id=e.cabinet_id, name=e.name, org_id=e.org_id,
              location=e.location, key_holders=" ".join(e.key_holders),
              registered_at=f.entry.time)
-    f.subjects(e.cabinet_id)
+    f.subjects(e.cabinet_id, *e.key_holders)
 
 
 def _key_holders(f: _Fold, e: ev.CabinetKeyHoldersChanged) -> None:
+    before = f.conn.execute(sa.select(cabinets.c.key_holders).where(
+        cabinets.c.log == f.log, cabinets.c.cabinet_id == e.cabinet_id)).scalar_one().split()
     f.update(cabinets, cabinets.c.cabinet_id == e.cabinet_id, key_holders=" ".join(e.key_holders))
-    f.subjects(e.cabinet_id)
+    f.subjects(e.cabinet_id, *before, *e.key_holders)   # who lost a key, and who got one
 
 
 def _workstation(f: _Fold, e: ev.WorkstationRegistered) -> None:
@@ -204,7 +206,7 @@ def _case(f: _Fold, e: ev.CaseOpened) -> None:
     for member in e.roster:
         f.insert(roster, case_id=e.case_id, person_id=member["person_id"], role=member["role"],
                  since=f.entry.time)
-    f.subjects(e.case_id)
+    f.subjects(e.case_id, *e.contractors, *(m["person_id"] for m in e.roster))
 
 
 def _roster(f: _Fold, e: ev.RosterChanged) -> None:
@@ -216,13 +218,18 @@ def _roster(f: _Fold, e: ev.RosterChanged) -> None:
                                              roster.c.person_id == member["person_id"]))
         f.insert(roster, case_id=e.case_id, person_id=member["person_id"], role=member["role"],
                  since=f.entry.time)
-    f.subjects(e.case_id)
+    f.subjects(e.case_id, *e.removed, *(m["person_id"] for m in e.added))
 
 
 def _closed(f: _Fold, e: ev.CaseClosed) -> None:
     f.update(cases, cases.c.case_id == e.case_id, status="closed", closed_at=f.entry.time,
              close_reason=e.reason)
-    f.subjects(e.case_id)
+    # Items still with a contractor when the case closed (an override) show it in their history.
+    out = f.conn.execute(sa.select(items.c.item_id).join(organisations, sa.and_(
+        organisations.c.log == items.c.log, organisations.c.org_id == items.c.holder_org)).where(
+        items.c.log == f.log, items.c.case_id == e.case_id, items.c.kind != ev.ENVELOPES,
+        organisations.c.kind != ev.WARD).order_by(items.c.item_id)).scalars()
+    f.subjects(e.case_id, *out)
 
 
 def _sealed(f: _Fold, e: ev.PackageSealed) -> None:
@@ -242,15 +249,25 @@ def _new_item(f: _Fold, item_id: str, kind: str, case_id: str, package_id: str |
              last_handover=handover, created_at=f.entry.time, entry_index=f.entry.index)
 
 
+def _sealed_entry(f: _Fold, item_id: str, package_id: str) -> None:
+    """An item's history starts with the sealing of its package (workstation, sha256)."""
+    index = f.conn.execute(sa.select(packages.c.entry_index).where(
+        packages.c.log == f.log, packages.c.package_id == package_id)).scalar()
+    if index is not None:
+        f.insert(subject_entries, subject_id=item_id, entry_index=index)
+
+
 def _medium(f: _Fold, e: ev.MediumRegistered) -> None:
     # A new medium is with the person who sealed it until it is stored or handed over.
     _new_item(f, e.medium_id, ev.MEDIUM, e.case_id, e.package_id, f.entry.actor,
               medium_kind=e.medium_kind)
+    _sealed_entry(f, e.medium_id, e.package_id)
     f.subjects(e.medium_id, e.package_id)
 
 
 def _notice(f: _Fold, e: ev.NoticeIssued) -> None:
     _new_item(f, e.notice_id, ev.NOTICE, e.case_id, e.package_id, e.issued_by)
+    _sealed_entry(f, e.notice_id, e.package_id)
     f.subjects(e.notice_id, e.package_id)
 
 
@@ -287,7 +304,7 @@ def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
                  position=position)
         position += 1
     f.subjects(e.handover_id, e.case_id, *e.items, *(b["batch_id"] for b in e.envelopes),
-               e.from_person, e.to_person, e.courier)
+               *(b["package_id"] for b in e.envelopes), e.from_person, e.to_person, e.courier)
 
 
 def _confirmed(f: _Fold, e: ev.HandoverConfirmed) -> None:

@@ -77,7 +77,8 @@ def status(journal: Journal, case_id: str | None = None) -> dict[str, Any]:
                 "out": [i["item_id"] for i in items if i["out"] and i["kind"] != ev.ENVELOPES],
                 "overdue": [i["item_id"] for i in items if i["overdue"]],
                 "unconfirmed_handovers": [h.handover_id for h in handovers if h.confirmed_by is None],
-                "overrides": [_override_json(st, h) for h in handovers if h.override_reason],
+                "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
+                + _closing_overrides(st, case),
             })
     return {"as_of": now.isoformat(), "cases": cases}
 
@@ -88,11 +89,38 @@ def _override_json(st: State, h: Row) -> dict[str, Any]:
             "recorded_by_name": st.name(h.recorded_by), "rules": overrides_of(h)}
 
 
+def _closing_overrides(st: State, case: Row) -> list[dict[str, Any]]:
+    """A case closed although items were still out: the CaseClosed entry's override reason,
+    and the items (its subjects) that were out."""
+    if case.status != "closed":
+        return []
+    out = []
+    with lifted():
+        for index in st.subject_entries(case.case_id):
+            e = ledger.read_entry(st.conn, st.log, index)
+            if e.kind != ev.CaseClosed.KIND or not e.payload.get("override_reason"):
+                continue
+            items = [i for i in st.subjects_of_entry(index) if i[0] in ("M", "N")]
+            out.append({"handover_id": None, "case_id": case.case_id, "occurred_at": e.time,
+                        "reason": e.payload["override_reason"], "recorded_by": e.actor,
+                        "recorded_by_name": st.name(e.actor),
+                        "rules": [{"rule": "items-outstanding", "item": i,
+                                   "message": "case closed while this item was still out"}
+                                  for i in items] or
+                                 [{"rule": "items-outstanding", "item": case.case_id,
+                                   "message": "case closed while items were still out"}]})
+    return out
+
+
 def overrides(journal: Journal) -> list[dict[str, Any]]:
-    """Every handover recorded with an override reason, for audit reports."""
+    """Every handover recorded with an override reason, and every case closed with items
+    still out, for audit reports."""
     with journal.reading() as st:
-        return [dict(_override_json(st, h), case_id=h.case_id)
-                for h in st.handovers() if h.override_reason]
+        found = [dict(_override_json(st, h), case_id=h.case_id)
+                 for h in st.handovers() if h.override_reason]
+        for case in st.list(projection.cases):
+            found += _closing_overrides(st, case)
+        return found
 
 
 def require_person(journal: Journal, person_id: str) -> None:

@@ -17,9 +17,13 @@ from typing import Iterable
 
 from handover import custody, ids
 from handover.errors import HandoverError, VerificationFailed
+from handover.ids import InvalidID
 from handover.journal import Journal
 from handover.labelling import load_key
 from handover.scanning import ScanResult, ScanSession, ScanSummary, decode_image
+
+
+_SCANNABLE = ("M", "N", "E")
 
 
 @dataclass
@@ -62,8 +66,18 @@ def open_station(journal: Journal, *, label_key_path: Path | str | None = None,
     key = load_key(label_key_path)
     manifest = [ids.parse_id(e) for e in expected]
     with journal.reading() as st:
+        # A manifest names registered items: a typo or a package ID here would otherwise
+        # only show up as "missing" at the end of the pickup.
+        for item_id in manifest:
+            if item_id[0] not in _SCANNABLE:
+                raise InvalidID(f"{item_id} is a {ids.KINDS[item_id[0]].en} ID; a manifest "
+                                "lists media (M-…), password notices (N-…) or envelope "
+                                "batches (E-…)", "--expect the IDs printed on the labels",
+                                reason="kind")
+            st.item(item_id)
         if handover_id is not None:
             handover_id = ids.parse_id(handover_id, "handover")
+            st.handover(handover_id)
             manifest += st.handover_items(handover_id)
         known = {i.item_id for i in st.items()}
     manifest = list(dict.fromkeys(manifest))

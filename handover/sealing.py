@@ -6,15 +6,18 @@ with a generated password (crypto/, via handover.packages), prints that password
 a password notice PDF in a directory apart from the package, and records — in one
 transaction — that package P was sealed, that medium M holds it, and that notice N holds
 its password and who issued it. The password exists only in memory and on the notice; if
-recording fails, the package file and the notice are deleted, so nothing unrecorded leaves.
+anything fails on the way (an unwritable directory, a full disk, recording), the package
+file, the notice, the labels and the directories this call made are deleted, so nothing
+unrecorded leaves and nothing is recorded without its files.
 """
 
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import crypto
 from handover import events as ev
@@ -68,10 +71,48 @@ def _check_locations(out_dir: Path, notice_dir: Path) -> None:
             "give --notice-dir a directory apart from --out, e.g. on the notice printer's share")
 
 
+def _make_dir(d: Path, what: str, made: list[Path]) -> list[Path]:
+    """Create `d` (and missing parents); the directories created, to remove on failure."""
+    missing = [p for p in (d, *d.parents) if not p.exists()][::-1]
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        for p in reversed(made):
+            try:
+                p.rmdir()
+            except OSError:
+                pass
+        raise HandoverError(f"cannot create the {what} directory {d}: {e.strerror or e}",
+                            f"give a {what} directory that can be written") from None
+    return missing
+
+
+@contextmanager
+def _writing(path: Path, what: str) -> Iterator[None]:
+    try:
+        yield
+    except OSError as e:
+        raise HandoverError(f"cannot write {what} {path}: {e.strerror or e}; nothing was "
+                            "sealed or recorded",
+                            "check the directory (free space, permissions) and seal again") from None
+
+
+def _write_labels(labels, labels_dir: Path, stem: str, created: list[Path]) -> tuple[Path, ...]:
+    paths = []
+    for fmt in labelling.FORMATS:
+        path = labels_dir / labelling.label_file_name(stem, fmt)
+        with _writing(path, "the labels"):
+            labelling.write_label_pdf(labels, path, fmt)
+        created.append(path)
+        paths.append(path)
+    return tuple(paths)
+
+
 def _check(st: State, actor_id: str, case_id: str, host: str):
     policy.require_role(st, actor_id, ev.STAFF, doing="seal data")
     case = st.case(case_id)
     policy.require_open(case)
+    policy.require_on_roster(st, case, actor_id, "seal its data")
     workstation = policy.require_workstation(st, case, host)
     return case, workstation
 
@@ -103,8 +144,12 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
         case, _ = _check(st, actor, case_id, journal.host)
         case_name, issuer = case.name, f"{st.name(person.org_id)} {person.name}"
 
-    for d in (out_dir, notice_dir):
-        d.mkdir(parents=True, exist_ok=True)
+    dirs = [("package", out_dir), ("password notice", notice_dir)]
+    if labels_dir is not None:
+        dirs.append(("label", Path(labels_dir)))
+    made_dirs: list[Path] = []
+    for what, d in dirs:
+        made_dirs += _make_dir(d, what, made_dirs)
     package_id, medium_id, notice_id = ids.new_id("P"), ids.new_id("M"), ids.new_id("N")
     package_path = out_dir / f"{package_id}{PACKAGE_SUFFIX}"
     notice_path = notice_dir / f"notice-{notice_id}.pdf"
@@ -119,9 +164,17 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
                                 issued_at=journal.now(), issued_by=issuer,
                                 password_groups=tuple(result.password.reveal().split("-")))
         del result   # the password's last reference outside the notice
-        write_pdf(notice_path, render_notice(notice))
+        with _writing(notice_path, "the password notice"):
+            write_pdf(notice_path, render_notice(notice))
         created.append(notice_path)
         del notice
+        # Labels before recording, so that a label directory that cannot be written leaves
+        # no recorded package behind (staff would seal again, and two would exist).
+        label_paths: tuple[Path, ...] = ()
+        if labels_dir is not None:
+            label_paths = _write_labels(labelling.item_labels(
+                [(medium_id, ev.MEDIUM_KINDS[medium_kind]), (notice_id, None)], case_name,
+                label_key), Path(labels_dir), package_id, created)
         record_count = sum(max((f.rows or 0) - (1 if csv_header else 0), 0)
                            for f in sealed.manifest.files)
         kdf = (kdf_params or crypto.DEFAULT_KDF).as_dict()
@@ -143,11 +196,12 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
                 os.unlink(path)
             except FileNotFoundError:
                 pass
+        for d in reversed(made_dirs):   # only directories this call made, and only if empty
+            try:
+                d.rmdir()
+            except OSError:
+                pass
         raise
-    label_paths: tuple[Path, ...] = ()
-    if labels_dir is not None:
-        label_paths = tuple(labelling.write_labels(
-            journal, [medium_id, notice_id], label_key, Path(labels_dir), stem=package_id))
     return Sealed(case_id, package_id, medium_id, notice_id, medium_kind, package_path,
                   notice_path, label_paths, sealed.sha256, sealed.size, record_count,
                   len(sealed.manifest.files), kdf, tuple(e.index for e in recorded.entries))

@@ -182,6 +182,11 @@ class State:
             q = q.where(h.c.case_id == case_id)
         return self._all(q.order_by(h.c.entry_index))
 
+    def subjects_of_entry(self, entry_index: int) -> list[str]:
+        t = p.subject_entries
+        return list(self.conn.execute(sa.select(t.c.subject_id).where(
+            t.c.log == self.log, t.c.entry_index == entry_index).order_by(t.c.subject_id)).scalars())
+
     def subject_entries(self, subject_id: str) -> list[int]:
         t = p.subject_entries
         return list(self.conn.execute(sa.select(t.c.entry_index).where(

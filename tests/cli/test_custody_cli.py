@@ -3,6 +3,7 @@ stdout and stderr (`handover: error: …` then `handover: hint: …`)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -12,13 +13,19 @@ import unicodedata
 import pytest
 from click.testing import CliRunner
 
+import crypto
+import crypto.package
+
 from cli.main import main
 from handover.errors import EXIT_FAILURE, EXIT_REFUSED, EXIT_VERIFY_FAILED
 from handover.ids import new_id
+from handover.journal import JST
 from handover.labels import label_payload, load_label_key
 
 HOST = "cli-test-pc"
 DAY1, DAY2 = "2026-04-06T10:00+09:00", "2026-04-07T10:00+09:00"
+# The commands' clock: setup happens on the morning of DAY1; tests move it on.
+START = dt.datetime(2026, 4, 6, 9, 0, tzinfo=JST)
 
 
 @pytest.fixture
@@ -26,6 +33,13 @@ def run(tmp_path, db_url, monkeypatch):
     runner = CliRunner()
     base = ["--db", db_url, "--key", str(tmp_path / "log.key"), "--log", "ward"]
     env = {"HANDOVER_LABEL_KEY": str(tmp_path / "label.key"), "HANDOVER_ACTOR": None}
+    clock = {"now": START}
+    monkeypatch.setattr("handover.journal.now_jst", lambda: clock["now"])
+    # Tiny Argon2id parameters keep these tests fast; the default is exercised by the package
+    # CLI tests. Both names are patched so the recorded `kdf` matches what was used.
+    tiny = crypto.KdfParams(memory_kib=64, iterations=1, lanes=1)
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", tiny)
+    monkeypatch.setattr(crypto.package, "DEFAULT_KDF", tiny)
 
     def invoke(*args, input=None, actor=None, host=HOST):
         extra = ["--as", actor] if actor else []
@@ -33,6 +47,7 @@ def run(tmp_path, db_url, monkeypatch):
         monkeypatch.setattr("handover.journal.socket.gethostname", lambda: host)
         return runner.invoke(main, [*base, *args, *extra], input=input, env=env,
                              catch_exceptions=False)
+    invoke.clock = clock
     return invoke
 
 
@@ -104,6 +119,7 @@ def test_custody_workflow_through_the_cli(run, ward, tmp_path):
     assert "架空 三郎" in err
 
     # A scanned pickup, typed by a keyboard-wedge scanner through an IME: full width, lower case.
+    run.clock["now"] = START + dt.timedelta(days=1, hours=3)     # recorded the day after
     key = load_label_key(tmp_path / "label.key")
     typed = unicodedata.normalize("NFKC", label_payload(s["medium_id"], key)).lower()
     typed = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else c for c in typed)
@@ -142,7 +158,7 @@ def test_custody_workflow_through_the_cli(run, ward, tmp_path):
     assert "[OUT, due 2027-03-31]" in text and "override" in text
     history = out_json(run("history", s["medium_id"].lower(), "--json"))
     assert [e["kind"] for e in history["entries"]] == [
-        "MediumRegistered", "ItemStored", "HandoverRecorded", "HandoverConfirmed"]
+        "PackageSealed", "MediumRegistered", "ItemStored", "HandoverRecorded", "HandoverConfirmed"]
     assert history["entries"][0]["origin"]["host"] == HOST
     assert "by 見本 太郎" in ok(run("history", s["medium_id"]))
 
@@ -226,3 +242,76 @@ def test_receiver_confirms_by_photographing_the_label(run, ward, tmp_path):
     assert [e["kind"] for e in history["entries"]] == ["HandoverRecorded", "HandoverConfirmed"]
     r = run("scan", "--image", str(tmp_path / "missing.png"))
     assert r.exit_code == EXIT_FAILURE and "not found" in r.stderr
+
+
+def test_bad_input_is_named_and_nothing_is_recorded(run, ward, tmp_path):
+    w, s = ward, ward["sealed"]
+    base = ["record", "--case", w["case"], "--moment", "provide", "--from", w["staff"], "--to",
+            w["hanako"], "--method", "hand"]
+    size = len(out_json(run("history", w["case"], "--json"))["entries"])
+    # A time without a zone is refused, not guessed.
+    r = run(*base, "--item", s["medium_id"], "--at", "2026-04-06T10:00", actor=w["staff"])
+    assert r.exit_code == EXIT_FAILURE and "has no time zone" in r.stderr
+    assert "handover: hint: add +09:00" in r.stderr
+    # A package ID where a medium or notice belongs: named by kind, the medium suggested.
+    r = run(*base, "--item", s["package_id"], actor=w["staff"])
+    assert r.exit_code == EXIT_FAILURE
+    assert f"{s['package_id']} is a package ID" in r.stderr and s["medium_id"] in r.stderr
+    # A notice ID where a handover belongs.
+    r = run("confirm", s["notice_id"], actor=w["hanako"])
+    assert r.exit_code == EXIT_FAILURE and "expected a handover ID" in r.stderr
+    # Negative and zero envelope counts.
+    deliver = ["record", "--case", w["case"], "--moment", "deliver", "--from", w["hanako"],
+               "--to", w["staff"], "--method", "hand"]
+    r = run(*deliver, "--envelopes", f"{s['package_id']}=-5", actor=w["staff"])
+    assert r.exit_code == 2 and "PACKAGE_ID=COUNT" in r.stderr
+    r = run(*deliver, "--envelopes", f"{s['package_id']}=0", actor=w["staff"])
+    assert r.exit_code == EXIT_FAILURE and "positive" in r.stderr
+    # A missing input file for seal: a clear error, no traceback, nothing written.
+    r = run("seal", w["case"], str(tmp_path / "missing.csv"), "--medium", "cd-r", "--content",
+            "見本", "--out", str(tmp_path / "o"), "--notice-dir", str(tmp_path / "n"),
+            actor=w["staff"])
+    assert r.exit_code == EXIT_FAILURE and r.stderr.startswith("handover: error: ")
+    assert "Traceback" not in r.stderr
+    assert not (tmp_path / "o").exists() and not (tmp_path / "n").exists()
+    assert len(out_json(run("history", w["case"], "--json"))["entries"]) == size
+
+
+def test_scan_record_and_confirm_keep_to_the_roster(run, ward, tmp_path):
+    w, s = ward, ward["sealed"]
+    key = load_label_key(tmp_path / "label.key")
+    payload = label_payload(s["medium_id"], key)
+    r = run("scan", "--expect", s["medium_id"], "--record", "--case", w["case"], "--moment",
+            "provide", "--from", w["staff"], "--to", w["outsider"], "--method", "hand",
+            input=payload + "\n", actor=w["staff"])
+    refused(r, "not-on-roster")
+    out = ok(run("record", "--case", w["case"], "--moment", "provide", "--from", w["staff"],
+                 "--to", w["hanako"], "--method", "hand", "--item", s["medium_id"], "--json",
+                 actor=w["staff"]))
+    handover_id = json.loads(out)["handover_id"]
+    r = run("scan", "--handover", handover_id, "--confirm", input=payload + "\n",
+            actor=w["outsider"])
+    assert "架空 三郎" in refused(r, "not-on-roster")
+    r = run("scan", "--handover", new_id("H"), input=payload + "\n")
+    assert r.exit_code == EXIT_FAILURE and "is not registered" in r.stderr
+
+
+def test_seal_prints_no_password(run, ward, tmp_path, monkeypatch):
+    from handover import packages
+    seen = []
+    real = packages.seal_package
+
+    def capture(*a, **k):
+        result = real(*a, **k)
+        seen.append(result.password.reveal())
+        return result
+    monkeypatch.setattr(packages, "seal_package", capture)
+    w = ward
+    for extra in ([], ["--json"]):
+        r = run("seal", w["case"], str(w["src"]), "--medium", "cd-r", "--content", "見本",
+                "--out", str(tmp_path / "o"), "--notice-dir", str(tmp_path / "n"), *extra,
+                actor=w["staff"])
+        out = ok(r)
+        password = seen[-1]
+        for form in (password, password.replace("-", ""), password.lower()):
+            assert form not in out and form not in r.stderr

@@ -135,6 +135,10 @@ def make_world(db_url: str, tmp: Path) -> World:
 def world(db_url, tmp_path) -> World:
     w = make_world(db_url, tmp_path)
     yield w
+    # After every scenario, refolding the ledger from entry 0 gives the live projection.
+    live = w.snapshot()
+    assert projection.rebuild(w.j.engine, w.j.log) == w.size()
+    assert w.snapshot() == live, "rebuild differs from the live projection"
     w.j.engine.dispose()
 
 

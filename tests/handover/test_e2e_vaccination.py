@@ -147,7 +147,7 @@ def test_vaccination_case_004(world, tmp_path):
     status = reports.status(w.j, w.case_id)["cases"][0]
     assert status["out"] == [] and status["overdue"] == [] and status["unconfirmed_handovers"] == []
     chain = reports.history(w.j, s.medium_id)["entries"]
-    assert [e["kind"] for e in chain] == ["MediumRegistered", "ItemStored", "HandoverRecorded",
+    assert [e["kind"] for e in chain] == ["PackageSealed", "MediumRegistered", "ItemStored", "HandoverRecorded",
                                           "HandoverConfirmed", "HandoverRecorded",
                                           "HandoverConfirmed", "ItemStored"]
 
