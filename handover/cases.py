@@ -104,8 +104,8 @@ def change_roster(journal: Journal, actor: str, case_id: str, *,
 
 def close_case(journal: Journal, actor: str, case_id: str, reason: str = "",
                override_reason: str | None = None) -> Recorded[None]:
-    """Close a case. Refused while media or notices are still with a contractor, unless a
-    reason is recorded."""
+    """Close a case. Refused while media or notices are still with a contractor, or while a
+    handover awaits its receiver's confirmation, unless a reason is recorded."""
     case_id = ids.parse_id(case_id, "case")
 
     def build(tx: Tx):
@@ -115,7 +115,10 @@ def close_case(journal: Journal, actor: str, case_id: str, reason: str = "",
         policy.require_open(case)
         overrides = policy.Overrides(override_reason)
         overrides.check(policy.require_no_items_out, st, case)
+        for handover in st.handovers(case_id):
+            overrides.check(policy.require_confirmed, st, case, handover)
         return [ev.CaseClosed(case_id, reason.strip(),
-                              overrides.reason if overrides.used else None)], None
+                              overrides.reason if overrides.used else None,
+                              overrides.used)], None
 
     return record(journal, actor, build)

@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handover import confirmations, ids, policy
+from handover import confirmations, ids, labelling, policy
 from handover import events as ev
 from handover.errors import HandoverError
 from handover.ids import InvalidID
@@ -269,13 +269,16 @@ def confirm_handover(journal: Journal, actor: str, handover_id: str, *, conditio
 def _record_and_print(journal: Journal, actor: str, build, handover_id: str,
                       pdf_dir: Path | str | None, batches: list[str] | None = None) -> HandoverRecord:
     """Record the handover's entry and, when asked, print its 確認書 with the checkpoint
-    signed in the same transaction."""
+    signed in the same transaction. A 確認書 directory that cannot be made is refused before
+    anything is recorded; a write that fails afterwards says the handover *was* recorded."""
+    if pdf_dir is not None:
+        labelling.make_output_dir(pdf_dir, "確認書")
     done = record(journal, actor, build, checkpoint=pdf_dir is not None)
     entry = done.entries[0]
     pdf = None
     if pdf_dir is not None:
-        pdf = confirmations.write(journal, handover_id, done.checkpoint, entry.index,
-                                  Path(pdf_dir))
+        pdf = _write_kakuninsho(journal, handover_id, done.checkpoint, entry.index,
+                                Path(pdf_dir), f"{handover_id} was recorded (entry {entry.index})")
     return HandoverRecord(handover_id, entry.index,
                           done.checkpoint.size if done.checkpoint else None, pdf,
                           done.value or [], batches or [])
@@ -288,7 +291,20 @@ def reprint(journal: Journal, actor: str, handover_id: str, pdf_dir: Path | str)
     def build(tx: Tx):
         return [], tx.state.handover(handover_id)
 
+    labelling.make_output_dir(pdf_dir, "確認書")
     done = record(journal, actor, build, checkpoint=True)
     h = done.value
     index = h.confirm_index if h.confirm_index is not None else h.entry_index
-    return confirmations.write(journal, handover_id, done.checkpoint, index, Path(pdf_dir))
+    return _write_kakuninsho(journal, handover_id, done.checkpoint, index, Path(pdf_dir),
+                             f"{handover_id} is recorded")
+
+
+def _write_kakuninsho(journal: Journal, handover_id: str, checkpoint, index: int, pdf_dir: Path,
+                      done: str) -> Path:
+    try:
+        return confirmations.write(journal, handover_id, checkpoint, index, pdf_dir)
+    except OSError as e:
+        raise HandoverError(f"{done}, but its 確認書 could not be written to {pdf_dir}: "
+                            f"{e.strerror or e}",
+                            f"free the space or fix the directory, then print it with "
+                            f"`handover print {handover_id} --pdf-dir DIR`") from None

@@ -139,7 +139,8 @@ class CaseClosed(Event):
     KIND: ClassVar[str] = "CaseClosed"
     case_id: str
     reason: str = ""
-    override_reason: str | None = None     # closed with items still out
+    override_reason: str | None = None     # closed with items still out or unconfirmed handovers
+    overrides: list[dict] = field(default_factory=list)  # [{"rule", "item", "message"}]
 
 
 @dataclass(frozen=True)

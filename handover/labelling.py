@@ -27,6 +27,19 @@ FORMATS = ("a4", "tape")
 KIND_LABELS = {ev.NOTICE: "パスワード通知書", ev.ENVELOPES: "封入封緘済み通知書"}
 
 
+def make_output_dir(d: Path | str, what: str) -> list[Path]:
+    """Create an output directory (and missing parents) before anything is recorded, with a
+    clear error if it cannot be. Returns the directories created, parents first."""
+    d = Path(d)
+    missing = [p for p in (d, *d.parents) if not p.exists()][::-1]
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise HandoverError(f"cannot create the {what} directory {d}: {e.strerror or e}",
+                            f"give a {what} directory that can be written") from None
+    return missing
+
+
 def label_key_path(option: Path | str | None = None) -> Path:
     return Path(option or os.environ.get(ENV_LABEL_KEY) or DEFAULT_LABEL_KEY)
 
@@ -97,8 +110,16 @@ def write_labels(journal: Journal, item_ids: Iterable[str], key: LabelKey, out_d
     for fmt in formats:
         if fmt not in FORMATS:
             raise HandoverError(f"unknown label format {fmt!r}", "use a4 or tape")
-    return [write_label_pdf(labels, Path(out_dir) / label_file_name(stem, fmt), fmt)
-            for fmt in formats]
+    make_output_dir(out_dir, "label")
+    paths = []
+    for fmt in formats:
+        path = Path(out_dir) / label_file_name(stem, fmt)
+        try:
+            paths.append(write_label_pdf(labels, path, fmt))
+        except OSError as e:
+            raise HandoverError(f"cannot write the labels {path}: {e.strerror or e}",
+                                "check the directory (free space, permissions)") from None
+    return paths
 
 
 def print_labels(journal: Journal, item_ids: Iterable[str], *, case_id: str | None,

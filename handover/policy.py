@@ -45,9 +45,10 @@ NOT_RECEIVING_PARTY = "not-receiving-party"
 ALREADY_CONFIRMED = "already-confirmed"
 ITEMS_OUTSTANDING = "items-outstanding"
 OUT_OF_ORDER = "out-of-order"
+UNCONFIRMED_HANDOVERS = "unconfirmed-handovers"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
-                         ITEMS_OUTSTANDING})
+                         ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})
 _OVERRIDE_HINT = ("if this is deliberate, record why with --override-reason TEXT; the reason is "
                   "printed on the 確認書 and in audit reports / 例外とする場合は理由を記録してください")
 
@@ -145,6 +146,17 @@ def require_no_items_out(st: State, case: Row) -> None:
                       f"case {case.case_id} still has {len(out)} item(s) with a contractor: "
                       f"{', '.join(out)}",
                       f"未返却の媒体・通知書が{len(out)}件あります")
+
+
+def require_confirmed(st: State, case: Row, handover: Row) -> None:
+    """A closed case accepts nothing, not even a confirmation: close it once every handover
+    has been confirmed by its receiving party (004 受託事業者 11)."""
+    if handover.confirmed_by is None:
+        raise _refuse(UNCONFIRMED_HANDOVERS, handover.handover_id,
+                      f"{handover.handover_id} of case {case.case_id} is not yet confirmed by "
+                      f"the receiving party {st.label(handover.to_org)}; once the case is "
+                      "closed it never can be",
+                      f"{handover.handover_id} は受領側の確認が済んでいません")
 
 
 # --- cabinets --------------------------------------------------------------------------------

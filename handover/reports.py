@@ -100,15 +100,13 @@ def _closing_overrides(st: State, case: Row) -> list[dict[str, Any]]:
             e = ledger.read_entry(st.conn, st.log, index)
             if e.kind != ev.CaseClosed.KIND or not e.payload.get("override_reason"):
                 continue
-            items = [i for i in st.subjects_of_entry(index) if i[0] in ("M", "N")]
+            rules = e.payload.get("overrides") or [
+                {"rule": "items-outstanding", "item": i,
+                 "message": "case closed while this item was still out"}
+                for i in st.subjects_of_entry(index) if i[0] in ("M", "N")]
             out.append({"handover_id": None, "case_id": case.case_id, "occurred_at": e.time,
                         "reason": e.payload["override_reason"], "recorded_by": e.actor,
-                        "recorded_by_name": st.name(e.actor),
-                        "rules": [{"rule": "items-outstanding", "item": i,
-                                   "message": "case closed while this item was still out"}
-                                  for i in items] or
-                                 [{"rule": "items-outstanding", "item": case.case_id,
-                                   "message": "case closed while items were still out"}]})
+                        "recorded_by_name": st.name(e.actor), "rules": rules})
     return out
 
 

@@ -71,20 +71,12 @@ def _check_locations(out_dir: Path, notice_dir: Path) -> None:
             "give --notice-dir a directory apart from --out, e.g. on the notice printer's share")
 
 
-def _make_dir(d: Path, what: str, made: list[Path]) -> list[Path]:
-    """Create `d` (and missing parents); the directories created, to remove on failure."""
-    missing = [p for p in (d, *d.parents) if not p.exists()][::-1]
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        for p in reversed(made):
-            try:
-                p.rmdir()
-            except OSError:
-                pass
-        raise HandoverError(f"cannot create the {what} directory {d}: {e.strerror or e}",
-                            f"give a {what} directory that can be written") from None
-    return missing
+def _remove_dirs(made: list[Path]) -> None:
+    for d in reversed(made):   # only directories this call made, and only if empty
+        try:
+            d.rmdir()
+        except OSError:
+            pass
 
 
 @contextmanager
@@ -148,8 +140,12 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
     if labels_dir is not None:
         dirs.append(("label", Path(labels_dir)))
     made_dirs: list[Path] = []
-    for what, d in dirs:
-        made_dirs += _make_dir(d, what, made_dirs)
+    try:
+        for what, d in dirs:
+            made_dirs += labelling.make_output_dir(d, what)
+    except HandoverError:
+        _remove_dirs(made_dirs)
+        raise
     package_id, medium_id, notice_id = ids.new_id("P"), ids.new_id("M"), ids.new_id("N")
     package_path = out_dir / f"{package_id}{PACKAGE_SUFFIX}"
     notice_path = notice_dir / f"notice-{notice_id}.pdf"
@@ -196,11 +192,7 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
                 os.unlink(path)
             except FileNotFoundError:
                 pass
-        for d in reversed(made_dirs):   # only directories this call made, and only if empty
-            try:
-                d.rmdir()
-            except OSError:
-                pass
+        _remove_dirs(made_dirs)
         raise
     return Sealed(case_id, package_id, medium_id, notice_id, medium_kind, package_path,
                   notice_path, label_paths, sealed.sha256, sealed.size, record_count,

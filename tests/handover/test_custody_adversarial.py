@@ -270,7 +270,7 @@ def test_closed_case_refuses_confirmation_scan_and_workstations(world, sealed):
     r = world.provide(sealed.medium_id)
     world.clock.advance(days=1)
     world.handover("return", world.hanako, world.taro, [sealed.medium_id])
-    cases.close_case(world.j, world.taro, world.case_id, "業務終了")
+    cases.close_case(world.j, world.taro, world.case_id, "業務終了", override_reason="確認書は紙で回収済み")
     refused(world, "case-closed", confirm, world, world.hanako, r.handover_id)
     key = load_label_key(world.label_key)
     station = scanstation.open_station(world.j, label_key_path=world.label_key)
@@ -442,13 +442,13 @@ def test_history_is_complete(world, sealed):
 # --- overrides reach the 確認書 and the audit reports ----------------------------------------
 
 def test_closing_with_items_out_is_listed_among_the_overrides(world, sealed):
-    world.provide(sealed.medium_id)
+    r0 = world.provide(sealed.medium_id)
     cases.close_case(world.j, world.taro, world.case_id, "契約解除",
                      override_reason="媒体紛失届受理済み")
     (o,) = reports.overrides(world.j)
     assert (o["case_id"], o["reason"]) == (world.case_id, "媒体紛失届受理済み")
-    assert o["rules"][0] == {"rule": "items-outstanding", "item": sealed.medium_id,
-                             "message": "case closed while this item was still out"}
+    assert [(r["rule"], r["item"]) for r in o["rules"]] == [
+        ("items-outstanding", sealed.medium_id), ("unconfirmed-handovers", r0.handover_id)]
     assert [x["reason"] for x in reports.status(world.j)["cases"][0]["overrides"]] == [o["reason"]]
     kinds = [e["kind"] for e in reports.history(world.j, sealed.medium_id)["entries"]]
     assert kinds[-1] == "CaseClosed"
@@ -467,3 +467,51 @@ def test_a_person_cannot_hand_over_to_themselves(world, sealed):
     e = unchanged(world, world.handover, "transfer", world.hanako, world.hanako,
                   [sealed.medium_id])
     assert world.hanako in e.message
+
+
+# --- 確認書 and label output that cannot be written ------------------------------------------
+
+def test_an_unusable_pdf_directory_refuses_before_recording(world, sealed, tmp_path):
+    blocker = tmp_path / "share"
+    blocker.write_text("x")
+    e = unchanged(world, world.provide, sealed.medium_id, pdf_dir=blocker / "pdf")
+    assert str(blocker / "pdf") in e.message and e.hint
+
+
+def test_a_kakuninsho_that_fails_after_recording_says_it_was_recorded(world, sealed, tmp_path,
+                                                                      monkeypatch):
+    from handover import confirmations
+
+    def disk_full(*a, **k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(confirmations, "write_pdf", disk_full)
+    size = world.size()
+    with pytest.raises(HandoverError) as info:
+        world.provide(sealed.medium_id, pdf_dir=tmp_path / "pdf")
+    assert world.size() == size + 1            # recorded, and it says so
+    (h,) = [e.payload["handover_id"] for e in world.entries()[size:]]
+    assert h in info.value.message and "recorded" in info.value.message
+    assert f"handover print {h}" in info.value.hint
+
+
+def test_labels_into_an_unusable_directory_are_a_clear_error(world, sealed, tmp_path):
+    from handover import labelling
+    blocker = tmp_path / "labels"
+    blocker.write_text("x")
+    with pytest.raises(HandoverError) as info:
+        labelling.print_labels(world.j, [sealed.medium_id], case_id=None,
+                               key_path=world.label_key, out_dir=blocker / "x")
+    assert str(blocker / "x") in info.value.message
+
+
+def test_a_case_with_unconfirmed_handovers_closes_only_with_a_reason(world, sealed):
+    r = world.provide(sealed.medium_id)
+    world.clock.advance(days=1)
+    world.handover("return", world.hanako, world.taro, [sealed.medium_id])
+    # Closing would leave the provision unconfirmed for ever (a closed case accepts nothing).
+    refused(world, "unconfirmed-handovers", cases.close_case, world.j, world.taro,
+            world.case_id, item=r.handover_id)
+    cases.close_case(world.j, world.taro, world.case_id, "業務終了",
+                     override_reason="受託者倒産により確認不能")
+    (o,) = reports.overrides(world.j)
+    assert [x["rule"] for x in o["rules"]] == ["unconfirmed-handovers", "unconfirmed-handovers"]
