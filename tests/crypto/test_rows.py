@@ -91,3 +91,22 @@ def test_very_long_line_without_separators():
     data = bytes(3 * (1 << 20)) + b'\n"x\ny",z\n' + b"tail" * 400_000
     cuts = list(range(0, len(data), 1 << 20))
     assert counted_in_pieces(data, cuts) == oracle(data) == 3
+
+
+_quote_heavy = st.sampled_from([b'"', b'""', b'"a"', b",", b"\r\n", b"\n", b"\r", b"x", b'"x,y"'])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_quote_heavy, max_size=40), st.lists(st.integers(0, 160), max_size=4))
+def test_quote_pairing_fast_path_matches_the_csv_module(parts, cuts):
+    data = b"".join(parts)
+    cuts = [c for c in cuts if c <= len(data)]
+    assert counted_in_pieces(data, cuts) == oracle(data)
+
+
+def test_typical_quoted_export_takes_the_fast_path():
+    from crypto.rows import _count_records
+    row = '"1001","山田 太郎","東京都新宿区","1960-01-01"\r\n'.encode("cp932")
+    assert _count_records(row * 100) == 100
+    assert _count_records(b'"a,b"\r\n') is None   # a separator inside quotes: the exact path
+    assert count_rows(row * 1000) == 1000
