@@ -37,7 +37,8 @@ def keygen(settings, name):
 
 @ledger.command()
 @click.argument("text")
-@click.option("--actor", required=True, help="Who records the remark.")
+@click.option("--as", "actor", metavar="PERSON_ID", envvar="HANDOVER_ACTOR",
+              help="Who records the remark (a registered person, U-…); default $HANDOVER_ACTOR.")
 @click.pass_obj
 def remark(settings, text, actor):
     """Record a free-text remark (e.g. an inspection) in the log."""

@@ -6,16 +6,15 @@ Thin over ledger/: settings in, results out, every error lifted into HandoverErr
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 import ledger
+from handover import events as ev
 from handover.config import Settings
 from handover.database import open_database
 from handover.errors import HandoverError, lifted
 from handover.files import write_bytes_atomically
-
-REMARK = "RemarkRecorded"
+from handover.journal import open_journal, record, resolve_actor
 
 
 def create_signing_key(settings: Settings, name: str | None = None) -> Path:
@@ -24,13 +23,14 @@ def create_signing_key(settings: Settings, name: str | None = None) -> Path:
         return ledger.generate_key(settings.key_path, name or f"handover-{settings.log}")
 
 
-def record_remark(settings: Settings, actor: str, text: str, when: datetime | None = None) -> ledger.Entry:
-    """An auditor's or staff member's free-text remark (e.g. an on-site inspection)."""
+def record_remark(settings: Settings, actor: str | None, text: str) -> ledger.Entry:
+    """An auditor's or staff member's free-text remark (e.g. an on-site inspection), recorded
+    like every fact: by a registered person, with the OS account and host beside it."""
     if not text.strip():
-        raise HandoverError("a remark needs some text")
-    engine = open_database(settings.db_url)
-    with lifted(), ledger.writer(engine, settings.log) as log:
-        return ledger.append(log, REMARK, {"text": text}, actor, when or datetime.now().astimezone())
+        raise HandoverError("a remark needs some text", "write what was observed or decided")
+    done = record(open_journal(settings), resolve_actor(actor),
+                  lambda tx: ([ev.RemarkRecorded(text.strip())], None))
+    return done.entries[0]
 
 
 def sign_checkpoint(settings: Settings) -> ledger.SignedCheckpoint:

@@ -227,6 +227,16 @@ ALL: tuple[type[Event], ...] = (
     HandoverConfirmed,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
+
+
+@dataclass(frozen=True)
+class RemarkRecorded(Event):
+    """A free-text remark (an on-site inspection, a correction explained). Recorded like every
+    fact, but not in ALL: it changes no custody state, so the projection does not fold it."""
+    KIND: ClassVar[str] = "RemarkRecorded"
+    text: str
+
+
 _FIELDS = {cls.KIND: {f.name for f in dataclasses.fields(cls)} for cls in ALL}
 
 

@@ -18,39 +18,48 @@ def run(tmp_path, db_url):
     base = ["--db", db_url, "--key", str(tmp_path / "log.key"), "--log", "ward"]
 
     def invoke(*args):
-        return runner.invoke(main, [*base, *args], catch_exceptions=False)
+        return runner.invoke(main, [*base, *args], catch_exceptions=False,
+                             env={"HANDOVER_ACTOR": None})
     invoke.pub = str(tmp_path / "log.pub")
     invoke.db_url = db_url
     return invoke
 
 
-def test_round_trip_append_checkpoint_verify_proof(run, tmp_path):
+@pytest.fixture
+def auditor(run):
+    """A registered person to record remarks (entry 0 and 1 are the ward and its staff)."""
+    return json.loads(run("init", "--ward", "健康部", "--staff", "見本 太郎", "--json").output)["staff_id"]
+
+
+def test_round_trip_append_checkpoint_verify_proof(run, auditor, tmp_path):
     r = run("ledger", "keygen")
     assert r.exit_code == 0 and "public key for auditors" in r.output
     assert os.stat(tmp_path / "log.key").st_mode & 0o777 == 0o600
     for text in ("年度監査 実施", "second remark", "third"):
-        assert run("ledger", "remark", text, "--actor", "U-AUDITOR").exit_code == 0
+        assert run("ledger", "remark", text, "--as", auditor).exit_code == 0
     r = run("ledger", "checkpoint")
-    assert r.exit_code == 0 and r.output.startswith("handover/ward\n3\n")
+    assert r.exit_code == 0 and r.output.startswith("handover/ward\n5\n")
     state = tmp_path / "state.json"
     r = run("ledger", "verify", "--trusted-key", run.pub, "--state", str(state))
     assert r.exit_code == 0, r.output
-    assert "3 entries" in r.output and r.output.rstrip().endswith("ok") and state.exists()
+    assert "5 entries" in r.output and r.output.rstrip().endswith("ok") and state.exists()
     r = run("ledger", "verify", "--trusted-key", run.pub, "--json")
     assert json.loads(r.output)["ok"] is True
     proof = tmp_path / "p.json"
-    assert run("ledger", "proof", "1", "--out", str(proof)).exit_code == 0
+    assert run("ledger", "proof", "3", "--out", str(proof)).exit_code == 0
     r = run("ledger", "verify-proof", str(proof), "--trusted-key", run.pub, "--json")
-    assert r.exit_code == 0 and json.loads(r.output)["entry"]["payload"] == {"text": "second remark"}
+    assert r.exit_code == 0
+    payload = json.loads(r.output)["entry"]["payload"]
+    assert payload["text"] == "second remark" and set(payload["origin"]) == {"os_user", "host"}
     r = run("ledger", "show", "--json")
-    assert [e["index"] for e in json.loads(r.output)] == [0, 1, 2]
-    assert "年度監査" in run("ledger", "show", "0").output
+    assert [e["index"] for e in json.loads(r.output)] == [0, 1, 2, 3, 4]
+    assert "年度監査" in run("ledger", "show", "2").output
 
 
-def test_tampering_exits_3_and_names_the_index(run):
+def test_tampering_exits_3_and_names_the_index(run, auditor):
     run("ledger", "keygen")
     for i in range(4):
-        run("ledger", "remark", f"r{i}", "--actor", "U-A")
+        run("ledger", "remark", f"r{i}", "--as", auditor)
     run("ledger", "checkpoint")
     engine = sa.create_engine(run.db_url)
     with engine.begin() as conn:
@@ -67,8 +76,7 @@ def test_tampering_exits_3_and_names_the_index(run):
     assert "handover: hint:" in r.stderr
 
 
-def test_verify_needs_a_trusted_key(run, tmp_path):
-    run("ledger", "remark", "x", "--actor", "U-A")
+def test_verify_needs_a_trusted_key(run, auditor):
     r = run("ledger", "verify")
     assert r.exit_code == 1 and "no trusted public key" in r.stderr
 
@@ -84,10 +92,8 @@ def test_checkpoint_without_key_explains(run):
     assert r.exit_code == 1 and "does not exist" in r.stderr and "ledger keygen" in r.stderr
 
 
-def test_forged_proof_exits_3(run, tmp_path):
+def test_forged_proof_exits_3(run, auditor, tmp_path):
     run("ledger", "keygen")
-    run("ledger", "remark", "x", "--actor", "U-A")
-    run("ledger", "remark", "y", "--actor", "U-A")
     run("ledger", "checkpoint")
     proof = tmp_path / "p.json"
     run("ledger", "proof", "0", "--out", str(proof))
@@ -98,8 +104,7 @@ def test_forged_proof_exits_3(run, tmp_path):
     assert r.exit_code == 3 and "handover: error:" in r.stderr
 
 
-def test_show_unknown_index(run):
-    run("ledger", "remark", "x", "--actor", "U-A")
+def test_show_unknown_index(run, auditor):
     r = run("ledger", "show", "7")
     assert r.exit_code == 1 and "no entry 7" in r.stderr
 
@@ -107,3 +112,13 @@ def test_show_unknown_index(run):
 def test_bad_database_url(tmp_path):
     r = CliRunner().invoke(main, ["--db", "mysql://nope", "ledger", "show"])
     assert r.exit_code == 1 and "handover: error:" in r.stderr
+
+
+def test_remark_needs_a_registered_person(run, auditor):
+    r = run("ledger", "remark", "x")
+    assert r.exit_code == 1 and "who is acting" in r.stderr
+    r = run("ledger", "remark", "x", "--as", "U-0000-0000-0000-0")
+    assert r.exit_code != 0 and "handover: error:" in r.stderr
+    r = run("ledger", "remark", "   ", "--as", auditor)
+    assert r.exit_code == 1 and "needs some text" in r.stderr
+    assert len(json.loads(run("ledger", "show", "--json").output)) == 2
