@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 import crypto
 from handover.documents import PasswordNotice, render_notice, write_pdf
-from handover.errors import PolicyViolation, lifted
+from handover.errors import HandoverError, PolicyViolation, lifted
 from handover.ids import new_id
 
 SEPARATE_LOCATIONS = "separate-locations"
@@ -50,6 +50,10 @@ class SealedWithNotice:
     notice_path: Path
 
 
+def notice_path(notice_dir: Path | str, notice_id: str) -> Path:
+    return Path(notice_dir) / f"notice-{notice_id}.pdf"
+
+
 def check_separate_locations(package_dir: Path, notice_dir: Path) -> None:
     """The notice never lands where the package does: a directory burned to disc or sent
     over LGWAN would carry the password with it."""
@@ -75,7 +79,7 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
     out, notice_dir = Path(out), Path(notice_dir)
     check_separate_locations(out.parent, notice_dir)
     notice_id = notice_id or new_id("notice")
-    notice_path = notice_dir / f"notice-{notice_id}.pdf"
+    path = notice_path(notice_dir, notice_id)
     result = seal_package(sources, out, media=media, package_id=package_id,
                           kdf_params=kdf_params, progress=progress)
     package, password = result.package, result.password
@@ -86,12 +90,18 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
                                 issued_at=issued_at, issued_by=issued_by,
                                 password_groups=tuple(password.reveal().split("-")))
         del password
-        notice_dir.mkdir(parents=True, exist_ok=True)
-        write_pdf(notice_path, render_notice(notice))
+        try:
+            notice_dir.mkdir(parents=True, exist_ok=True)
+            write_pdf(path, render_notice(notice))
+        except OSError as e:
+            raise HandoverError(f"cannot write the password notice {path}: "
+                                f"{e.strerror or e}; the package was deleted",
+                                "check the notice directory (free space, permissions) and seal "
+                                "again") from None
     except BaseException:
         out.unlink(missing_ok=True)
         raise
-    return SealedWithNotice(package, notice_id, notice_path)
+    return SealedWithNotice(package, notice_id, path)
 
 
 def seal_standalone(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,

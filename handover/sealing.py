@@ -22,13 +22,11 @@ from typing import Iterable, Iterator
 import crypto
 from handover import events as ev
 from handover import ids, labelling, packages, policy
-from handover.documents import PasswordNotice, render_notice, write_pdf
-from handover.errors import HandoverError, PolicyViolation
+from handover.errors import HandoverError
 from handover.journal import Journal, Tx, record, require_actor
 from handover.state import State
 
 PACKAGE_SUFFIX = ".hop"
-SEPARATE_LOCATIONS = "separate-locations"
 
 
 @dataclass(frozen=True)
@@ -57,18 +55,6 @@ class Sealed:
                 "size": self.size, "record_count": self.record_count,
                 "file_count": self.file_count, "kdf": self.kdf,
                 "entries": list(self.entry_indexes)}
-
-
-def _check_locations(out_dir: Path, notice_dir: Path) -> None:
-    """The notice never lands where the package does: a directory burned to disc or sent
-    over LGWAN would carry the password with it."""
-    out, notice = out_dir.resolve(), notice_dir.resolve()
-    if out == notice or out in notice.parents or notice in out.parents:
-        raise PolicyViolation(
-            SEPARATE_LOCATIONS, str(notice_dir),
-            f"the notice directory {notice_dir} is the package directory {out_dir} or inside "
-            "it (or the other way round) / パスワード通知書はパッケージと別の場所に出力してください",
-            "give --notice-dir a directory apart from --out, e.g. on the notice printer's share")
 
 
 def _remove_dirs(made: list[Path]) -> None:
@@ -126,7 +112,7 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
         raise HandoverError(f"unknown medium {medium_kind!r}",
                             f"use one of {', '.join(ev.MEDIUM_KINDS)}")
     out_dir, notice_dir = Path(out_dir), Path(notice_dir)
-    _check_locations(out_dir, notice_dir)
+    packages.check_separate_locations(out_dir, notice_dir)
     label_key = labelling.load_key(label_key_path) if labels_dir is not None else None
     sources = [Path(s) for s in sources]
 
@@ -148,22 +134,14 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
         raise
     package_id, medium_id, notice_id = ids.new_id("P"), ids.new_id("M"), ids.new_id("N")
     package_path = out_dir / f"{package_id}{PACKAGE_SUFFIX}"
-    notice_path = notice_dir / f"notice-{notice_id}.pdf"
+    notice_path = packages.notice_path(notice_dir, notice_id)
     created: list[Path] = []
     try:
-        result = packages.seal_package(sources, package_path, media=medium_kind,
-                                       package_id=package_id, kdf_params=kdf_params)
-        created.append(package_path)
-        sealed = result.package
-        notice = PasswordNotice(notice_id=notice_id, package_id=package_id,
-                                package_sha256=sealed.sha256, case_name=case_name,
-                                issued_at=journal.now(), issued_by=issuer,
-                                password_groups=tuple(result.password.reveal().split("-")))
-        del result   # the password's last reference outside the notice
-        with _writing(notice_path, "the password notice"):
-            write_pdf(notice_path, render_notice(notice))
-        created.append(notice_path)
-        del notice
+        sealed = packages.seal_with_notice(
+            sources, package_path, notice_dir, case_name=case_name, issued_by=issuer,
+            issued_at=journal.now(), notice_id=notice_id, media=medium_kind,
+            package_id=package_id, kdf_params=kdf_params).package
+        created += [package_path, notice_path]
         # Labels before recording, so that a label directory that cannot be written leaves
         # no recorded package behind (staff would seal again, and two would exist).
         label_paths: tuple[Path, ...] = ()
