@@ -96,8 +96,9 @@ def test_seal_leaves_no_package_when_the_notice_cannot_be_written(tmp_path):
     (tmp_path / "pkg").mkdir()
     (tmp_path / "a.txt").write_bytes(b"x")
     (tmp_path / "n").write_bytes(b"a file where the notice directory should be")
-    r = run("seal", tmp_path / "a.txt", "--out", tmp_path / "pkg" / "p.hop", "--notice-dir", tmp_path / "n")
-    assert r.exit_code == EXIT_FAILURE
+    r = run("seal", tmp_path / "a.txt", "--out", tmp_path / "pkg" / "p.hop",
+            "--notice-dir", tmp_path / "n" / "notices")
+    assert r.exit_code == EXIT_FAILURE, r.output
     assert "handover: error: cannot write the password notice" in r.stderr
     assert "the package was deleted" in r.stderr
     assert os.listdir(tmp_path / "pkg") == []
