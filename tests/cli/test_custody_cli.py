@@ -297,15 +297,8 @@ def test_scan_record_and_confirm_keep_to_the_roster(run, ward, tmp_path):
 
 
 def test_seal_prints_no_password(run, ward, tmp_path, monkeypatch):
-    from handover import packages
-    seen = []
-    real = packages.seal_package
-
-    def capture(*a, **k):
-        result = real(*a, **k)
-        seen.append(result.password.reveal())
-        return result
-    monkeypatch.setattr(packages, "seal_package", capture)
+    from tests.handover.test_custody_support import capture_passwords
+    seen = capture_passwords(monkeypatch)
     w = ward
     for extra in ([], ["--json"]):
         r = run("seal", w["case"], str(w["src"]), "--medium", "cd-r", "--content", "見本",

@@ -26,7 +26,8 @@ from handover.ids import InvalidID
 from handover.journal import JST, Journal
 from handover.labels import label_payload, load_label_key
 from tests.handover.test_custody_policy import refused
-from tests.handover.test_custody_support import HOST, needs_poppler, pdf_text, world  # noqa: F401
+from tests.handover.test_custody_support import (HOST, capture_passwords, needs_poppler,  # noqa: F401
+                                                 pdf_text, world)
 
 
 @pytest.fixture
@@ -351,14 +352,7 @@ def test_seal_whose_labels_cannot_be_written_records_nothing(world, tmp_path):
 
 
 def test_the_password_is_nowhere_but_on_the_notice(world, tmp_path, monkeypatch):
-    seen = []
-    real = packages.seal_package
-
-    def capture(*a, **k):
-        result = real(*a, **k)
-        seen.append(result.password.reveal())
-        return result
-    monkeypatch.setattr(packages, "seal_package", capture)
+    seen = capture_passwords(monkeypatch)
     scratch = tmp_path / "tmpdir"
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))

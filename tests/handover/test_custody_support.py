@@ -166,6 +166,21 @@ def test_world_is_registered(world):
 
 # --- reading documents back, as a person or a scanner would ----------------------------------
 
+def capture_passwords(monkeypatch) -> list[str]:
+    """Every password generated from now on, seen where sealing hands it to the notice, so a
+    test can look for it everywhere else."""
+    from handover import packages
+    seen: list[str] = []
+    real = packages.seal_package
+
+    def capture(*a, **k):
+        result = real(*a, **k)
+        seen.append(result.password.reveal())
+        return result
+    monkeypatch.setattr(packages, "seal_package", capture)
+    return seen
+
+
 def pdf_text(pdf: Path) -> str:
     return subprocess.run(["pdftotext", str(pdf), "-"], check=True,
                           capture_output=True, text=True).stdout
