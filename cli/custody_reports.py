@@ -184,7 +184,7 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
         if done:
             echo_handover(done, False, "recorded" if record_it else "confirmed")
     if done is None and (station.expected is not None or s.forged or s.unknown):
-        station.require_complete()   # exit non-zero: the pickup is not ready
+        station.require_complete(recording=False)   # exit non-zero: the pickup is not ready
 
 
 @main.command()

@@ -43,7 +43,7 @@ class Station:
         return {"handover_id": self.handover_id, "expected": self.expected,
                 "complete": s.complete, **{k: v for k, v in dataclasses.asdict(s).items()}}
 
-    def require_complete(self) -> list[str]:
+    def require_complete(self, recording: bool = True) -> list[str]:
         s = self.summary()
         if not s.complete:
             problems = [f"{name}: {', '.join(values)}" for name, values in (
@@ -51,8 +51,8 @@ class Station:
                 ("unknown", s.unknown)) if values]
             # A forged label is a verification failure (its own exit code), not a mere gap.
             error = VerificationFailed if s.forged else HandoverError
-            raise error("the scan is not complete, so nothing was recorded: "
-                        + "; ".join(problems),
+            outcome = ", so nothing was recorded" if recording else ""
+            raise error(f"the scan is not complete{outcome}: " + "; ".join(problems),
                         "find the missing items, set aside the rest, and scan again")
         if not s.ok:
             raise HandoverError("nothing was scanned, so nothing was recorded")

@@ -180,7 +180,8 @@ def test_scan_reports_forged_and_missing_items(run, ward, tmp_path):
     assert r.exit_code == EXIT_VERIFY_FAILED
     assert "duplicate:" in r.stdout and "forged:" in r.stdout
     assert f"missing: {s['notice_id']}" in r.stdout
-    assert r.stderr.startswith("handover: error: the scan is not complete")
+    assert r.stderr.startswith("handover: error: the scan is not complete: missing: ")
+    assert "nothing was recorded" not in r.stderr  # nothing was asked to be recorded
     r = run("scan", "--expect", s["notice_id"], input=f"{good}\n")
     assert r.exit_code == EXIT_FAILURE and "not-expected:" in r.stdout
     assert "unexpected: " + s["medium_id"] in r.stdout
