@@ -8,29 +8,22 @@ commands, labels, scanning, rebuild and the demo are in cli/custody_reports.py.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import click
 
 from cli.main import main
+from cli.output import emit_json, json_option
 from handover import cases, custody, registry, sealing
 from handover import events as ev
 from handover.errors import HandoverError
 from handover.journal import open_journal, resolve_actor
 
 
-def emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
 def actor_option():
     # Not click-required: resolve_actor() explains what is missing in the house style.
     return click.option("--as", "actor", metavar="PERSON_ID", envvar="HANDOVER_ACTOR",
                         help="Who is acting (a registered person, U-…); default $HANDOVER_ACTOR.")
-
-
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 def journal(ctx: click.Context):

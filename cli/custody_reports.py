@@ -9,8 +9,8 @@ from pathlib import Path
 
 import click
 
-from cli.custody import (actor_option, echo_handover, emit_json, handover_request, journal,
-                         json_option, make_handover_options)
+from cli.custody import actor_option, echo_handover, handover_request, journal, make_handover_options
+from cli.output import emit_json, json_option
 from cli.main import main
 from handover import demo as demo_module
 from handover import labelling, projection, reports, scanstation

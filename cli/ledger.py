@@ -8,11 +8,8 @@ from pathlib import Path
 import click
 
 from cli.main import main
+from cli.output import emit_json, json_option
 from handover import audit
-
-
-def _emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 trusted_key_option = click.option(
@@ -47,13 +44,13 @@ def remark(settings, text, actor):
 
 
 @ledger.command()
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def checkpoint(settings, as_json):
     """Sign the log's current size and root, and print the signed checkpoint."""
     cp = audit.sign_checkpoint(settings)
     if as_json:
-        _emit_json(cp.as_json())
+        emit_json(cp.as_json())
     else:
         click.echo(cp.note, nl=False)
 
@@ -62,13 +59,13 @@ def checkpoint(settings, as_json):
 @trusted_key_option
 @click.option("--state", type=click.Path(path_type=Path),
               help="Auditor state file: the last accepted checkpoint (created or updated on success).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def verify(settings, trusted_keys, state, as_json):
     """Replay the whole log: hashes, chain, Merkle roots, signatures and your saved state."""
     report = audit.verify(settings, list(trusted_keys), state)
     if as_json:
-        _emit_json(report.as_json())
+        emit_json(report.as_json())
     else:
         click.echo(f"log {report.log}: {report.size} entries, "
                    f"{report.checkpoints_checked} checkpoint(s) checked")
@@ -102,12 +99,12 @@ def proof(settings, index, old_size, out):
 @ledger.command("verify-proof")
 @click.argument("proof_file", type=click.Path(path_type=Path))
 @trusted_key_option
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def verify_proof(proof_file, trusted_keys, as_json):
     """Check a proof file offline with nothing but the public key."""
     result = audit.check_proof(proof_file, list(trusted_keys))
     if as_json:
-        _emit_json(result.as_json())
+        emit_json(result.as_json())
     elif result.entry:
         e = result.entry
         click.echo(f"ok: entry {e.index} ({e.kind} by {e.actor} at {e.time}) is in log "
@@ -121,7 +118,7 @@ def verify_proof(proof_file, trusted_keys, as_json):
 @click.argument("index", type=int, required=False)
 @click.option("--from", "start", type=int, default=0, help="First index.")
 @click.option("--to", "stop", type=int, help="Stop before this index.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 @click.pass_obj
 def show(settings, index, start, stop, as_json):
     """Show one entry, or a range of entries."""
@@ -129,7 +126,7 @@ def show(settings, index, start, stop, as_json):
         start, stop = index, index + 1
     entries = audit.show_entries(settings, start, stop)
     if as_json:
-        _emit_json([e.as_json() for e in entries])
+        emit_json([e.as_json() for e in entries])
         return
     for e in entries:
         click.echo(f"{e.index:>6}  {e.time}  {e.kind:<22} {e.actor}  "

@@ -7,7 +7,6 @@ or read from a file descriptor (--password-fd N) or standard input (--password-s
 
 from __future__ import annotations
 
-import json
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,11 +15,8 @@ from typing import Iterator
 import click
 
 from cli.main import main
+from cli.output import emit_json, json_option
 from handover import packages
-
-
-def _emit_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @contextmanager
@@ -99,7 +95,7 @@ def package() -> None:
 @click.option("--case-name", default="（業務名未登録）", show_default=True,
               help="Business name printed on the notice.")
 @click.option("--issued-by", default=None, help="Issuer printed on the notice (default: OS account).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def seal(files, out, notice_dir, media, case_name, issued_by, as_json):
     """Encrypt FILES into one package; its generated password goes only on a notice PDF.
 
@@ -111,7 +107,7 @@ def seal(files, out, notice_dir, media, case_name, issued_by, as_json):
                                           progress=progress)
     sealed = result.package
     if as_json:
-        _emit_json({"package_id": sealed.package_id, "path": str(sealed.path),
+        emit_json({"package_id": sealed.package_id, "path": str(sealed.path),
                     "size": sealed.size, "sha256": sealed.sha256,
                     "manifest": sealed.manifest.as_dict(), "notice_id": result.notice_id,
                     "notice_path": str(result.notice_path)})
@@ -129,14 +125,14 @@ def seal(files, out, notice_dir, media, case_name, issued_by, as_json):
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory to extract into; existing files are never overwritten.")
 @_password_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def open_(pkg, out_dir, password_fd, password_stdin, as_json):
     """Decrypt PKG into a directory: every file, or nothing at all."""
     password = _read_password(password_fd, password_stdin)
     with _progress("opening") as progress:
         manifest = packages.open_package(pkg, out_dir, password, progress=progress)
     if as_json:
-        _emit_json({"opened": True, "out": str(out_dir), "manifest": manifest.as_dict()})
+        emit_json({"opened": True, "out": str(out_dir), "manifest": manifest.as_dict()})
     else:
         _print_manifest(manifest)
         click.echo(f"opened into {out_dir}")
@@ -145,14 +141,14 @@ def open_(pkg, out_dir, password_fd, password_stdin, as_json):
 @package.command()
 @click.argument("pkg", type=click.Path(dir_okay=False, path_type=Path))
 @_password_options
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def verify(pkg, password_fd, password_stdin, as_json):
     """Check every byte of PKG without extracting anything."""
     password = _read_password(password_fd, password_stdin)
     with _progress("verifying") as progress:
         manifest = packages.verify_package(pkg, password, progress=progress)
     if as_json:
-        _emit_json({"verified": True, "manifest": manifest.as_dict()})
+        emit_json({"verified": True, "manifest": manifest.as_dict()})
     else:
         _print_manifest(manifest)
         click.echo("verified: every chunk authenticates and every file matches its SHA-256")
@@ -160,12 +156,12 @@ def verify(pkg, password_fd, password_stdin, as_json):
 
 @package.command()
 @click.argument("pkg", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option
 def inspect(pkg, as_json):
     """Show the public header of PKG (no password needed; not authenticated)."""
     header = packages.inspect_package(pkg)
     if as_json:
-        _emit_json(header.as_dict())
+        emit_json(header.as_dict())
         return
     click.echo(f"package: {header.package_id}")
     click.echo(f"format version: {header.version}")
