@@ -6,10 +6,11 @@ import json
 import os
 
 import pytest
-import sqlalchemy as sa
 from click.testing import CliRunner
 
+import ledger
 from cli.main import main
+from tests.ledger.conftest import tamper
 
 
 @pytest.fixture
@@ -61,13 +62,8 @@ def test_tampering_exits_3_and_names_the_index(run, auditor):
     for i in range(4):
         run("ledger", "remark", f"r{i}", "--as", auditor)
     run("ledger", "checkpoint")
-    engine = sa.create_engine(run.db_url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("ALTER TABLE ledger_entries DISABLE TRIGGER USER")
-        else:
-            conn.exec_driver_sql("DROP TRIGGER ledger_entries_no_delete")
-        conn.exec_driver_sql("DELETE FROM ledger_entries WHERE idx = 2")
+    engine = ledger.create_engine(run.db_url)
+    tamper(engine, "DELETE FROM ledger_entries WHERE idx = 2")
     engine.dispose()
     r = run("ledger", "verify", "--trusted-key", run.pub)
     assert r.exit_code == 3
