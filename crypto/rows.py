@@ -78,7 +78,9 @@ def _count_records(block: bytes) -> int | None:
     if skeleton[:1] in (b"\r", b"\n") or any(
             pair in skeleton for pair in (b"\n\n", b"\n\r", b"\r\r")):
         return _nonempty_lines(block)
-    return skeleton.count(b"\n") + skeleton.count(b"\r") - skeleton.count(b"\r\n")
+    # CR LF pairs are counted on the block itself: in the skeleton, "\r" x "\n" (two
+    # records) would read as one CR LF.
+    return skeleton.count(b"\n") + skeleton.count(b"\r") - block.count(b"\r\n")
 
 
 class RowCounter:

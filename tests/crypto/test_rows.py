@@ -93,7 +93,8 @@ def test_very_long_line_without_separators():
     assert counted_in_pieces(data, cuts) == oracle(data) == 3
 
 
-_quote_heavy = st.sampled_from([b'"', b'""', b'"a"', b",", b"\r\n", b"\n", b"\r", b"x", b'"x,y"'])
+_quote_heavy = st.sampled_from([b'"', b'""', b'"a"', b",", b"\r\n", b"\n", b"\r", b"x", b'"x,y"',
+                                b'a"b', b" ", b'"\n"', b"\rx\n"])
 
 
 @settings(max_examples=1500, deadline=None)
@@ -102,6 +103,12 @@ def test_quote_pairing_fast_path_matches_the_csv_module(parts, cuts):
     data = b"".join(parts)
     cuts = [c for c in cuts if c <= len(data)]
     assert counted_in_pieces(data, cuts) == oracle(data)
+
+
+def test_cr_and_lf_apart_are_two_records_on_the_fast_path():
+    # The skeleton of '"a"\rx\n' is '""\r\n': the count must not take \r x \n for one CR LF.
+    assert count_rows(b'"a"\rx\n') == oracle(b'"a"\rx\n') == 2
+    assert counted_in_pieces(b'"a"\rx\n""x,y"', [7]) == 3
 
 
 def test_typical_quoted_export_takes_the_fast_path():
