@@ -174,11 +174,7 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     # --- store ---------------------------------------------------------------------------------
     clock.at(0, 11)
     custody.store_item(j, taro, sealed.medium_id, media_cab)
-    try:
-        custody.store_item(j, taro, sealed.notice_id, media_cab)
-    except PolicyViolation as e:
-        result.refusals.append(e.rule)
-        say(f"  refused as expected: {e.message}")
+    _show_refusal(result, say, "", lambda: custody.store_item(j, taro, sealed.notice_id, media_cab))
     custody.store_item(j, jiro, sealed.notice_id, notice_cab)
     say(f"step 6: medium in {media_cab}, notice in {notice_cab} (never the same cabinet)")
 
@@ -201,18 +197,10 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
         f"confirmed by 架空 花子")
     say(f"  確認書: {done.pdf_path}")
 
-    try:
-        custody.record_handover(j, jiro, HandoverRequest(case_id, "provide", jiro, hanako, "hand",
-                                                         items=(sealed.notice_id,)))
-    except PolicyViolation as e:
-        result.refusals.append(e.rule)
-        say(f"  refused as expected (same day): {e.message}")
-    try:
-        custody.record_handover(j, jiro, HandoverRequest(case_id, "provide", jiro, outsider,
-                                                         "hand", items=(sealed.notice_id,)))
-    except PolicyViolation as e:
-        result.refusals.append(e.rule)
-        say(f"  refused as expected (not on the roster): {e.message}")
+    for why, receiver in (("same day", hanako), ("not on the roster", outsider)):
+        _show_refusal(result, say, f" ({why})", lambda receiver=receiver: custody.record_handover(
+            j, jiro, HandoverRequest(case_id, "provide", jiro, receiver, "hand",
+                                     items=(sealed.notice_id,))))
 
     clock.at(2, 14)
     notice = custody.record_handover(
@@ -285,6 +273,20 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
         f"password notice in {notices}; labels in {labels}")
     say(f"try: handover --db {settings.db_url} status")
     return result
+
+
+def _show_refusal(result: DemoResult, say: Callable[[str], None], why: str,
+                  action: Callable[[], object]) -> None:
+    """Run an action the rules must refuse, and show the refusal. If it went through, the
+    demo stops: the promise it illustrates would be broken."""
+    try:
+        action()
+    except PolicyViolation as e:
+        result.refusals.append(e.rule)
+        say(f"  refused as expected{why}: {e.message}")
+        return
+    raise HandoverError(f"demo: an action the rules must refuse was accepted{why}",
+                        "this is a bug in handover; please report it")
 
 
 def _rebuild_identical(j: Journal) -> bool:
