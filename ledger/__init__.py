@@ -4,8 +4,7 @@ Entries are chained by hash and are the leaves of an RFC 6962 Merkle tree; signe
 checkpoints leave the database so deletion or rewriting is caught. See docs/ledger-format.md.
 """
 
-from ledger.checkpoints import (SignedCheckpoint, latest_checkpoint, open_checkpoint, origin_for,
-                                take_checkpoint)
+from ledger.checkpoints import SignedCheckpoint, open_checkpoint, origin_for, take_checkpoint
 from ledger.encoding import Entry, canonical_json, decode_entry
 from ledger.errors import EncodingError, LedgerError, VerificationError
 from ledger.keys import generate_key, load_signer, load_verifiers
@@ -19,7 +18,7 @@ __all__ = [
     "EncodingError", "Entry", "LedgerError", "Log", "Problem", "ProofResult", "SignedCheckpoint",
     "VerificationError", "VerifyReport", "append", "canonical_json", "create_engine",
     "create_schema", "decode_entry", "export_consistency_proof", "export_inclusion_proof",
-    "generate_key", "latest_checkpoint", "list_logs", "load_signer", "load_verifiers",
+    "generate_key", "list_logs", "load_signer", "load_verifiers",
     "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "take_checkpoint",
     "verify_log", "verify_proof", "writer",
 ]

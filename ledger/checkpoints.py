@@ -92,13 +92,6 @@ def stored_checkpoints(conn: sa.Connection, log: str) -> list[tuple[int, str]]:
         .where(checkpoints.c.log == log).order_by(checkpoints.c.size))]
 
 
-def latest_checkpoint(conn: sa.Connection, log: str) -> SignedCheckpoint | None:
-    """The newest stored checkpoint, parsed but not verified (verifying needs trusted keys)."""
-    row = conn.execute(sa.select(checkpoints.c.note).where(checkpoints.c.log == log)
-                       .order_by(checkpoints.c.size.desc()).limit(1)).first()
-    return None if row is None else _parse_stored(log, row.note)
-
-
 def open_checkpoint(text: str, log: str, trusted: list[note.Verifier]) -> SignedCheckpoint:
     """Check a signed checkpoint against trusted keys and the log it should name."""
     body, _signers = note.open_note(text, trusted)
