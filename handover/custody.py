@@ -158,7 +158,7 @@ class HandoverRecord:
 def _require_recorder(st: State, case: Row, actor_id: str, moment: str) -> None:
     """Ward staff of the case's section record handovers; between two contractors, a
     rostered handler may."""
-    if moment == ev.TRANSFER and not policy.is_ward(st, st.person(actor_id).org_id):
+    if moment == ev.TRANSFER and not st.is_ward(st.person(actor_id).org_id):
         policy.require_on_roster(st, case, actor_id, "record a transfer")
     else:
         policy.require_role(st, actor_id, ev.STAFF, doing="record handovers")
@@ -167,7 +167,7 @@ def _require_recorder(st: State, case: Row, actor_id: str, moment: str) -> None:
 
 def _require_courier(st: State, case: Row, courier: str) -> None:
     person = st.person(courier)
-    if policy.is_ward(st, person.org_id):
+    if st.is_ward(person.org_id):
         policy.require_role(st, courier, ev.COURIER, ev.STAFF, doing="carry media")
     else:
         policy.require_on_roster(st, case, courier, "carry its media")

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar, Mapping
 
 import ledger
 
@@ -52,12 +53,35 @@ MEDIUM_KINDS = {"dvd-r": "DVD-R", "cd-r": "CD-R", "usb": "USB", "lgwan": "LGWAN�
                 "dvd-r-dl": "DVD-R DL", "bd-r": "BD-R"}
 
 
+def _frozen(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, dict):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    return value
+
+
+def plain(value: Any) -> Any:
+    """Frozen values back as JSON lists and dicts."""
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    return value
+
+
 @dataclass(frozen=True)
 class Event:
+    """Lists and maps are frozen on construction (tuples, read-only mappings), so an event
+    read back from the ledger cannot be changed by the code it is handed to."""
     KIND: ClassVar[str]
 
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            object.__setattr__(self, f.name, _frozen(getattr(self, f.name)))
+
     def to_payload(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {f.name: plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
 
 @dataclass(frozen=True)
@@ -75,7 +99,7 @@ class PersonRegistered(Event):
     person_id: str
     name: str
     org_id: str
-    roles: list[str] = field(default_factory=list)
+    roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,14 +109,14 @@ class CabinetRegistered(Event):
     name: str
     org_id: str
     location: str = ""
-    key_holders: list[str] = field(default_factory=list)   # person IDs
+    key_holders: tuple[str, ...] = ()   # person IDs
 
 
 @dataclass(frozen=True)
 class CabinetKeyHoldersChanged(Event):
     KIND: ClassVar[str] = "CabinetKeyHoldersChanged"
     cabinet_id: str
-    key_holders: list[str]
+    key_holders: tuple[str, ...]
     reason: str = ""
 
 
@@ -118,10 +142,10 @@ class CaseOpened(Event):
     case_id: str
     name: str
     ward_org_id: str
-    contractors: list[str]          # organisation IDs, contractor first
+    contractors: tuple[str, ...]          # organisation IDs, contractor first
     period_start: str               # ISO date
     period_end: str                 # ISO date: media still out after it are overdue
-    roster: list[dict]              # [{"person_id": U-…, "role": responsible|handler}]
+    roster: tuple[Mapping, ...]            # [{"person_id": U-…, "role": responsible|handler}]
     separation_minutes: int | None = None   # None: medium and notice on different days
 
 
@@ -129,8 +153,8 @@ class CaseOpened(Event):
 class RosterChanged(Event):
     KIND: ClassVar[str] = "RosterChanged"
     case_id: str
-    added: list[dict] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
+    added: tuple[Mapping, ...] = ()
+    removed: tuple[str, ...] = ()
     reason: str = ""
 
 
@@ -140,7 +164,7 @@ class CaseClosed(Event):
     case_id: str
     reason: str = ""
     override_reason: str | None = None     # closed with items still out or unconfirmed handovers
-    overrides: list[dict] = field(default_factory=list)  # [{"rule", "item", "message"}]
+    overrides: tuple[Mapping, ...] = ()  # [{"rule", "item", "message"}]
 
 
 @dataclass(frozen=True)
@@ -154,7 +178,7 @@ class PackageSealed(Event):
     file_count: int
     content: str                    # 情報の内容, as staff describe it
     workstation_id: str
-    kdf: dict = field(default_factory=dict)
+    kdf: Mapping = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -197,16 +221,16 @@ class HandoverRecorded(Event):
     to_person: str
     to_org: str
     method: str
-    items: list[str] = field(default_factory=list)
-    envelopes: list[dict] = field(default_factory=list)  # [{"batch_id", "package_id", "count"}]
+    items: tuple[str, ...] = ()
+    envelopes: tuple[Mapping, ...] = ()  # [{"batch_id", "package_id", "count"}]
     courier: str | None = None
     content: str = ""
     media_count: int = 0
     record_count: int = 0
     envelope_count: int = 0
-    overrides: list[dict] = field(default_factory=list)  # [{"rule", "item", "message"}]
+    overrides: tuple[Mapping, ...] = ()  # [{"rule", "item", "message"}]
     override_reason: str | None = None
-    scan: dict | None = None        # summary of a scanned pickup, when there was one
+    scan: Mapping | None = None        # summary of a scanned pickup, when there was one
 
 
 @dataclass(frozen=True)
@@ -217,31 +241,31 @@ class HandoverConfirmed(Event):
     confirmed_by: str
     confirmed_at: str
     condition: str = ""             # condition on receipt: 封緘異常なし…
-    scan: dict | None = None
+    scan: Mapping | None = None
+
+
+@dataclass(frozen=True)
+class RemarkRecorded(Event):
+    """A free-text remark (an on-site inspection, a correction explained). It changes no
+    custody state: its fold step only marks it folded, and `history` reads it from the ledger."""
+    KIND: ClassVar[str] = "RemarkRecorded"
+    text: str
 
 
 ALL: tuple[type[Event], ...] = (
     OrganisationRegistered, PersonRegistered, CabinetRegistered, CabinetKeyHoldersChanged,
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
-    HandoverConfirmed,
+    HandoverConfirmed, RemarkRecorded,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
-
-
-@dataclass(frozen=True)
-class RemarkRecorded(Event):
-    """A free-text remark (an on-site inspection, a correction explained). Recorded like every
-    fact, but not in ALL: it changes no custody state, so the projection does not fold it."""
-    KIND: ClassVar[str] = "RemarkRecorded"
-    text: str
 
 
 _FIELDS = {cls.KIND: {f.name for f in dataclasses.fields(cls)} for cls in ALL}
 
 
 def decode(entry: ledger.Entry) -> Event | None:
-    """The event an entry records, or None for entries of other kinds (remarks, print logs…).
+    """The event an entry records, or None for entries of kinds this version does not know.
     Unknown payload keys (such as `origin`) are ignored, so fields can be added later."""
     cls = BY_KIND.get(entry.kind)
     if cls is None:

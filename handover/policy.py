@@ -87,15 +87,11 @@ def require_role(st: State, person_id: str, *roles: str, doing: str) -> None:
                       "register the person with that role, or act as someone who has it")
 
 
-def is_ward(st: State, org_id: str) -> bool:
-    return st.org(org_id).kind == ev.WARD
-
-
 def require_on_roster(st: State, case: Row, person_id: str, doing: str) -> None:
     """Only people on a case's roster receive, handle or return its media (004 受託事業者 3).
     Ward staff act for the ward and need the staff role instead."""
     person = st.person(person_id)
-    if is_ward(st, person.org_id):
+    if st.is_ward(person.org_id):
         require_role(st, person_id, ev.STAFF, doing=doing)
         if person.org_id != case.ward_org_id:
             raise _refuse(NOT_ON_ROSTER, person_id,
@@ -140,7 +136,7 @@ def require_workstation(st: State, case: Row, hostname: str) -> Row:
 
 def require_no_items_out(st: State, case: Row) -> None:
     out = [i.item_id for i in st.items(case_id=case.case_id)
-           if i.kind != ev.ENVELOPES and not is_ward(st, i.holder_org)]
+           if i.kind != ev.ENVELOPES and not st.is_ward(i.holder_org)]
     if out:
         raise _refuse(ITEMS_OUTSTANDING, out[0],
                       f"case {case.case_id} still has {len(out)} item(s) with a contractor: "
@@ -203,11 +199,11 @@ def require_possession(st: State, item: Row, cabinet: Row) -> None:
 # --- handovers -------------------------------------------------------------------------------
 
 def require_direction(st: State, case: Row, moment: str, from_org: str, to_org: str) -> None:
-    ward_from, ward_to = is_ward(st, from_org), is_ward(st, to_org)
+    ward_from, ward_to = st.is_ward(from_org), st.is_ward(to_org)
     contractors = set(st.case_orgs(case.case_id))
     expected = {ev.PROVIDE: (True, False), ev.DELIVER: (False, True), ev.RETURN: (False, True),
                 ev.TRANSFER: (False, False)}[moment]
-    outside = [o for o in (from_org, to_org) if not is_ward(st, o) and o not in contractors]
+    outside = [o for o in (from_org, to_org) if not st.is_ward(o) and o not in contractors]
     if (ward_from, ward_to) != expected or outside:
         raise _refuse(WRONG_DIRECTION, outside[0] if outside else to_org,
                       f"a '{moment}' handover goes "
@@ -240,7 +236,7 @@ def require_method(item: Row, method: str) -> None:
 def require_moment_fits(st: State, item: Row, moment: str, from_org: str) -> None:
     """The lifecycle: provide only what is at the ward, return only what was provided and is
     still out, and move only what the sender holds."""
-    at_ward = is_ward(st, item.holder_org)
+    at_ward = st.is_ward(item.holder_org)
     if moment == ev.PROVIDE and not at_ward:
         raise _refuse(ALREADY_OUT, item.item_id,
                       f"{item.item_id} is already out: held by {st.label(item.holder_org)} "

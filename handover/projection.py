@@ -114,6 +114,12 @@ handovers = _table(
 handover_items = _table(
     "proj_handover_items", sa.Column("handover_id", _ID, primary_key=True),
     sa.Column("item_id", _ID, primary_key=True), sa.Column("position", sa.Integer, nullable=False))
+# Cases closed although a rule refused (items still out, handovers unconfirmed), and why.
+closing_overrides = _table(
+    "proj_closing_overrides", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
+    sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("closed_at", sa.String(40), nullable=False))
 # Which entries concern which ID: `handover history` reads those entries from the ledger.
 subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
@@ -228,8 +234,20 @@ def _closed(f: _Fold, e: ev.CaseClosed) -> None:
     out = f.conn.execute(sa.select(items.c.item_id).join(organisations, sa.and_(
         organisations.c.log == items.c.log, organisations.c.org_id == items.c.holder_org)).where(
         items.c.log == f.log, items.c.case_id == e.case_id, items.c.kind != ev.ENVELOPES,
-        organisations.c.kind != ev.WARD).order_by(items.c.item_id)).scalars()
+        organisations.c.kind != ev.WARD).order_by(items.c.item_id)).scalars().all()
     f.subjects(e.case_id, *out)
+    if e.override_reason:
+        # Entries written before CaseClosed carried `overrides` name only the reason: the
+        # rule was then always items-outstanding, for the items still out.
+        rules = ev.plain(e.overrides) or [
+            {"rule": "items-outstanding", "item": i,
+             "message": "case closed while this item was still out"} for i in out]
+        f.insert(closing_overrides, case_id=e.case_id, reason=e.override_reason,
+                 overrides=_json(rules), recorded_by=f.entry.actor, closed_at=f.entry.time)
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 def _sealed(f: _Fold, e: ev.PackageSealed) -> None:
@@ -285,7 +303,7 @@ def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
              to_person=e.to_person, to_org=e.to_org, method=e.method, courier=e.courier,
              content=e.content, media_count=e.media_count, record_count=e.record_count,
              envelope_count=e.envelope_count, override_reason=e.override_reason,
-             overrides=json.dumps(e.overrides, ensure_ascii=False, sort_keys=True),
+             overrides=_json(ev.plain(e.overrides)),
              recorded_by=f.entry.actor, entry_index=f.entry.index, confirmed_by=None,
              confirmed_at=None, condition=None, confirm_index=None)
     position = 0
@@ -316,6 +334,10 @@ def _confirmed(f: _Fold, e: ev.HandoverConfirmed) -> None:
     f.subjects(e.handover_id, e.confirmed_by, *moved)
 
 
+def _remark(f: _Fold, e: ev.RemarkRecorded) -> None:
+    """A remark changes no custody state and concerns no tracked ID: nothing to fold."""
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -324,12 +346,14 @@ _STEPS: dict[str, Callable] = {
     ev.PackageSealed.KIND: _sealed, ev.MediumRegistered.KIND: _medium,
     ev.NoticeIssued.KIND: _notice, ev.ItemStored.KIND: _stored,
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
+    ev.RemarkRecorded.KIND: _remark,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 
 
 def apply(conn: sa.Connection, log: str, entry: ledger.Entry) -> None:
-    """Fold one entry into the tables. Entries of other kinds only advance applied_size."""
+    """Fold one entry into the tables. Entries of kinds this version does not know only
+    advance applied_size."""
     event = ev.decode(entry)
     if event is not None:
         _STEPS[entry.kind](_Fold(conn, log, entry), event)

@@ -32,17 +32,13 @@ def _where(st: State, item: Row) -> dict[str, Any]:
 
 
 def _item_json(st: State, item: Row, case: Row, today: dt.date) -> dict[str, Any]:
-    out = not _is_ward(st, item.holder_org)
+    out = not st.is_ward(item.holder_org)
     overdue = out and item.kind != ev.ENVELOPES and today > dt.date.fromisoformat(case.period_end)
     return {"item_id": item.item_id, "kind": item.kind, "kind_label": kind_label(item),
             "package_id": item.package_id, "count": item.count, **_where(st, item),
             "out": out, "overdue": overdue,
             "return_due": case.period_end if out and item.kind != ev.ENVELOPES else None,
             "last_handover": item.last_handover}
-
-
-def _is_ward(st: State, org_id: str) -> bool:
-    return st.org(org_id).kind == ev.WARD
 
 
 def where_text(item: dict) -> str:
@@ -90,24 +86,14 @@ def _override_json(st: State, h: Row) -> dict[str, Any]:
 
 
 def _closing_overrides(st: State, case: Row) -> list[dict[str, Any]]:
-    """A case closed although items were still out: the CaseClosed entry's override reason,
-    and the items (its subjects) that were out."""
-    if case.status != "closed":
+    """A case closed although items were still out or handovers unconfirmed: the reason
+    recorded, and the rules it overrode."""
+    closing = st.closing_override(case.case_id)
+    if closing is None:
         return []
-    out = []
-    with lifted():
-        for index in st.subject_entries(case.case_id):
-            e = ledger.read_entry(st.conn, st.log, index)
-            if e.kind != ev.CaseClosed.KIND or not e.payload.get("override_reason"):
-                continue
-            rules = e.payload.get("overrides") or [
-                {"rule": "items-outstanding", "item": i,
-                 "message": "case closed while this item was still out"}
-                for i in st.subjects_of_entry(index) if i[0] in ("M", "N")]
-            out.append({"handover_id": None, "case_id": case.case_id, "occurred_at": e.time,
-                        "reason": e.payload["override_reason"], "recorded_by": e.actor,
-                        "recorded_by_name": st.name(e.actor), "rules": rules})
-    return out
+    return [{"handover_id": None, "case_id": case.case_id, "occurred_at": closing.closed_at,
+             "reason": closing.reason, "recorded_by": closing.recorded_by,
+             "recorded_by_name": st.name(closing.recorded_by), "rules": overrides_of(closing)}]
 
 
 def overrides(journal: Journal) -> list[dict[str, Any]]:
@@ -129,41 +115,40 @@ def require_person(journal: Journal, person_id: str) -> None:
 
 # --- history ---------------------------------------------------------------------------------
 
-def _summary(st: State, e: ledger.Entry) -> str:
-    p = e.payload
-    match e.kind:
-        case ev.PackageSealed.KIND:
-            return (f"package sealed on {st.label(p['workstation_id'])}: {p['record_count']} "
-                    f"records in {p['file_count']} file(s), sha256 {p['sha256']}")
-        case ev.MediumRegistered.KIND:
-            return f"{ev.MEDIUM_KINDS.get(p['medium_kind'], p['medium_kind'])} {p['medium_id']} " \
-                   f"registered for package {p['package_id']}"
-        case ev.NoticeIssued.KIND:
-            return f"password notice {p['notice_id']} issued for {p['package_id']} " \
-                   f"by {st.label(p['issued_by'])}"
-        case ev.ItemStored.KIND:
-            return f"{p['item_id']} stored in {st.label(p['cabinet_id'])}"
-        case ev.HandoverRecorded.KIND:
-            courier = f", courier {st.label(p['courier'])}" if p.get("courier") else ""
-            override = f"; override: {p['override_reason']}" if p.get("override_reason") else ""
-            return (f"{p['moment']} {p['handover_id']} at {p['occurred_at']}: "
-                    f"{st.label(p['from_person'])} of {st.name(p['from_org'])} → "
-                    f"{st.label(p['to_person'])} of {st.name(p['to_org'])}, "
-                    f"{_METHOD_TEXT.get(p['method'], p['method'])}{courier}{override}")
-        case ev.HandoverConfirmed.KIND:
-            cond = f": {p['condition']}" if p.get("condition") else ""
-            return f"{p['handover_id']} confirmed by {st.label(p['confirmed_by'])}{cond}"
-        case ev.CaseOpened.KIND:
-            return f"case opened: {p['name']} ({p['period_start']} to {p['period_end']})"
-        case ev.RosterChanged.KIND:
-            added = ", ".join(st.label(m["person_id"]) for m in p["added"]) or "-"
-            removed = ", ".join(st.label(r) for r in p["removed"]) or "-"
+def _summary(st: State, entry: ledger.Entry) -> str:
+    match ev.decode(entry):
+        case ev.PackageSealed() as e:
+            return (f"package sealed on {st.label(e.workstation_id)}: {e.record_count} "
+                    f"records in {e.file_count} file(s), sha256 {e.sha256}")
+        case ev.MediumRegistered() as e:
+            return f"{ev.MEDIUM_KINDS.get(e.medium_kind, e.medium_kind)} {e.medium_id} " \
+                   f"registered for package {e.package_id}"
+        case ev.NoticeIssued() as e:
+            return f"password notice {e.notice_id} issued for {e.package_id} " \
+                   f"by {st.label(e.issued_by)}"
+        case ev.ItemStored() as e:
+            return f"{e.item_id} stored in {st.label(e.cabinet_id)}"
+        case ev.HandoverRecorded() as e:
+            courier = f", courier {st.label(e.courier)}" if e.courier else ""
+            override = f"; override: {e.override_reason}" if e.override_reason else ""
+            return (f"{e.moment} {e.handover_id} at {e.occurred_at}: "
+                    f"{st.label(e.from_person)} of {st.name(e.from_org)} → "
+                    f"{st.label(e.to_person)} of {st.name(e.to_org)}, "
+                    f"{_METHOD_TEXT.get(e.method, e.method)}{courier}{override}")
+        case ev.HandoverConfirmed() as e:
+            cond = f": {e.condition}" if e.condition else ""
+            return f"{e.handover_id} confirmed by {st.label(e.confirmed_by)}{cond}"
+        case ev.CaseOpened() as e:
+            return f"case opened: {e.name} ({e.period_start} to {e.period_end})"
+        case ev.RosterChanged() as e:
+            added = ", ".join(st.label(m["person_id"]) for m in e.added) or "-"
+            removed = ", ".join(st.label(r) for r in e.removed) or "-"
             return f"roster changed: added {added}; removed {removed}"
-        case ev.CaseClosed.KIND:
-            return f"case closed: {p.get('reason') or '-'}"
-        case ev.WorkstationAuthorised.KIND:
-            return f"workstation {st.label(p['workstation_id'])} designated for {p['case_id']}"
-    return e.kind
+        case ev.CaseClosed() as e:
+            return f"case closed: {e.reason or '-'}"
+        case ev.WorkstationAuthorised() as e:
+            return f"workstation {st.label(e.workstation_id)} designated for {e.case_id}"
+    return entry.kind
 
 
 def history(journal: Journal, any_id: str) -> dict[str, Any]:

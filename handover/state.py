@@ -60,6 +60,9 @@ class State:
             raise _not_found("O", org_id, "register it first: `handover register org`")
         return row
 
+    def is_ward(self, org_id: str) -> bool:
+        return self.org(org_id).kind == ev.WARD
+
     def org_count(self) -> int:
         return self.conn.execute(sa.select(sa.func.count()).select_from(p.organisations)
                                  .where(p.organisations.c.log == self.log)).scalar_one()
@@ -96,6 +99,10 @@ class State:
         if row is None:
             raise _not_found("C", case_id, "see the open cases with `handover case list`")
         return row
+
+    def closing_override(self, case_id: str) -> Row | None:
+        """Why a case was closed although a rule refused, if it was."""
+        return self._one(p.closing_overrides, "case_id", case_id)
 
     def case_orgs(self, case_id: str) -> list[str]:
         t = p.case_orgs
@@ -214,5 +221,6 @@ class State:
         return any_id if name == any_id else f"{name} ({any_id})"
 
 
-def overrides_of(handover: Row) -> list[dict]:
-    return json.loads(handover.overrides)
+def overrides_of(row: Row) -> list[dict]:
+    """The rules a handover or a case closing overrode: [{"rule", "item", "message"}]."""
+    return json.loads(row.overrides)

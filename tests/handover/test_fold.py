@@ -1,0 +1,56 @@
+"""The fold covers every event kind, and the events it folds cannot be changed."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from handover import events as ev
+from handover import projection, reports
+from handover.audit import record_remark
+from handover.config import Settings
+from tests.handover.test_custody_support import HOST, world  # noqa: F401  (fixture)
+
+
+def test_every_event_kind_decodes_and_folds():
+    assert set(ev.BY_KIND) == {cls.KIND for cls in ev.ALL}
+    assert ev.RemarkRecorded in ev.ALL
+
+
+def test_a_remark_decodes_to_its_event(world, monkeypatch):
+    settings = Settings(world.j.engine.url.render_as_string(hide_password=False), world.j.key_path,
+                        world.j.log)
+    entry = record_remark(settings, world.taro, "立入検査: 保管状況良好")
+    assert ev.decode(entry) == ev.RemarkRecorded("立入検査: 保管状況良好")
+
+
+def test_events_hold_no_mutable_lists_or_maps():
+    e = ev.CaseOpened("C-1", "業務", "O-1", ["O-2"], "2026-04-01", "2026-06-30",
+                      [{"person_id": "U-1", "role": "responsible"}])
+    assert e.contractors == ("O-2",)
+    with pytest.raises(AttributeError):
+        e.contractors.append("O-3")
+    with pytest.raises(TypeError):
+        e.roster[0]["role"] = "handler"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.name = "other"
+    # The payload is plain JSON again, as the ledger stores it.
+    assert e.to_payload()["roster"] == [{"person_id": "U-1", "role": "responsible"}]
+    assert type(e.to_payload()["contractors"]) is list
+
+
+def test_a_closing_override_is_folded_into_the_projection(world):
+    m = world.seal().medium_id
+    world.provide(m)
+    from handover import cases
+    cases.close_case(world.j, world.taro, world.case_id, "契約解除",
+                     override_reason="委託先倒産のため回収不能")
+    snap = world.snapshot()["proj_closing_overrides"]
+    assert len(snap) == 1 and snap[0][1] == world.case_id and "委託先倒産" in snap[0][2]
+    found = [o for o in reports.overrides(world.j) if o["handover_id"] is None]
+    assert found[0]["reason"] == "委託先倒産のため回収不能"
+    assert [r["rule"] for r in found[0]["rules"]] == ["items-outstanding", "unconfirmed-handovers"]
+    # Reports read the projection, not the ledger: rebuilding refolds the same row.
+    with world.j.engine.connect() as conn:
+        assert projection.snapshot(conn, world.j.log)["proj_closing_overrides"] == snap
