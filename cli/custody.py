@@ -1,46 +1,22 @@
 """`handover init | register | case | seal | store | record | confirm | print`: the custody
 workflow's writing commands. Parse, call one function in handover/, print (text or --json).
 
-Every recorded action names its actor with --as PERSON_ID (or $HANDOVER_ACTOR). The read
-commands, labels, scanning, rebuild and the demo are in cli/custody_reports.py.
+Every recorded action names its actor with --as PERSON_ID (or $HANDOVER_ACTOR), resolved
+here at the edge (cli/edge.py). The read commands, labels, scanning, rebuild and the demo are
+in cli/custody_reports.py; cli/main.py registers every command.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
 
-from cli.main import main
+from cli.edge import actor_option, journal, resolve_actor
+from cli.handover_options import echo_handover, handover_options, handover_request
 from cli.output import emit_json, json_option
-from handover import cases, custody, registry, sealing
-from handover import events as ev
-from handover.errors import HandoverError
-from handover.journal import open_journal, resolve_actor
-
-
-def actor_option():
-    # Not click-required: resolve_actor() explains what is missing in the house style.
-    return click.option("--as", "actor", metavar="PERSON_ID", envvar="HANDOVER_ACTOR",
-                        help="Who is acting (a registered person, U-…); default $HANDOVER_ACTOR.")
-
-
-def journal(ctx: click.Context):
-    return open_journal(ctx.obj)
-
-
-def parse_datetime(text: str | None) -> dt.datetime | None:
-    if text is None:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise HandoverError(f"{text!r} is not an ISO 8601 time",
-                            "write it like 2026-04-06T10:00+09:00") from None
-    if value.tzinfo is None:
-        raise HandoverError(f"{text!r} has no time zone", "add +09:00")
-    return value
+from handover import actions, reports
+from handover.model import events as ev
 
 
 def _done(as_json: bool, data: dict, text: str) -> None:
@@ -49,20 +25,20 @@ def _done(as_json: bool, data: dict, text: str) -> None:
 
 # --- init and registry -----------------------------------------------------------------------
 
-@main.command()
+@click.command()
 @click.option("--ward", required=True, help="The ward section's name, e.g. 健康部保健予防課.")
 @click.option("--staff", required=True, help="The first staff member's name.")
 @json_option
 @click.pass_context
 def init(ctx, ward, staff, as_json):
     """Register the ward's section and its first staff member (once, on an empty log)."""
-    done = registry.bootstrap(journal(ctx), ward, staff).value
+    done = actions.bootstrap(journal(ctx), ward, staff).value
     _done(as_json, {"ward_org_id": done.ward_org_id, "staff_id": done.staff_id},
           f"ward section: {done.ward_org_id}\nstaff: {done.staff_id} "
           f"(use --as {done.staff_id} or HANDOVER_ACTOR)")
 
 
-@main.group()
+@click.group()
 def register() -> None:
     """Register organisations, people, locked cabinets and workstations."""
 
@@ -76,7 +52,7 @@ def register() -> None:
 @click.pass_context
 def register_org(ctx, name, kind, parent, actor, as_json):
     """Register an organisation: the ward's section, a contractor or a sub-contractor."""
-    org_id = registry.register_org(journal(ctx), resolve_actor(actor), name, kind, parent).value
+    org_id = actions.register_org(journal(ctx), resolve_actor(actor), name, kind, parent).value
     _done(as_json, {"org_id": org_id}, f"organisation: {org_id}")
 
 
@@ -90,7 +66,7 @@ def register_org(ctx, name, kind, parent, actor, as_json):
 @click.pass_context
 def register_person(ctx, name, org_id, roles, actor, as_json):
     """Register a person with their roles."""
-    person_id = registry.register_person(journal(ctx), resolve_actor(actor), name, org_id,
+    person_id = actions.register_person(journal(ctx), resolve_actor(actor), name, org_id,
                                          roles).value
     _done(as_json, {"person_id": person_id}, f"person: {person_id}")
 
@@ -105,7 +81,7 @@ def register_person(ctx, name, org_id, roles, actor, as_json):
 @click.pass_context
 def register_cabinet(ctx, name, org_id, holders, location, actor, as_json):
     """Register a locked cabinet (鍵付キャビネット) and who holds its keys."""
-    cabinet_id = registry.register_cabinet(journal(ctx), resolve_actor(actor), name, org_id,
+    cabinet_id = actions.register_cabinet(journal(ctx), resolve_actor(actor), name, org_id,
                                            holders, location).value
     _done(as_json, {"cabinet_id": cabinet_id}, f"cabinet: {cabinet_id}")
 
@@ -118,7 +94,7 @@ def register_cabinet(ctx, name, org_id, holders, location, actor, as_json):
 @click.pass_context
 def register_keys(ctx, cabinet_id, holders, reason, actor):
     """Record who now holds the keys of a cabinet."""
-    registry.change_key_holders(journal(ctx), resolve_actor(actor), cabinet_id, holders, reason)
+    actions.change_key_holders(journal(ctx), resolve_actor(actor), cabinet_id, holders, reason)
     click.echo(f"key holders of {cabinet_id}: {', '.join(holders)}")
 
 
@@ -132,7 +108,7 @@ def register_keys(ctx, cabinet_id, holders, reason, actor):
 @click.pass_context
 def register_workstation(ctx, hostname, name, case_ids, actor, as_json):
     """Register a computer allowed to seal personal data (by host name)."""
-    ws = registry.register_workstation(journal(ctx), resolve_actor(actor), hostname, name,
+    ws = actions.register_workstation(journal(ctx), resolve_actor(actor), hostname, name,
                                        case_ids).value
     _done(as_json, {"workstation_id": ws}, f"workstation: {ws}")
 
@@ -142,7 +118,7 @@ def register_workstation(ctx, hostname, name, case_ids, actor, as_json):
 @click.pass_context
 def register_list(ctx, as_json):
     """Everything registered."""
-    data = registry.list_registry(journal(ctx))
+    data = reports.list_registry(journal(ctx))
     if as_json:
         emit_json(data)
         return
@@ -158,7 +134,7 @@ def register_list(ctx, as_json):
 
 # --- cases -----------------------------------------------------------------------------------
 
-@main.group("case")
+@click.group("case")
 def case_group() -> None:
     """Open cases (業務), keep their rosters, designate workstations, close them."""
 
@@ -182,7 +158,7 @@ def case_group() -> None:
 def case_open(ctx, name, contractors, start, end, responsible, handlers, separation_minutes,
               actor, as_json):
     """Open a case with its contractors, contract period and roster."""
-    case_id = cases.open_case(journal(ctx), resolve_actor(actor), name, contractors, start.date(),
+    case_id = actions.open_case(journal(ctx), resolve_actor(actor), name, contractors, start.date(),
                               end.date(), responsible, handlers, separation_minutes).value
     _done(as_json, {"case_id": case_id}, f"case: {case_id}")
 
@@ -197,7 +173,7 @@ def case_open(ctx, name, contractors, start, end, responsible, handlers, separat
 @click.pass_context
 def case_roster(ctx, case_id, add_responsible, add_handler, remove, reason, actor):
     """Change a case's roster of 取扱責任者 and 取扱者."""
-    cases.change_roster(journal(ctx), resolve_actor(actor), case_id,
+    actions.change_roster(journal(ctx), resolve_actor(actor), case_id,
                         add_responsible=add_responsible, add_handlers=add_handler,
                         remove=remove, reason=reason)
     click.echo(f"roster of {case_id} changed")
@@ -210,7 +186,7 @@ def case_roster(ctx, case_id, add_responsible, add_handler, remove, reason, acto
 @click.pass_context
 def case_workstation(ctx, case_id, workstation_id, actor):
     """Designate a registered workstation for a case."""
-    registry.authorise_workstation(journal(ctx), resolve_actor(actor), workstation_id, case_id)
+    actions.authorise_workstation(journal(ctx), resolve_actor(actor), workstation_id, case_id)
     click.echo(f"{workstation_id} may seal data for {case_id}")
 
 
@@ -222,13 +198,13 @@ def case_workstation(ctx, case_id, workstation_id, actor):
 @click.pass_context
 def case_close(ctx, case_id, reason, override_reason, actor):
     """Close a case: nothing more can be recorded on it."""
-    cases.close_case(journal(ctx), resolve_actor(actor), case_id, reason, override_reason)
+    actions.close_case(journal(ctx), resolve_actor(actor), case_id, reason, override_reason)
     click.echo(f"case {case_id} closed")
 
 
 # --- sealing, storing, handovers -------------------------------------------------------------
 
-@main.command()
+@click.command()
 @click.argument("case_id")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--medium", required=True, type=click.Choice(list(ev.MEDIUM_KINDS)))
@@ -248,7 +224,7 @@ def case_close(ctx, case_id, reason, override_reason, actor):
 def seal(ctx, case_id, files, medium, content, out_dir, notice_dir, labels_dir, label_key,
          no_csv_header, actor, as_json):
     """Encrypt FILES for a case: package, medium record, password notice (and labels)."""
-    s = sealing.seal_extract(journal(ctx), resolve_actor(actor), case_id, files,
+    s = actions.seal_extract(journal(ctx), resolve_actor(actor), case_id, files,
                              medium_kind=medium, content=content, out_dir=out_dir,
                              notice_dir=notice_dir, labels_dir=labels_dir,
                              label_key_path=label_key, csv_header=not no_csv_header)
@@ -266,89 +242,18 @@ def seal(ctx, case_id, files, medium, content, out_dir, notice_dir, labels_dir, 
         click.echo(f"labels: {path}")
 
 
-@main.command()
+@click.command()
 @click.argument("item_id")
 @click.option("--cabinet", "cabinet_id", required=True, metavar="CABINET_ID")
 @actor_option()
 @click.pass_context
 def store(ctx, item_id, cabinet_id, actor):
     """Place a medium or password notice in a locked cabinet."""
-    index = custody.store_item(journal(ctx), resolve_actor(actor), item_id, cabinet_id)
+    index = actions.store_item(journal(ctx), resolve_actor(actor), item_id, cabinet_id)
     click.echo(f"stored {item_id} in {cabinet_id} (entry {index})")
 
 
-def make_handover_options(required: bool):
-    """The options describing a handover; optional for `scan`, where only --record needs them."""
-    def decorate(f):
-        return _handover_options(f, required)
-    return decorate
-
-
-def _handover_options(f, required: bool):
-    for option in reversed([
-        click.option("--case", "case_id", required=required, metavar="CASE_ID"),
-        click.option("--moment", required=required, type=click.Choice(ev.MOMENTS),
-                     help="provide (ward→contractor), deliver (sealed notices), return, "
-                          "transfer (contractor→sub-contractor)."),
-        click.option("--from", "from_person", required=required, metavar="PERSON_ID",
-                     help="Who hands over."),
-        click.option("--to", "to_person", required=required, metavar="PERSON_ID",
-                     help="Who receives."),
-        click.option("--method", required=required, type=click.Choice(ev.METHODS)),
-        click.option("--courier", metavar="PERSON_ID"),
-        click.option("--envelopes", multiple=True, metavar="PACKAGE_ID=COUNT",
-                     help="Sealed printed notices delivered, per package (repeatable)."),
-        click.option("--content", default="", help="情報の内容 (default: from the items)."),
-        click.option("--at", "occurred_at", metavar="ISO_TIME",
-                     help="When it happened (default: now), e.g. 2026-04-06T10:00+09:00."),
-        click.option("--override-reason", help="Why a rule that allows it is broken; printed "
-                                               "on the 確認書."),
-        click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path),
-                     help="Print the 確認書 here."),
-    ]):
-        f = option(f)
-    return f
-
-
-handover_options = make_handover_options(required=True)
-
-
-def parse_envelopes(values) -> tuple[tuple[str, int], ...]:
-    out = []
-    for value in values:
-        package, sep, count = value.partition("=")
-        if not sep or not count.strip().isdigit():
-            raise click.BadParameter(f"{value!r}: write PACKAGE_ID=COUNT", param_hint="--envelopes")
-        out.append((package.strip(), int(count)))
-    return tuple(out)
-
-
-def handover_request(o: dict, items=()) -> custody.HandoverRequest:
-    missing = [f"--{n.replace('_person', '').replace('_id', '')}" for n in
-               ("case_id", "moment", "from_person", "to_person", "method") if not o.get(n)]
-    if missing:
-        raise click.UsageError(f"describe the handover: {', '.join(missing)} missing")
-    return custody.HandoverRequest(
-        case_id=o["case_id"], moment=o["moment"], from_person=o["from_person"],
-        to_person=o["to_person"], method=o["method"], items=tuple(items),
-        envelopes=parse_envelopes(o["envelopes"]), courier=o["courier"], content=o["content"],
-        occurred_at=parse_datetime(o["occurred_at"]), override_reason=o["override_reason"])
-
-
-def echo_handover(r: custody.HandoverRecord, as_json: bool, verb: str = "recorded") -> None:
-    if as_json:
-        emit_json(r.as_json())
-        return
-    click.echo(f"{verb} {r.handover_id} (entry {r.entry_index})")
-    for o in r.overrides:
-        click.echo(f"override: {o['rule']} for {o['item']}")
-    for batch in r.envelope_batches:
-        click.echo(f"envelope batch: {batch}")
-    if r.pdf_path:
-        click.echo(f"確認書: {r.pdf_path} (checkpoint size {r.checkpoint_size})")
-
-
-@main.command("record")
+@click.command("record")
 @click.option("--item", "items", multiple=True, metavar="ITEM_ID", help="Medium or notice (repeatable).")
 @handover_options
 @actor_option()
@@ -356,12 +261,12 @@ def echo_handover(r: custody.HandoverRecord, as_json: bool, verb: str = "recorde
 @click.pass_context
 def record_cmd(ctx, items, actor, as_json, **options):
     """Record a handover (確認書): who, to whom, what, how many, how."""
-    r = custody.record_handover(journal(ctx), resolve_actor(actor),
+    r = actions.record_handover(journal(ctx), resolve_actor(actor),
                                 handover_request(options, items), pdf_dir=options["pdf_dir"])
     echo_handover(r, as_json)
 
 
-@main.command()
+@click.command()
 @click.argument("handover_id")
 @click.option("--condition", default="", help="Condition on receipt, e.g. 封緘異常なし.")
 @click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -371,20 +276,18 @@ def record_cmd(ctx, items, actor, as_json, **options):
 @click.pass_context
 def confirm(ctx, handover_id, condition, pdf_dir, actor, as_json):
     """As the receiving party, confirm what staff recorded for a handover."""
-    r = custody.confirm_handover(journal(ctx), resolve_actor(actor), handover_id,
+    r = actions.confirm_handover(journal(ctx), resolve_actor(actor), handover_id,
                                  condition=condition, pdf_dir=pdf_dir)
     echo_handover(r, as_json, "confirmed")
 
 
-@main.command("print")
+@click.command("print")
 @click.argument("handover_id")
 @click.option("--pdf-dir", required=True, type=click.Path(file_okay=False, path_type=Path))
 @actor_option()
 @click.pass_context
 def print_cmd(ctx, handover_id, pdf_dir, actor):
     """Print a handover's 確認書 again, with a fresh signed checkpoint."""
-    path = custody.reprint(journal(ctx), resolve_actor(actor), handover_id, pdf_dir)
+    path = actions.reprint(journal(ctx), resolve_actor(actor), handover_id, pdf_dir)
     click.echo(f"確認書: {path}")
 
-
-import cli.custody_reports  # noqa: E402,F401  (registers the reading commands)

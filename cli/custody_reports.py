@@ -1,5 +1,5 @@
 """`handover status | history | overrides | labels | label-key | scan | rebuild | demo`.
-Parse, call handover/, print (text or --json). Registered by cli/custody.py.
+Parse, call handover/, print (text or --json). Registered by cli/main.py.
 """
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from pathlib import Path
 
 import click
 
-from cli.custody import actor_option, echo_handover, handover_request, journal, make_handover_options
+from cli.edge import actor_option, journal, resolve_actor
+from cli.handover_options import echo_handover, handover_request, make_handover_options
 from cli.output import emit_json, json_option
-from cli.main import main
+from handover import actions, reports
 from handover import demo as demo_module
-from handover import labelling, projection, reports, scanstation
-from handover.journal import resolve_actor
-from handover.scanning import read_scans
 
 
 def _check_reader(ctx, actor) -> None:
@@ -24,7 +22,7 @@ def _check_reader(ctx, actor) -> None:
         reports.require_person(journal(ctx), resolve_actor(actor))
 
 
-@main.command()
+@click.command()
 @click.option("--case", "case_id", metavar="CASE_ID", help="Only this case.")
 @actor_option()
 @json_option
@@ -61,7 +59,7 @@ def status(ctx, case_id, actor, as_json):
             click.echo(f"  override {what} ({rules}): {o['reason']}")
 
 
-@main.command()
+@click.command()
 @click.argument("item_id")
 @actor_option()
 @json_option
@@ -83,7 +81,7 @@ def history(ctx, item_id, actor, as_json):
                    f"{origin.get('os_user', '?')}@{origin.get('host', '?')}")
 
 
-@main.command()
+@click.command()
 @json_option
 @click.pass_context
 def overrides(ctx, as_json):
@@ -101,32 +99,32 @@ def overrides(ctx, as_json):
                    f"{o['reason']}  [{rules}]")
 
 
-@main.command()
+@click.command()
 @click.argument("item_ids", nargs=-1)
 @click.option("--case", "case_id", metavar="CASE_ID", help="Every medium and notice of a case.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "formats", multiple=True, type=click.Choice(labelling.FORMATS),
+@click.option("--format", "formats", multiple=True, type=click.Choice(reports.LABEL_FORMATS),
               help="a4 (24 per sheet) and/or tape (24 mm); default both.")
 @click.option("--label-key", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def labels(ctx, item_ids, case_id, out_dir, formats, label_key):
     """Print QR label PDFs for the case or envelope of each item (never the disc surface)."""
-    paths = labelling.print_labels(journal(ctx), item_ids, case_id=case_id,
+    paths = reports.print_labels(journal(ctx), item_ids, case_id=case_id,
                                    key_path=label_key, out_dir=out_dir,
-                                   formats=formats or labelling.FORMATS)
+                                   formats=formats or reports.LABEL_FORMATS)
     for path in paths:
         click.echo(f"labels: {path}")
 
 
-@main.command("label-key")
+@click.command("label-key")
 @click.option("--label-key", type=click.Path(dir_okay=False, path_type=Path))
 def label_key_cmd(label_key):
     """Create the ward's label MAC key (once; back it up)."""
-    path = labelling.create_key(label_key)
+    path = actions.create_label_key(label_key)
     click.echo(f"label key: {path} (mode 0600; every printed label needs it to verify)")
 
 
-@main.command()
+@click.command()
 @click.option("--image", "images", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Camera image(s) to decode; otherwise read one scan per line from stdin.")
 @click.option("--expect", "expected", multiple=True, metavar="ITEM_ID",
@@ -149,25 +147,25 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
     if record_it and confirm_it:
         raise click.UsageError("--record and --confirm are two different steps")
     j = journal(ctx)
-    station = scanstation.open_station(j, label_key_path=label_key, expected=expected,
+    station = actions.open_station(j, label_key_path=label_key, expected=expected,
                                        handover_id=handover_id)
     if images:
-        results = scanstation.scan_images(station, images)
+        results = actions.scan_images(station, images)
         if not as_json:
             for r in results:
                 click.echo(r.message)
     else:
-        for text in read_scans(click.get_text_stream("stdin")):
+        for text in actions.read_scans(click.get_text_stream("stdin")):
             r = station.scan(text)
             if not as_json:
                 click.echo(r.message)   # at once: the courier sets a bad item aside now
     s = station.summary()
     done = None
     if record_it:
-        done = scanstation.record_scanned(j, resolve_actor(actor), station,
+        done = actions.record_scanned(j, resolve_actor(actor), station,
                                           handover_request(options), pdf_dir=options["pdf_dir"])
     elif confirm_it:
-        done = scanstation.confirm_scanned(j, resolve_actor(actor), station, condition=condition,
+        done = actions.confirm_scanned(j, resolve_actor(actor), station, condition=condition,
                                            pdf_dir=options["pdf_dir"])
     if as_json:
         emit_json({"results": [dict(dataclasses.asdict(r), status=str(r.status))
@@ -187,20 +185,20 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
         station.require_complete(recording=False)   # exit non-zero: the pickup is not ready
 
 
-@main.command()
+@click.command()
 @json_option
 @click.pass_context
 def rebuild(ctx, as_json):
     """Rebuild the custody tables from the ledger (they are caches of its entries)."""
     j = journal(ctx)
-    folded = projection.rebuild(j.engine, j.log)
+    folded = actions.rebuild(j)
     if as_json:
         emit_json({"log": j.log, "entries_folded": folded})
     else:
         click.echo(f"rebuilt the custody tables of log {j.log} from {folded} entries")
 
 
-@main.command()
+@click.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               default=Path("handover-demo"), show_default=True,
               help="A new, empty directory for the demo's database, keys and PDFs.")

@@ -1,4 +1,4 @@
-"""`handover ledger …`: the auditor's commands. Parse, call handover.audit, print."""
+"""`handover ledger …`: the auditor's commands. Parse, call handover.actions or handover.reports, print."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from cli.main import main
+from cli.edge import actor_option, journal, resolve_actor
 from cli.output import emit_json, json_option
-from handover import audit
+from handover import actions, reports
 
 
 trusted_key_option = click.option(
@@ -17,7 +17,7 @@ trusted_key_option = click.option(
     help="Public key file to trust (repeatable). Never taken from the database being checked.")
 
 
-@main.group()
+@click.group()
 def ledger() -> None:
     """Tamper-evident log: keys, checkpoints, verification and proofs."""
 
@@ -27,19 +27,18 @@ def ledger() -> None:
 @click.pass_obj
 def keygen(settings, name):
     """Create the log's signing key (mode 0600) and export its public key."""
-    pub = audit.create_signing_key(settings, name)
+    pub = actions.create_signing_key(settings, name)
     click.echo(f"signing key: {settings.key_path} (keep it off shared drives)")
     click.echo(f"public key for auditors: {pub}")
 
 
 @ledger.command()
 @click.argument("text")
-@click.option("--as", "actor", metavar="PERSON_ID", envvar="HANDOVER_ACTOR",
-              help="Who records the remark (a registered person, U-…); default $HANDOVER_ACTOR.")
-@click.pass_obj
-def remark(settings, text, actor):
+@actor_option()
+@click.pass_context
+def remark(ctx, text, actor):
     """Record a free-text remark (e.g. an inspection) in the log."""
-    entry = audit.record_remark(settings, actor, text)
+    entry = actions.record_remark(journal(ctx), resolve_actor(actor), text)
     click.echo(f"recorded entry {entry.index} {entry.hash.hex()}")
 
 
@@ -48,7 +47,7 @@ def remark(settings, text, actor):
 @click.pass_obj
 def checkpoint(settings, as_json):
     """Sign the log's current size and root, and print the signed checkpoint."""
-    cp = audit.sign_checkpoint(settings)
+    cp = actions.sign_checkpoint(settings)
     if as_json:
         emit_json(cp.as_json())
     else:
@@ -63,7 +62,7 @@ def checkpoint(settings, as_json):
 @click.pass_obj
 def verify(settings, trusted_keys, state, as_json):
     """Replay the whole log: hashes, chain, Merkle roots, signatures and your saved state."""
-    report = audit.verify(settings, list(trusted_keys), state)
+    report = reports.verify(settings, list(trusted_keys), state)
     if as_json:
         emit_json(report.as_json())
     else:
@@ -81,7 +80,7 @@ def verify(settings, trusted_keys, state, as_json):
             click.echo(f"state saved to {state}")
         if report.ok:
             click.echo("ok")
-    audit.require_ok(report)
+    reports.require_ok(report)
 
 
 @ledger.command()
@@ -92,7 +91,7 @@ def verify(settings, trusted_keys, state, as_json):
 @click.pass_obj
 def proof(settings, index, old_size, out):
     """Export a self-contained inclusion proof for INDEX (or a consistency proof)."""
-    doc = audit.export_proof(settings, out, index, old_size)
+    doc = reports.export_proof(settings, out, index, old_size)
     click.echo(f"wrote {doc['format']} to {out}")
 
 
@@ -102,7 +101,7 @@ def proof(settings, index, old_size, out):
 @json_option
 def verify_proof(proof_file, trusted_keys, as_json):
     """Check a proof file offline with nothing but the public key."""
-    result = audit.check_proof(proof_file, list(trusted_keys))
+    result = reports.check_proof(proof_file, list(trusted_keys))
     if as_json:
         emit_json(result.as_json())
     elif result.entry:
@@ -124,7 +123,7 @@ def show(settings, index, start, stop, as_json):
     """Show one entry, or a range of entries."""
     if index is not None:
         start, stop = index, index + 1
-    entries = audit.show_entries(settings, start, stop)
+    entries = reports.show_entries(settings, start, stop)
     if as_json:
         emit_json([e.as_json() for e in entries])
         return

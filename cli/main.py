@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from cli import custody, custody_reports, ledger, package
 from handover.config import resolve_settings
 from handover.errors import HandoverError
 
@@ -37,8 +38,15 @@ def main(ctx: click.Context, db: str | None, key: str | None, log_name: str | No
     ctx.obj = resolve_settings(db, key, log_name)
 
 
-# Subcommand modules attach themselves to `main` on import.
-from cli import custody, ledger, package  # noqa: E402,F401
+# Every command, registered here and nowhere else: the command modules never import this one.
+for command in (
+        custody.init, custody.register, custody.case_group, custody.seal, custody.store,
+        custody.record_cmd, custody.confirm, custody.print_cmd,
+        custody_reports.status, custody_reports.history, custody_reports.overrides,
+        custody_reports.labels, custody_reports.label_key_cmd, custody_reports.scan,
+        custody_reports.rebuild, custody_reports.demo,
+        ledger.ledger, package.package):
+    main.add_command(command)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -14,7 +14,6 @@ from typing import Iterator
 
 import click
 
-from cli.main import main
 from cli.output import emit_json, json_option
 from handover import packages
 
@@ -78,7 +77,7 @@ def _print_manifest(manifest) -> None:
         click.echo(f"  {entry.name}: {entry.size:,} bytes{rows}, sha256 {entry.sha256}")
 
 
-@main.group()
+@click.group()
 def package() -> None:
     """Encrypted packages: seal files, open, verify and inspect packages."""
 

@@ -26,13 +26,14 @@ from typing import Callable
 
 import crypto
 import ledger
-from handover import audit, cases, custody, labelling, projection, registry, reports, sealing
-from handover import scanstation
+from handover import actions, reports
+from handover.actions import HandoverRequest
+from handover.clock import JST
 from handover.config import Settings
-from handover.custody import HandoverRequest
 from handover.errors import HandoverError, PolicyViolation, lifted
-from handover.journal import JST, Journal, open_journal
-from handover.labels import label_payload, load_label_key
+from handover.label_codes import label_payload, load_label_key
+from handover.model import tables
+from handover.model.journal import Journal, open_journal
 
 # Modest KDF for the demo only: 8 MiB, 2 passes (the default is 32 MiB, 64 passes, ~1 s).
 DEMO_KDF = crypto.KdfParams(memory_kib=8 * 1024, iterations=2, lanes=1)
@@ -83,7 +84,7 @@ def synthetic_extract(path: Path, records: int = RECORDS, seed: int = 4) -> Path
     return path
 
 
-def _scan_label_pdf(station: scanstation.Station, pdf: Path, work: Path,
+def _scan_label_pdf(station: actions.Station, pdf: Path, work: Path,
                     fallback: list[str], say: Callable[[str], None]) -> None:
     """Scan the first page of a label PDF as a camera would (pdftoppm + zxing-cpp); without
     poppler, type the payloads as a keyboard-wedge scanner would."""
@@ -92,7 +93,7 @@ def _scan_label_pdf(station: scanstation.Station, pdf: Path, work: Path,
                         str(work / "label")], check=True, capture_output=True)
         image = sorted(work.glob("label*.png"))[0]
         say(f"  scanning {pdf.name} page 1, rendered to {image.name}")
-        results = scanstation.scan_images(station, [image])
+        results = actions.scan_images(station, [image])
     else:
         say("  pdftoppm not found: typing the label payload as a USB scanner would")
         results = [station.scan(text) for text in fallback]
@@ -118,33 +119,33 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     say("everything below is fictional; the timeline is simulated from 2026-04-06 (令和8年4月6日)")
     with lifted():
         ledger.generate_key(settings.key_path, "handover-demo")
-    label_key = labelling.create_key(keys / "handover-label.key")
+    label_key = actions.create_label_key(keys / "handover-label.key")
     say(f"step 1: signing key {settings.key_path}, label key {label_key}")
 
     # --- who and what ------------------------------------------------------------------------
-    boot = registry.bootstrap(j, "新宿区 健康部保健予防課（見本）", "見本 太郎").value
+    boot = actions.bootstrap(j, "新宿区 健康部保健予防課（見本）", "見本 太郎").value
     ward, taro = boot.ward_org_id, boot.staff_id
-    jiro = registry.register_person(j, taro, "見本 次郎", ward, ["staff"]).value
-    contractor = registry.register_org(j, taro, "株式会社見本ツーリスト（架空）", "contractor").value
-    printer = registry.register_org(j, taro, "見本印刷株式会社（架空）", "subcontractor",
+    jiro = actions.register_person(j, taro, "見本 次郎", ward, ["staff"]).value
+    contractor = actions.register_org(j, taro, "株式会社見本ツーリスト（架空）", "contractor").value
+    printer = actions.register_org(j, taro, "見本印刷株式会社（架空）", "subcontractor",
                                     contractor).value
-    hanako = registry.register_person(j, taro, "架空 花子", contractor,
+    hanako = actions.register_person(j, taro, "架空 花子", contractor,
                                       ["responsible_handler"]).value
-    ichiro = registry.register_person(j, taro, "架空 一郎", contractor, ["contractor_handler"]).value
-    sakura = registry.register_person(j, taro, "架空 桜", printer, ["contractor_handler"]).value
-    outsider = registry.register_person(j, taro, "架空 三郎", contractor,
+    ichiro = actions.register_person(j, taro, "架空 一郎", contractor, ["contractor_handler"]).value
+    sakura = actions.register_person(j, taro, "架空 桜", printer, ["contractor_handler"]).value
+    outsider = actions.register_person(j, taro, "架空 三郎", contractor,
                                         ["contractor_handler"]).value
-    media_cab = registry.register_cabinet(j, taro, "媒体保管庫A（鍵付）", ward, [taro],
+    media_cab = actions.register_cabinet(j, taro, "媒体保管庫A（鍵付）", ward, [taro],
                                           "保健予防課 書庫").value
-    notice_cab = registry.register_cabinet(j, taro, "通知書保管庫B（鍵付）",
+    notice_cab = actions.register_cabinet(j, taro, "通知書保管庫B（鍵付）",
                                            ward, [jiro], "保健予防課 執務室").value
     say(f"step 2: registered the ward section {ward}, staff {taro} {jiro}, contractor "
         f"{contractor}, sub-contractor {printer}, people {hanako} {ichiro} {sakura} "
         f"{outsider}, cabinets {media_cab} (key: 見本 太郎) and {notice_cab} (key: 見本 次郎)")
 
-    case_id = cases.open_case(j, taro, CASE_NAME, [contractor, printer], dt.date(2026, 4, 1),
+    case_id = actions.open_case(j, taro, CASE_NAME, [contractor, printer], dt.date(2026, 4, 1),
                               dt.date(2027, 3, 31), [hanako], [ichiro, sakura]).value
-    ws = registry.register_workstation(j, taro, j.host, "保健予防課 暗号化専用PC（見本）",
+    ws = actions.register_workstation(j, taro, j.host, "保健予防課 暗号化専用PC（見本）",
                                        [case_id]).value
     result.case_id = case_id
     say(f"step 3: opened case {case_id} 「{CASE_NAME}」 with roster 架空 花子 (取扱責任者), "
@@ -156,7 +157,7 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     say(f"  note: the demo seals with modest KDF parameters (Argon2id {DEMO_KDF.memory_kib // 1024} "
         f"MiB, {DEMO_KDF.iterations} passes) to run fast; real seals use the default "
         f"({crypto.DEFAULT_KDF.memory_kib // 1024} MiB, {crypto.DEFAULT_KDF.iterations} passes)")
-    sealed = sealing.seal_extract(j, taro, case_id, [extract], medium_kind="dvd-r",
+    sealed = actions.seal_extract(j, taro, case_id, [extract], medium_kind="dvd-r",
                                   content=CONTENT, out_dir=out, notice_dir=notices,
                                   labels_dir=labels, label_key_path=label_key,
                                   kdf_params=DEMO_KDF)
@@ -173,23 +174,23 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
 
     # --- store ---------------------------------------------------------------------------------
     clock.at(0, 11)
-    custody.store_item(j, taro, sealed.medium_id, media_cab)
-    _show_refusal(result, say, "", lambda: custody.store_item(j, taro, sealed.notice_id, media_cab))
-    custody.store_item(j, jiro, sealed.notice_id, notice_cab)
+    actions.store_item(j, taro, sealed.medium_id, media_cab)
+    _show_refusal(result, say, "", lambda: actions.store_item(j, taro, sealed.notice_id, media_cab))
+    actions.store_item(j, jiro, sealed.notice_id, notice_cab)
     say(f"step 6: medium in {media_cab}, notice in {notice_cab} (never the same cabinet)")
 
     # --- moment 1: provide, on two occasions --------------------------------------------------
     clock.at(1, 10)
-    station = scanstation.open_station(j, label_key_path=label_key, expected=[sealed.medium_id])
+    station = actions.open_station(j, label_key_path=label_key, expected=[sealed.medium_id])
     say("step 7: pickup of the medium, scanned against the expected list")
     tape = [p for p in sealed.label_paths if p.name.endswith("-tape.pdf")][0]
     with tempfile.TemporaryDirectory() as work:
         payload = label_payload(sealed.medium_id, load_label_key(label_key))
         _scan_label_pdf(station, tape, Path(work), [payload.lower()], say)
-    provide = scanstation.record_scanned(
+    provide = actions.record_scanned(
         j, taro, station, HandoverRequest(case_id, "provide", taro, hanako, "hand",
                                           content=CONTENT))
-    done = custody.confirm_handover(j, hanako, provide.handover_id, condition="ケース封緘異常なし",
+    done = actions.confirm_handover(j, hanako, provide.handover_id, condition="ケース封緘異常なし",
                                     pdf_dir=pdfs)
     result.handovers["provide-medium"] = provide.handover_id
     result.pdfs.append(done.pdf_path)
@@ -198,16 +199,16 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     say(f"  確認書: {done.pdf_path}")
 
     for why, receiver in (("same day", hanako), ("not on the roster", outsider)):
-        _show_refusal(result, say, f" ({why})", lambda receiver=receiver: custody.record_handover(
+        _show_refusal(result, say, f" ({why})", lambda receiver=receiver: actions.record_handover(
             j, jiro, HandoverRequest(case_id, "provide", jiro, receiver, "hand",
                                      items=(sealed.notice_id,))))
 
     clock.at(2, 14)
-    notice = custody.record_handover(
+    notice = actions.record_handover(
         j, jiro, HandoverRequest(case_id, "provide", jiro, hanako, "registered_mail",
                                  items=(sealed.notice_id,)))
     clock.at(3, 9)
-    done = custody.confirm_handover(j, hanako, notice.handover_id, condition="簡易書留にて受領、封緘異常なし",
+    done = actions.confirm_handover(j, hanako, notice.handover_id, condition="簡易書留にて受領、封緘異常なし",
                                     pdf_dir=pdfs)
     result.handovers["provide-notice"] = notice.handover_id
     result.pdfs.append(done.pdf_path)
@@ -216,11 +217,11 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
 
     # --- moment 2: the contractor delivers sealed notices ------------------------------------
     clock.at(21, 15)
-    deliver = custody.record_handover(
+    deliver = actions.record_handover(
         j, taro, HandoverRequest(case_id, "deliver", hanako, taro, "hand",
                                  envelopes=((sealed.package_id, sealed.record_count),),
                                  content="接種券・予診票・案内文（封入封緘済み）"))
-    done = custody.confirm_handover(j, taro, deliver.handover_id, condition="封緘異常なし、数量一致",
+    done = actions.confirm_handover(j, taro, deliver.handover_id, condition="封緘異常なし、数量一致",
                                     pdf_dir=pdfs)
     result.handovers["deliver"] = deliver.handover_id
     result.pdfs.append(done.pdf_path)
@@ -230,23 +231,23 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
 
     # --- moment 3: return, medium and notice on separate occasions ---------------------------
     clock.at(28, 10)
-    ret_m = custody.record_handover(j, taro, HandoverRequest(
+    ret_m = actions.record_handover(j, taro, HandoverRequest(
         case_id, "return", hanako, taro, "hand", items=(sealed.medium_id,)))
-    done_m = custody.confirm_handover(j, taro, ret_m.handover_id, condition="媒体異常なし",
+    done_m = actions.confirm_handover(j, taro, ret_m.handover_id, condition="媒体異常なし",
                                       pdf_dir=pdfs)
     clock.at(28, 16)
-    ret_n = custody.record_handover(j, jiro, HandoverRequest(
+    ret_n = actions.record_handover(j, jiro, HandoverRequest(
         case_id, "return", ichiro, jiro, "hand", items=(sealed.notice_id,),
         override_reason="業務終了に伴い同日返却（課長承認済み・見本）"))
-    done = custody.confirm_handover(j, jiro, ret_n.handover_id, condition="通知書異常なし",
+    done = actions.confirm_handover(j, jiro, ret_n.handover_id, condition="通知書異常なし",
                                     pdf_dir=pdfs)
     result.handovers.update({"return-medium": ret_m.handover_id, "return-notice": ret_n.handover_id})
     result.pdfs += [done_m.pdf_path, done.pdf_path]
     say(f"step 10: moment 3 (返却) {ret_m.handover_id} (medium) and {ret_n.handover_id} "
         f"(notice, same day: recorded with an override reason, printed on its 確認書)")
     say(f"  確認書: {done_m.pdf_path}\n  確認書: {done.pdf_path}")
-    custody.store_item(j, taro, sealed.medium_id, media_cab)
-    custody.store_item(j, jiro, sealed.notice_id, notice_cab)
+    actions.store_item(j, taro, sealed.medium_id, media_cab)
+    actions.store_item(j, jiro, sealed.notice_id, notice_cab)
 
     # --- where is everything ------------------------------------------------------------------
     say("step 11: status")
@@ -264,11 +265,11 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     result.rebuild_identical = _rebuild_identical(j)
     say(f"step 13: projection rebuilt from the ledger: "
         f"{'identical' if result.rebuild_identical else 'DIFFERENT'}")
-    report = audit.verify(settings, [settings.public_key_path], None)
+    report = reports.verify(settings, [settings.public_key_path], None)
     result.verified = report.ok
     say(f"step 14: ledger verification with {settings.public_key_path}: {report.size} entries, "
         f"{report.checkpoints_checked} signed checkpoint(s): {'ok' if report.ok else 'FAILED'}")
-    audit.require_ok(report)
+    reports.require_ok(report)
     say(f"done: {len(result.pdfs)} 確認書 PDFs (each signed checkpoint printed on it) in {pdfs}; "
         f"password notice in {notices}; labels in {labels}")
     say(f"try: handover --db {settings.db_url} status")
@@ -291,7 +292,7 @@ def _show_refusal(result: DemoResult, say: Callable[[str], None], why: str,
 
 def _rebuild_identical(j: Journal) -> bool:
     with j.engine.connect() as conn:
-        before = projection.snapshot(conn, j.log)
-    projection.rebuild(j.engine, j.log)
+        before = tables.snapshot(conn, j.log)
+    actions.rebuild(j)
     with j.engine.connect() as conn:
-        return projection.snapshot(conn, j.log) == before
+        return tables.snapshot(conn, j.log) == before

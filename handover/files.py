@@ -1,10 +1,13 @@
-"""Atomic output: a reader sees the old file or the whole new one, never a part."""
+"""Output files and directories: atomic writes (a reader sees the old file or the whole new
+one, never a part), and output directories made before anything is recorded."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+
+from handover.errors import HandoverError
 
 
 def write_bytes_atomically(path: Path | str, data: bytes, mode: int = 0o644) -> Path:
@@ -26,3 +29,16 @@ def write_bytes_atomically(path: Path | str, data: bytes, mode: int = 0o644) -> 
             pass
         raise
     return path
+
+
+def make_output_dir(d: Path | str, what: str) -> list[Path]:
+    """Create an output directory (and missing parents) before anything is recorded, with a
+    clear error if it cannot be. Returns the directories created, parents first."""
+    d = Path(d)
+    missing = [p for p in (d, *d.parents) if not p.exists()][::-1]
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise HandoverError(f"cannot create the {what} directory {d}: {e.strerror or e}",
+                            f"give a {what} directory that can be written") from None
+    return missing

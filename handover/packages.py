@@ -16,10 +16,9 @@ from typing import Callable, Iterable
 
 import crypto
 from handover.documents import PasswordNotice, render_notice, write_pdf
-from handover.errors import HandoverError, PolicyViolation, lifted
+from handover.errors import HandoverError, lifted
 from handover.ids import new_id
-
-SEPARATE_LOCATIONS = "separate-locations"
+from handover.model.policy import require_separate_locations
 
 MEDIA = crypto.MEDIA
 Progress = Callable[[int, int], None]
@@ -54,18 +53,6 @@ def notice_path(notice_dir: Path | str, notice_id: str) -> Path:
     return Path(notice_dir) / f"notice-{notice_id}.pdf"
 
 
-def check_separate_locations(package_dir: Path, notice_dir: Path) -> None:
-    """The notice never lands where the package does: a directory burned to disc or sent
-    over LGWAN would carry the password with it."""
-    out, notice = Path(package_dir).resolve(), Path(notice_dir).resolve()
-    if out == notice or out in notice.parents or notice in out.parents:
-        raise PolicyViolation(
-            SEPARATE_LOCATIONS, str(notice_dir),
-            f"the notice directory {notice_dir} is the package directory {package_dir} or inside "
-            "it (or the other way round) / パスワード通知書はパッケージと別の場所に出力してください",
-            "give --notice-dir a directory apart from the package, e.g. on the notice printer's share")
-
-
 def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,
                      case_name: str, issued_by: str, issued_at: dt.datetime,
                      notice_id: str | None = None, media: str | None = None,
@@ -77,7 +64,7 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
     package whose password exists nowhere is only a risk.
     """
     out, notice_dir = Path(out), Path(notice_dir)
-    check_separate_locations(out.parent, notice_dir)
+    require_separate_locations(out.parent, notice_dir)
     notice_id = notice_id or new_id("notice")
     path = notice_path(notice_dir, notice_id)
     result = seal_package(sources, out, media=media, package_id=package_id,

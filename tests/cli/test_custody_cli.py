@@ -19,8 +19,8 @@ import crypto.package
 from cli.main import main
 from handover.errors import EXIT_FAILURE, EXIT_REFUSED, EXIT_VERIFY_FAILED
 from handover.ids import new_id
-from handover.journal import JST
-from handover.labels import label_payload, load_label_key
+from handover.clock import JST
+from handover.label_codes import label_payload, load_label_key
 
 HOST = "cli-test-pc"
 DAY1, DAY2 = "2026-04-06T10:00+09:00", "2026-04-07T10:00+09:00"
@@ -34,7 +34,7 @@ def run(tmp_path, db_url, monkeypatch):
     base = ["--db", db_url, "--key", str(tmp_path / "log.key"), "--log", "ward"]
     env = {"HANDOVER_LABEL_KEY": str(tmp_path / "label.key"), "HANDOVER_ACTOR": None}
     clock = {"now": START}
-    monkeypatch.setattr("handover.journal.now_jst", lambda: clock["now"])
+    monkeypatch.setattr("handover.model.journal.now_jst", lambda: clock["now"])
     # Tiny Argon2id parameters keep these tests fast; the default is exercised by the package
     # CLI tests. Both names are patched so the recorded `kdf` matches what was used.
     tiny = crypto.KdfParams(memory_kib=64, iterations=1, lanes=1)
@@ -44,7 +44,7 @@ def run(tmp_path, db_url, monkeypatch):
     def invoke(*args, input=None, actor=None, host=HOST):
         extra = ["--as", actor] if actor else []
         # The workstation is the machine's real host name; only a test may pretend otherwise.
-        monkeypatch.setattr("handover.journal.socket.gethostname", lambda: host)
+        monkeypatch.setattr("handover.model.journal.socket.gethostname", lambda: host)
         return runner.invoke(main, [*base, *args, *extra], input=input, env=env,
                              catch_exceptions=False)
     invoke.clock = clock
@@ -309,3 +309,17 @@ def test_seal_prints_no_password(run, ward, tmp_path, monkeypatch):
         password = seen[-1]
         for form in (password, password.replace("-", ""), password.lower()):
             assert form not in out and form not in r.stderr
+
+
+def test_refusals_once_plain_errors_exit_4_naming_their_rule(run, ward):
+    w, s = ward, ward["sealed"]
+    ok(run("store", s["medium_id"], "--cabinet", w["cab_m"], actor=w["staff"]))
+    refused(run("store", s["medium_id"], "--cabinet", w["cab_m"], actor=w["staff"]),
+            "already-stored")
+    refused(run("case", "roster", w["case"], "--remove", w["outsider"], actor=w["staff"]),
+            "not-on-roster")
+    refused(run("case", "roster", w["case"], "--remove", w["hanako"], actor=w["staff"]),
+            "responsible-required")
+    refused(run("register", "person", "架空", "--org", w["contractor"], "--role", "staff",
+                actor=w["staff"]), "role-mismatch")
+    refused(run("register", "workstation", HOST, actor=w["staff"]), "already-registered")

@@ -16,15 +16,17 @@ import sqlalchemy as sa
 
 import crypto
 import ledger
-from handover import audit, cases, custody, ids, packages, projection, registry, reports
-from handover import scanstation, sealing
+from handover import actions, ids, packages, reports
+from handover.model import fold, tables
+from handover import actions
 from handover.config import Settings
-from handover.custody import HandoverRequest
-from handover.database import open_database
+from handover.actions import HandoverRequest
+from handover.model.database import open_database
 from handover.errors import HandoverError, NotFound, PolicyViolation
 from handover.ids import InvalidID
-from handover.journal import JST, Journal
-from handover.labels import label_payload, load_label_key
+from handover.clock import JST
+from handover.model.journal import Journal, open_journal
+from handover.label_codes import label_payload, load_label_key
 from tests.handover.test_custody_policy import refused
 from tests.handover.test_custody_support import (HOST, capture_passwords, needs_poppler,  # noqa: F401
                                                  pdf_text, world)
@@ -45,7 +47,7 @@ def unchanged(w, fn, *args, error=HandoverError, **kwargs) -> HandoverError:
 
 
 def confirm(w, person, handover_id):
-    return custody.confirm_handover(w.j, person, handover_id)
+    return actions.confirm_handover(w.j, person, handover_id)
 
 
 # --- the roster, by every path -------------------------------------------------------------
@@ -58,7 +60,7 @@ def test_someone_off_the_roster_cannot_confirm_a_receipt(world, sealed):
 
 
 def test_a_ward_auditor_cannot_confirm_a_return(world, sealed):
-    auditor = registry.register_person(world.j, world.taro, "監査 一子", world.ward,
+    auditor = actions.register_person(world.j, world.taro, "監査 一子", world.ward,
                                        ["auditor"]).value
     world.provide(sealed.medium_id)
     r = world.handover("return", world.hanako, world.taro, [sealed.medium_id])
@@ -68,11 +70,11 @@ def test_a_ward_auditor_cannot_confirm_a_return(world, sealed):
 
 def test_someone_removed_from_the_roster_can_no_longer_confirm_return_or_store(world, sealed):
     r = world.provide(sealed.medium_id, to=world.ichiro)
-    registry.change_key_holders(world.j, world.taro, world.contractor_cab,
+    actions.change_key_holders(world.j, world.taro, world.contractor_cab,
                                 [world.hanako, world.ichiro], "")
-    cases.change_roster(world.j, world.taro, world.case_id, remove=[world.ichiro], reason="退職")
+    actions.change_roster(world.j, world.taro, world.case_id, remove=[world.ichiro], reason="退職")
     refused(world, "not-on-roster", confirm, world, world.ichiro, r.handover_id, item=world.ichiro)
-    refused(world, "not-on-roster", custody.store_item, world.j, world.ichiro, sealed.medium_id,
+    refused(world, "not-on-roster", actions.store_item, world.j, world.ichiro, sealed.medium_id,
             world.contractor_cab, item=world.ichiro)
     refused(world, "not-on-roster", world.handover, "return", world.ichiro, world.taro,
             [sealed.medium_id], item=world.ichiro)
@@ -82,13 +84,13 @@ def test_someone_removed_from_the_roster_can_no_longer_confirm_return_or_store(w
 
 def test_transfer_only_to_rostered_people_of_the_cases_contractors(world, sealed):
     world.provide(sealed.medium_id)
-    stranger_org = registry.register_org(world.j, world.taro, "無関係印刷（架空）",
+    stranger_org = actions.register_org(world.j, world.taro, "無関係印刷（架空）",
                                          "subcontractor", world.contractor).value
-    stranger = registry.register_person(world.j, world.taro, "架空 四郎", stranger_org,
+    stranger = actions.register_person(world.j, world.taro, "架空 四郎", stranger_org,
                                         ["contractor_handler"]).value
     refused(world, "wrong-direction", world.handover, "transfer", world.hanako, stranger,
             [sealed.medium_id], item=stranger_org)
-    printer_new = registry.register_person(world.j, world.taro, "架空 五郎", world.printer,
+    printer_new = actions.register_person(world.j, world.taro, "架空 五郎", world.printer,
                                            ["contractor_handler"]).value
     refused(world, "not-on-roster", world.handover, "transfer", world.hanako, printer_new,
             [sealed.medium_id], item=printer_new)
@@ -101,9 +103,9 @@ def test_transfer_only_to_rostered_people_of_the_cases_contractors(world, sealed
 
 
 def test_staff_of_another_ward_section_do_not_act_on_the_case(world, sealed):
-    other = registry.register_org(world.j, world.taro, "新宿区 福祉部（見本）", "ward").value
-    stranger = registry.register_person(world.j, world.taro, "見本 三子", other, ["staff"]).value
-    registry.register_cabinet(world.j, world.taro, "福祉部書庫", other, [stranger])
+    other = actions.register_org(world.j, world.taro, "新宿区 福祉部（見本）", "ward").value
+    stranger = actions.register_person(world.j, world.taro, "見本 三子", other, ["staff"]).value
+    actions.register_cabinet(world.j, world.taro, "福祉部書庫", other, [stranger])
     refused(world, "not-on-roster", world.provide, sealed.medium_id, from_person=stranger,
             item=stranger)
     refused(world, "not-on-roster", world.provide, sealed.medium_id, actor=stranger, item=stranger)
@@ -136,18 +138,18 @@ def test_same_day_is_the_day_in_japan_not_in_utc(world):
 def test_scanned_pickup_obeys_the_separate_occasions_rules(world, sealed):
     key = load_label_key(world.label_key)
     world.provide(sealed.medium_id)
-    station = scanstation.open_station(world.j, label_key_path=world.label_key,
+    station = actions.open_station(world.j, label_key_path=world.label_key,
                                        expected=[sealed.notice_id])
     station.scan(label_payload(sealed.notice_id, key))
     req = HandoverRequest(world.case_id, "provide", world.jiro, world.ichiro, "hand")
-    refused(world, "same-recipient-interval", scanstation.record_scanned, world.j, world.jiro,
+    refused(world, "same-recipient-interval", actions.record_scanned, world.j, world.jiro,
             station, req, item=sealed.notice_id)
 
     s2 = world.seal()
-    both = scanstation.open_station(world.j, label_key_path=world.label_key)
+    both = actions.open_station(world.j, label_key_path=world.label_key)
     for item in (s2.medium_id, s2.notice_id):
         both.scan(label_payload(item, key))
-    refused(world, "separate-occasions", scanstation.record_scanned, world.j, world.taro, both,
+    refused(world, "separate-occasions", actions.record_scanned, world.j, world.taro, both,
             HandoverRequest(world.case_id, "provide", world.taro, world.hanako, "hand"),
             item=s2.notice_id)
 
@@ -169,7 +171,7 @@ def test_ids_of_the_wrong_kind_are_refused_by_kind(world, sealed, kind):
     assert "not registered" not in e.message
     if kind == "package":
         assert sealed.medium_id in e.hint and sealed.notice_id in e.hint
-    e = unchanged(world, custody.store_item, world.j, world.taro, wrong, world.media_cab,
+    e = unchanged(world, actions.store_item, world.j, world.taro, wrong, world.media_cab,
                   error=InvalidID)
     assert e.reason == "kind"
 
@@ -183,7 +185,7 @@ def test_unknown_and_mistyped_ids_name_the_id(world, sealed):
     e = unchanged(world, confirm, world, world.hanako, ghost_h, error=NotFound)
     assert ghost_h in e.message
     e = unchanged(world, world.provide, sealed.medium_id, to=ids.new_id("U"), error=NotFound)
-    e = unchanged(world, custody.store_item, world.j, world.taro, sealed.medium_id,
+    e = unchanged(world, actions.store_item, world.j, world.taro, sealed.medium_id,
                   ids.new_id("K"), error=NotFound)
     typo = sealed.medium_id[:-1] + ("0" if sealed.medium_id[-1] != "0" else "1")
     e = unchanged(world, world.provide, typo, error=InvalidID)
@@ -206,7 +208,7 @@ def test_envelopes_listed_twice_cannot_exceed_the_record_count(world):
 
 
 def test_envelopes_of_another_cases_package_name_the_rule(world):
-    other = cases.open_case(world.j, world.taro, "別業務（見本）", [world.contractor],
+    other = actions.open_case(world.j, world.taro, "別業務（見本）", [world.contractor],
                             dt.date(2026, 4, 1), dt.date(2027, 3, 31), [world.hanako]).value
     s = world.seal()
     refused(world, "wrong-case", world.handover, "deliver", world.hanako, world.taro,
@@ -224,10 +226,10 @@ def test_implausible_envelope_counts_are_refused(world, count):
 # --- cabinets and keys ---------------------------------------------------------------------
 
 def test_taking_an_item_out_of_a_cabinet_needs_its_key(world, sealed):
-    custody.store_item(world.j, world.taro, sealed.medium_id, world.media_cab)
+    actions.store_item(world.j, world.taro, sealed.medium_id, world.media_cab)
     # 次郎 holds no key of the media cabinet: he can neither move the medium nor hand it out.
-    extra = registry.register_cabinet(world.j, world.taro, "予備庫", world.ward, [world.jiro]).value
-    refused(world, "not-key-holder", custody.store_item, world.j, world.jiro, sealed.medium_id,
+    extra = actions.register_cabinet(world.j, world.taro, "予備庫", world.ward, [world.jiro]).value
+    refused(world, "not-key-holder", actions.store_item, world.j, world.jiro, sealed.medium_id,
             extra, item=world.jiro)
     refused(world, "not-key-holder", world.provide, sealed.medium_id, from_person=world.jiro,
             item=world.jiro)
@@ -235,17 +237,17 @@ def test_taking_an_item_out_of_a_cabinet_needs_its_key(world, sealed):
 
 
 def test_a_counterpart_that_is_out_does_not_free_its_cabinet_forever(world, sealed):
-    custody.store_item(world.j, world.jiro, sealed.notice_id, world.notice_cab)
+    actions.store_item(world.j, world.jiro, sealed.notice_id, world.notice_cab)
     world.provide(sealed.notice_id, from_person=world.jiro)
-    registry.change_key_holders(world.j, world.taro, world.notice_cab, [world.jiro, world.taro], "")
+    actions.change_key_holders(world.j, world.taro, world.notice_cab, [world.jiro, world.taro], "")
     # The notice is out, so its old cabinet may take the medium…
-    custody.store_item(world.j, world.taro, sealed.medium_id, world.notice_cab)
+    actions.store_item(world.j, world.taro, sealed.medium_id, world.notice_cab)
     world.clock.advance(days=1)
     world.handover("return", world.hanako, world.jiro, [sealed.notice_id])
     # …and then the returning notice may not join it there.
-    refused(world, "same-cabinet", custody.store_item, world.j, world.jiro, sealed.notice_id,
+    refused(world, "same-cabinet", actions.store_item, world.j, world.jiro, sealed.notice_id,
             world.notice_cab, item=sealed.notice_id)
-    custody.store_item(world.j, world.taro, sealed.notice_id, world.media_cab)
+    actions.store_item(world.j, world.taro, sealed.notice_id, world.media_cab)
 
 
 # --- the claimed time ----------------------------------------------------------------------
@@ -271,31 +273,31 @@ def test_closed_case_refuses_confirmation_scan_and_workstations(world, sealed):
     r = world.provide(sealed.medium_id)
     world.clock.advance(days=1)
     world.handover("return", world.hanako, world.taro, [sealed.medium_id])
-    cases.close_case(world.j, world.taro, world.case_id, "業務終了", override_reason="確認書は紙で回収済み")
+    actions.close_case(world.j, world.taro, world.case_id, "業務終了", override_reason="確認書は紙で回収済み")
     refused(world, "case-closed", confirm, world, world.hanako, r.handover_id)
     key = load_label_key(world.label_key)
-    station = scanstation.open_station(world.j, label_key_path=world.label_key)
+    station = actions.open_station(world.j, label_key_path=world.label_key)
     station.scan(label_payload(sealed.notice_id, key))
-    refused(world, "case-closed", scanstation.record_scanned, world.j, world.taro, station,
+    refused(world, "case-closed", actions.record_scanned, world.j, world.taro, station,
             HandoverRequest(world.case_id, "provide", world.taro, world.hanako, "hand"))
-    refused(world, "case-closed", registry.register_workstation, world.j, world.taro, "pc-2",
+    refused(world, "case-closed", actions.register_workstation, world.j, world.taro, "pc-2",
             cases=[world.case_id])
-    refused(world, "case-closed", cases.close_case, world.j, world.taro, world.case_id)
+    refused(world, "case-closed", actions.close_case, world.j, world.taro, world.case_id)
 
 
 # --- scanning station manifests --------------------------------------------------------------
 
 def test_scanning_against_an_unknown_handover_or_item_is_refused(world, sealed):
     with pytest.raises(NotFound) as info:
-        scanstation.open_station(world.j, label_key_path=world.label_key,
+        actions.open_station(world.j, label_key_path=world.label_key,
                                  handover_id=ids.new_id("H"))
     assert "handover" in info.value.message
     ghost = ids.new_id("M")
     with pytest.raises(NotFound) as info:
-        scanstation.open_station(world.j, label_key_path=world.label_key, expected=[ghost])
+        actions.open_station(world.j, label_key_path=world.label_key, expected=[ghost])
     assert ghost in info.value.message
     with pytest.raises(InvalidID):
-        scanstation.open_station(world.j, label_key_path=world.label_key,
+        actions.open_station(world.j, label_key_path=world.label_key,
                                  expected=[sealed.package_id])
 
 
@@ -309,7 +311,7 @@ def _nothing_left(w, out, notices, labels=None):
 
 def test_seal_of_a_missing_file_leaves_nothing(world, tmp_path):
     out, notices = tmp_path / "o", tmp_path / "n"
-    unchanged(world, sealing.seal_extract, world.j, world.taro, world.case_id,
+    unchanged(world, actions.seal_extract, world.j, world.taro, world.case_id,
               [tmp_path / "nope.csv"], medium_kind="cd-r", content="見本", out_dir=out,
               notice_dir=notices)
     _nothing_left(world, out, notices)
@@ -388,18 +390,18 @@ def test_entries_appended_by_another_process_are_folded_in_first(world, sealed, 
     other_engine = open_database(db_url)
     try:
         settings = Settings(db_url, world.j.key_path, world.j.log)
-        audit.record_remark(settings, world.taro, "立入検査（見本）")
+        actions.record_remark(open_journal(settings), world.taro, "立入検査（見本）")
         other = Journal(other_engine, world.j.log, world.j.key_path, clock=world.clock,
                         host=HOST, os_user="someone-else")
-        custody.store_item(other, world.taro, sealed.medium_id, world.media_cab)
+        actions.store_item(other, world.taro, sealed.medium_id, world.media_cab)
     finally:
         other_engine.dispose()
     # Our journal's reads and writes see what the other process recorded.
     assert reports.status(world.j)["cases"][0]["items"][0]["cabinet_id"] == world.media_cab
-    refused(world, "same-cabinet", custody.store_item, world.j, world.taro, sealed.notice_id,
+    refused(world, "same-cabinet", actions.store_item, world.j, world.taro, sealed.notice_id,
             world.media_cab)
     with world.j.engine.connect() as conn:
-        assert projection.applied_size(conn, world.j.log) == ledger.log_size(conn, world.j.log)
+        assert fold.applied_size(conn, world.j.log) == ledger.log_size(conn, world.j.log)
 
 
 # --- reports -----------------------------------------------------------------------------------
@@ -423,8 +425,8 @@ def test_history_is_complete(world, sealed):
     world.handover("deliver", world.hanako, world.taro, envelopes=((sealed.package_id, 3),))
     kinds = [e["kind"] for e in reports.history(world.j, sealed.package_id)["entries"]]
     assert kinds == ["PackageSealed", "MediumRegistered", "NoticeIssued", "HandoverRecorded"]
-    cases.change_roster(world.j, world.taro, world.case_id, add_handlers=[world.outsider])
-    registry.change_key_holders(world.j, world.taro, world.media_cab, [world.jiro], "異動")
+    actions.change_roster(world.j, world.taro, world.case_id, add_handlers=[world.outsider])
+    actions.change_key_holders(world.j, world.taro, world.media_cab, [world.jiro], "異動")
     person = [e["kind"] for e in reports.history(world.j, world.outsider)["entries"]]
     assert person == ["PersonRegistered", "RosterChanged"]
     taro = [e["kind"] for e in reports.history(world.j, world.taro)["entries"]]
@@ -437,7 +439,7 @@ def test_history_is_complete(world, sealed):
 
 def test_closing_with_items_out_is_listed_among_the_overrides(world, sealed):
     r0 = world.provide(sealed.medium_id)
-    cases.close_case(world.j, world.taro, world.case_id, "契約解除",
+    actions.close_case(world.j, world.taro, world.case_id, "契約解除",
                      override_reason="媒体紛失届受理済み")
     (o,) = reports.overrides(world.j)
     assert (o["case_id"], o["reason"]) == (world.case_id, "媒体紛失届受理済み")
@@ -474,7 +476,7 @@ def test_an_unusable_pdf_directory_refuses_before_recording(world, sealed, tmp_p
 
 def test_a_kakuninsho_that_fails_after_recording_says_it_was_recorded(world, sealed, tmp_path,
                                                                       monkeypatch):
-    from handover import confirmations
+    from handover.reports import confirmation as confirmations
 
     def disk_full(*a, **k):
         raise OSError(28, "No space left on device")
@@ -489,11 +491,11 @@ def test_a_kakuninsho_that_fails_after_recording_says_it_was_recorded(world, sea
 
 
 def test_labels_into_an_unusable_directory_are_a_clear_error(world, sealed, tmp_path):
-    from handover import labelling
+    from handover import label_codes, reports
     blocker = tmp_path / "labels"
     blocker.write_text("x")
     with pytest.raises(HandoverError) as info:
-        labelling.print_labels(world.j, [sealed.medium_id], case_id=None,
+        reports.print_labels(world.j, [sealed.medium_id], case_id=None,
                                key_path=world.label_key, out_dir=blocker / "x")
     assert str(blocker / "x") in info.value.message
 
@@ -503,9 +505,9 @@ def test_a_case_with_unconfirmed_handovers_closes_only_with_a_reason(world, seal
     world.clock.advance(days=1)
     world.handover("return", world.hanako, world.taro, [sealed.medium_id])
     # Closing would leave the provision unconfirmed for ever (a closed case accepts nothing).
-    refused(world, "unconfirmed-handovers", cases.close_case, world.j, world.taro,
+    refused(world, "unconfirmed-handovers", actions.close_case, world.j, world.taro,
             world.case_id, item=r.handover_id)
-    cases.close_case(world.j, world.taro, world.case_id, "業務終了",
+    actions.close_case(world.j, world.taro, world.case_id, "業務終了",
                      override_reason="受託者倒産により確認不能")
     (o,) = reports.overrides(world.j)
     assert [x["rule"] for x in o["rules"]] == ["unconfirmed-handovers", "unconfirmed-handovers"]

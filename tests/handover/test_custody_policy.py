@@ -9,9 +9,9 @@ import threading
 
 import pytest
 
-from handover import cases, custody, ids, registry, reports, sealing
+from handover import actions, ids, reports
 from handover.errors import HandoverError, NotFound, PolicyViolation
-from handover.journal import Journal
+from handover.model.journal import Journal
 from tests.handover.test_custody_support import HOST, world  # noqa: F401  (fixture)
 
 
@@ -52,11 +52,11 @@ def test_only_rostered_people_return_media(world, sealed):
 
 
 def test_roster_change_lets_a_new_handler_receive(world, sealed):
-    cases.change_roster(world.j, world.taro, world.case_id, add_handlers=[world.outsider],
+    actions.change_roster(world.j, world.taro, world.case_id, add_handlers=[world.outsider],
                         reason="増員")
     world.provide(sealed.medium_id, to=world.outsider)
     assert world.item(sealed.medium_id).holder_person == world.outsider
-    cases.change_roster(world.j, world.taro, world.case_id, remove=[world.ichiro])
+    actions.change_roster(world.j, world.taro, world.case_id, remove=[world.ichiro])
     world.clock.advance(days=1)
     refused(world, "not-on-roster", world.provide, sealed.notice_id, to=world.ichiro)
 
@@ -74,7 +74,7 @@ def test_unknown_actor_is_refused_by_id(world, sealed):
 
 
 def test_staff_are_not_rostered_but_need_the_staff_role(world):
-    auditor = registry.register_person(world.j, world.taro, "監査 一子", world.ward,
+    auditor = actions.register_person(world.j, world.taro, "監査 一子", world.ward,
                                        ["auditor"]).value
     s = world.seal()
     refused(world, "role-required", world.provide, s.medium_id, from_person=auditor,
@@ -84,20 +84,20 @@ def test_staff_are_not_rostered_but_need_the_staff_role(world):
 # --- cases ---------------------------------------------------------------------------------
 
 def test_closed_case_refuses_everything(world, sealed):
-    cases.close_case(world.j, world.taro, world.case_id, "業務終了")
+    actions.close_case(world.j, world.taro, world.case_id, "業務終了")
     refused(world, "case-closed", world.provide, sealed.medium_id, item=world.case_id)
-    refused(world, "case-closed", custody.store_item, world.j, world.taro, sealed.medium_id,
+    refused(world, "case-closed", actions.store_item, world.j, world.taro, sealed.medium_id,
             world.media_cab)
     refused(world, "case-closed", world.seal)
-    refused(world, "case-closed", cases.change_roster, world.j, world.taro, world.case_id,
+    refused(world, "case-closed", actions.change_roster, world.j, world.taro, world.case_id,
             add_handlers=[world.outsider])
 
 
 def test_closing_with_items_out_needs_a_reason(world, sealed):
     world.provide(sealed.medium_id)
-    refused(world, "items-outstanding", cases.close_case, world.j, world.taro, world.case_id,
+    refused(world, "items-outstanding", actions.close_case, world.j, world.taro, world.case_id,
             item=sealed.medium_id)
-    cases.close_case(world.j, world.taro, world.case_id, "契約解除",
+    actions.close_case(world.j, world.taro, world.case_id, "契約解除",
                      override_reason="媒体は受託者が紛失届を提出済み")
     closed = world.entries()[-1]
     assert closed.kind == "CaseClosed"
@@ -111,7 +111,7 @@ def test_sealing_only_on_a_designated_workstation(world, tmp_path):
                     host="home-laptop", os_user="tester")
     src = tmp_path / "x.csv"
     src.write_text("a\n1\n")
-    refused(world, "workstation-not-registered", sealing.seal_extract, other, world.taro,
+    refused(world, "workstation-not-registered", actions.seal_extract, other, world.taro,
             world.case_id, [src], medium_kind="cd-r", content="見本", out_dir=tmp_path / "o2",
             notice_dir=tmp_path / "n2", item="home-laptop")
     # Refused before any work: no package, no notice.
@@ -119,7 +119,7 @@ def test_sealing_only_on_a_designated_workstation(world, tmp_path):
 
 
 def test_workstation_designated_for_another_case_is_refused(world):
-    other = cases.open_case(world.j, world.taro, "がん検診受診勧奨（見本）", [world.contractor],
+    other = actions.open_case(world.j, world.taro, "がん検診受診勧奨（見本）", [world.contractor],
                             dt.date(2026, 4, 1), dt.date(2027, 3, 31), [world.hanako]).value
     refused(world, "workstation-not-registered", world.seal, case_id=other, item=HOST)
 
@@ -133,6 +133,7 @@ def test_notice_never_lands_beside_the_package(world, tmp_path):
 def test_failed_recording_leaves_no_package_or_notice(world, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise HandoverError("database went away")
+    from handover.actions import sealing
     monkeypatch.setattr(sealing, "record", boom)
     with pytest.raises(HandoverError):
         world.seal(out_dir=tmp_path / "o3", notice_dir=tmp_path / "n3")
@@ -143,27 +144,27 @@ def test_failed_recording_leaves_no_package_or_notice(world, tmp_path, monkeypat
 # --- cabinets ------------------------------------------------------------------------------
 
 def test_notice_never_in_the_cabinet_of_its_medium(world, sealed):
-    custody.store_item(world.j, world.taro, sealed.medium_id, world.media_cab)
-    registry.change_key_holders(world.j, world.taro, world.media_cab, [world.taro, world.jiro], "")
-    refused(world, "same-cabinet", custody.store_item, world.j, world.jiro, sealed.notice_id,
+    actions.store_item(world.j, world.taro, sealed.medium_id, world.media_cab)
+    actions.change_key_holders(world.j, world.taro, world.media_cab, [world.taro, world.jiro], "")
+    refused(world, "same-cabinet", actions.store_item, world.j, world.jiro, sealed.notice_id,
             world.media_cab, item=sealed.notice_id)
-    custody.store_item(world.j, world.jiro, sealed.notice_id, world.notice_cab)
+    actions.store_item(world.j, world.jiro, sealed.notice_id, world.notice_cab)
     # …and the other way round.
-    registry.change_key_holders(world.j, world.taro, world.notice_cab, [world.jiro, world.taro], "")
-    refused(world, "same-cabinet", custody.store_item, world.j, world.taro, sealed.medium_id,
+    actions.change_key_holders(world.j, world.taro, world.notice_cab, [world.jiro, world.taro], "")
+    refused(world, "same-cabinet", actions.store_item, world.j, world.taro, sealed.medium_id,
             world.notice_cab, item=sealed.medium_id)
 
 
 def test_only_key_holders_store(world, sealed):
-    refused(world, "not-key-holder", custody.store_item, world.j, world.jiro, sealed.medium_id,
+    refused(world, "not-key-holder", actions.store_item, world.j, world.jiro, sealed.medium_id,
             world.media_cab, item=world.jiro)
 
 
 def test_cannot_store_what_another_organisation_holds(world, sealed):
-    refused(world, "not-in-possession", custody.store_item, world.j, world.hanako,
+    refused(world, "not-in-possession", actions.store_item, world.j, world.hanako,
             sealed.medium_id, world.contractor_cab, item=sealed.medium_id)
     world.provide(sealed.medium_id)
-    custody.store_item(world.j, world.hanako, sealed.medium_id, world.contractor_cab)
+    actions.store_item(world.j, world.hanako, sealed.medium_id, world.contractor_cab)
     assert world.item(sealed.medium_id).cabinet_id == world.contractor_cab
 
 
@@ -208,10 +209,10 @@ def test_a_reason_is_not_recorded_when_nothing_needed_it(world, sealed):
 
 
 def test_separation_interval_in_minutes(world):
-    case = cases.open_case(world.j, world.taro, "見本業務（間隔指定）", [world.contractor],
+    case = actions.open_case(world.j, world.taro, "見本業務（間隔指定）", [world.contractor],
                            dt.date(2026, 4, 1), dt.date(2026, 9, 30), [world.hanako],
                            separation_minutes=120).value
-    registry.authorise_workstation(world.j, world.taro,
+    actions.authorise_workstation(world.j, world.taro,
                                    world.snapshot()["proj_workstations"][0][1], case)
     s = world.seal(case_id=case)
     world.provide(s.medium_id, case_id=case)
@@ -271,7 +272,7 @@ def test_handovers_go_the_right_way(world, sealed):
 
 
 def test_items_of_another_case_are_refused(world):
-    other = cases.open_case(world.j, world.taro, "別業務（見本）", [world.contractor],
+    other = actions.open_case(world.j, world.taro, "別業務（見本）", [world.contractor],
                             dt.date(2026, 4, 1), dt.date(2027, 3, 31), [world.hanako]).value
     s = world.seal()
     refused(world, "wrong-case", world.provide, s.medium_id, case_id=other, item=s.medium_id)
@@ -303,10 +304,10 @@ def test_envelopes_beyond_the_record_count(world):
 
 def test_only_the_receiving_party_confirms_once(world, sealed):
     r = world.provide(sealed.medium_id)
-    refused(world, "not-receiving-party", custody.confirm_handover, world.j, world.jiro,
+    refused(world, "not-receiving-party", actions.confirm_handover, world.j, world.jiro,
             r.handover_id, item=world.jiro)
-    custody.confirm_handover(world.j, world.ichiro, r.handover_id, condition="異常なし")
-    refused(world, "already-confirmed", custody.confirm_handover, world.j, world.hanako,
+    actions.confirm_handover(world.j, world.ichiro, r.handover_id, condition="異常なし")
+    refused(world, "already-confirmed", actions.confirm_handover, world.j, world.hanako,
             r.handover_id, item=r.handover_id)
 
 

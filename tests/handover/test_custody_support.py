@@ -22,10 +22,13 @@ from PIL import Image
 
 import crypto
 import ledger
-from handover import cases, custody, labelling, projection, registry, sealing
-from handover.custody import HandoverRequest
-from handover.database import open_database
-from handover.journal import JST, Journal
+from handover import actions
+from handover import label_codes, reports
+from handover.model import fold, tables
+from handover.actions import HandoverRequest
+from handover.model.database import open_database
+from handover.clock import JST
+from handover.model.journal import Journal
 
 TINY_KDF = crypto.KdfParams(memory_kib=64, iterations=1, lanes=1)
 HOST = "ward-pc-01"
@@ -64,14 +67,14 @@ class World:
     case_id: str
     label_key: Path
 
-    def seal(self, records: int = 10, medium: str = "dvd-r", **kw) -> sealing.Sealed:
+    def seal(self, records: int = 10, medium: str = "dvd-r", **kw) -> actions.Sealed:
         n = len(list(self.tmp.glob("extract-*.csv")))
         src = self.tmp / f"extract-{n}.csv"
         src.write_text("番号,氏名\n" + "".join(f"{i},見本 {i}\n" for i in range(records)),
                        encoding="utf-8")
         kw.setdefault("out_dir", self.tmp / "out")
         kw.setdefault("notice_dir", self.tmp / "notices")
-        return sealing.seal_extract(self.j, kw.pop("actor", self.taro), kw.pop("case_id", self.case_id),
+        return actions.seal_extract(self.j, kw.pop("actor", self.taro), kw.pop("case_id", self.case_id),
                                     [src], medium_kind=medium, content="見本データ",
                                     kdf_params=TINY_KDF, **kw)
 
@@ -79,7 +82,7 @@ class World:
                  method: str = "hand", actor: str | None = None, pdf_dir=None, **kw):
         req = HandoverRequest(kw.pop("case_id", self.case_id), moment, from_person, to_person,
                               method, items=tuple(items), **kw)
-        return custody.record_handover(self.j, actor or self.taro, req, pdf_dir=pdf_dir)
+        return actions.record_handover(self.j, actor or self.taro, req, pdf_dir=pdf_dir)
 
     def provide(self, item: str, to: str | None = None, **kw):
         return self.handover("provide", kw.pop("from_person", self.taro), to or self.hanako,
@@ -95,7 +98,7 @@ class World:
 
     def snapshot(self) -> dict:
         with self.j.engine.connect() as conn:
-            return projection.snapshot(conn, self.j.log)
+            return tables.snapshot(conn, self.j.log)
 
     def item(self, item_id: str):
         with self.j.reading() as st:
@@ -108,9 +111,9 @@ def make_world(db_url: str, tmp: Path) -> World:
     ledger.generate_key(key, "handover-test")
     clock = Clock()
     j = Journal(engine, "ward", key, clock=clock, host=HOST, os_user="tester")
-    boot = registry.bootstrap(j, "新宿区 健康部保健予防課", "見本 太郎").value
+    boot = actions.bootstrap(j, "新宿区 健康部保健予防課", "見本 太郎").value
     ward, taro = boot.ward_org_id, boot.staff_id
-    r = registry
+    r = actions
     jiro = r.register_person(j, taro, "見本 次郎", ward, ["staff"]).value
     contractor = r.register_org(j, taro, "株式会社見本ツーリスト", "contractor").value
     printer = r.register_org(j, taro, "見本印刷株式会社", "subcontractor", contractor).value
@@ -122,11 +125,11 @@ def make_world(db_url: str, tmp: Path) -> World:
     media_cab = r.register_cabinet(j, taro, "媒体保管庫A", ward, [taro]).value
     notice_cab = r.register_cabinet(j, taro, "通知書保管庫B", ward, [jiro]).value
     contractor_cab = r.register_cabinet(j, taro, "受託者金庫", contractor, [hanako]).value
-    case_id = cases.open_case(j, taro, "ワクチン接種券発送業務（見本）", [contractor, printer],
+    case_id = actions.open_case(j, taro, "ワクチン接種券発送業務（見本）", [contractor, printer],
                               dt.date(2026, 4, 1), dt.date(2026, 6, 30), [hanako],
                               [ichiro, sakura, courier]).value
     r.register_workstation(j, taro, HOST, "暗号化専用PC", [case_id])
-    label_key = labelling.create_key(tmp / "keys" / "label.key")
+    label_key = label_codes.create_key(tmp / "keys" / "label.key")
     return World(j, clock, tmp, ward, taro, jiro, contractor, hanako, ichiro, courier, outsider,
                  printer, sakura, media_cab, notice_cab, contractor_cab, case_id, label_key)
 
@@ -137,7 +140,7 @@ def world(db_url, tmp_path) -> World:
     yield w
     # After every scenario, refolding the ledger from entry 0 gives the live projection.
     live = w.snapshot()
-    assert projection.rebuild(w.j.engine, w.j.log) == w.size()
+    assert fold.rebuild(w.j.engine, w.j.log) == w.size()
     assert w.snapshot() == live, "rebuild differs from the live projection"
     w.j.engine.dispose()
 
@@ -146,7 +149,7 @@ def table_counts(w: World) -> dict[str, int]:
     with w.j.engine.connect() as conn:
         return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)
                                      .where(t.c.log == w.j.log)).scalar_one()
-                for t in projection.TABLES}
+                for t in tables.TABLES}
 
 
 def test_world_is_registered(world):

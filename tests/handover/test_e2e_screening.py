@@ -9,47 +9,48 @@ from __future__ import annotations
 
 import datetime as dt
 
-from handover import cases, custody, projection, registry, reports
-from handover.journal import JST
+from handover import actions, reports
+from handover.model import fold, tables
+from handover.clock import JST
 from tests.handover.test_custody_support import HOST, world  # noqa: F401
 
 
 def test_screening_case_000_cdr_then_lgwan(world):
     w = world
     w.clock.now = dt.datetime(2022, 6, 20, 10, 0, tzinfo=JST)
-    cancer = registry.register_org(w.j, w.taro, "株式会社見本スキャン（架空）", "contractor").value
-    lead = registry.register_person(w.j, w.taro, "架空 責任者", cancer, ["responsible_handler"]).value
-    caller = registry.register_person(w.j, w.taro, "架空 電話員", cancer, ["contractor_handler"]).value
-    cab = registry.register_cabinet(w.j, w.taro, "受託者 施錠金庫", cancer, [lead]).value
-    case = cases.open_case(w.j, w.taro, "特定健診・がん検診受診勧奨（見本）", [cancer],
+    cancer = actions.register_org(w.j, w.taro, "株式会社見本スキャン（架空）", "contractor").value
+    lead = actions.register_person(w.j, w.taro, "架空 責任者", cancer, ["responsible_handler"]).value
+    caller = actions.register_person(w.j, w.taro, "架空 電話員", cancer, ["contractor_handler"]).value
+    cab = actions.register_cabinet(w.j, w.taro, "受託者 施錠金庫", cancer, [lead]).value
+    case = actions.open_case(w.j, w.taro, "特定健診・がん検診受診勧奨（見本）", [cancer],
                            dt.date(2022, 6, 15), dt.date(2023, 3, 31), [lead], [caller]).value
     ws = [r for r in w.snapshot()["proj_workstations"] if r[2] == HOST][0][1]
-    registry.authorise_workstation(w.j, w.taro, ws, case)
+    actions.authorise_workstation(w.j, w.taro, ws, case)
     start = w.size()
 
     # --- CD-R by hand, notice by registered mail on another day ---------------------------------
     cdr = w.seal(records=50, medium="cd-r", case_id=case)
-    custody.store_item(w.j, w.taro, cdr.medium_id, w.media_cab)
-    custody.store_item(w.j, w.jiro, cdr.notice_id, w.notice_cab)
+    actions.store_item(w.j, w.taro, cdr.medium_id, w.media_cab)
+    actions.store_item(w.j, w.jiro, cdr.notice_id, w.notice_cab)
     w.clock.advance(days=1)
     h1 = w.handover("provide", w.taro, lead, [cdr.medium_id], case_id=case,
                     content="受診勧奨対象者データ（CD-R・鍵付ケース）")
-    custody.confirm_handover(w.j, lead, h1.handover_id, condition="鍵付ケース施錠確認")
-    custody.store_item(w.j, lead, cdr.medium_id, cab)
+    actions.confirm_handover(w.j, lead, h1.handover_id, condition="鍵付ケース施錠確認")
+    actions.store_item(w.j, lead, cdr.medium_id, cab)
     w.clock.advance(days=2)
     h2 = w.handover("provide", w.jiro, caller, [cdr.notice_id], case_id=case,
                     method="registered_mail", actor=w.jiro)
-    custody.confirm_handover(w.j, caller, h2.handover_id)
+    actions.confirm_handover(w.j, caller, h2.handover_id)
 
     # --- from 2022-11-01: LGWAN file, notice on paper ------------------------------------------
     w.clock.now = dt.datetime(2022, 11, 1, 9, 30, tzinfo=JST)
     lg = w.seal(records=80, medium="lgwan", case_id=case)
     h3 = w.handover("provide", w.taro, lead, [lg.medium_id], case_id=case, method="lgwan")
-    custody.confirm_handover(w.j, lead, h3.handover_id, condition="LGWAN-ASP 受信確認")
+    actions.confirm_handover(w.j, lead, h3.handover_id, condition="LGWAN-ASP 受信確認")
     w.clock.advance(days=1)
     h4 = w.handover("provide", w.jiro, lead, [lg.notice_id], case_id=case, method="hand",
                     actor=w.jiro)
-    custody.confirm_handover(w.j, lead, h4.handover_id)
+    actions.confirm_handover(w.j, lead, h4.handover_id)
 
     # --- end of work: the CD-R and its notice come back, on different days ---------------------
     w.clock.now = dt.datetime(2023, 3, 27, 14, 0, tzinfo=JST)
@@ -57,7 +58,7 @@ def test_screening_case_000_cdr_then_lgwan(world):
     w.clock.advance(days=1)
     h6 = w.handover("return", caller, w.jiro, [cdr.notice_id], case_id=case, actor=w.jiro)
     for h, by in ((h5, w.taro), (h6, w.jiro)):
-        custody.confirm_handover(w.j, by, h.handover_id)
+        actions.confirm_handover(w.j, by, h.handover_id)
 
     # --- ledger ------------------------------------------------------------------------------
     entries = w.entries()[start:]
@@ -93,5 +94,5 @@ def test_screening_case_000_cdr_then_lgwan(world):
     assert history["current"]["holder_person_id"] == w.taro
 
     before = w.snapshot()
-    projection.rebuild(w.j.engine, w.j.log)
+    fold.rebuild(w.j.engine, w.j.log)
     assert w.snapshot() == before

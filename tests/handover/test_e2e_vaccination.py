@@ -13,10 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 import ledger
-from handover import custody, packages, projection, reports, scanstation
-from handover.custody import HandoverRequest
-from handover.labels import label_payload, load_label_key
-from handover.scanning import ScanStatus
+from handover import actions, packages, reports
+from handover.model import fold, tables
+from handover.actions import HandoverRequest
+from handover.label_codes import label_payload, load_label_key
+from handover.scanners import ScanStatus
 from tests.handover.test_custody_support import (needs_poppler, pdf_qr_codes, pdf_text,  # noqa: F401
                                                  world)
 
@@ -64,12 +65,12 @@ def test_vaccination_case_004(world, tmp_path):
     assert "ディスク面に貼らない" in pdf_text(a4)
 
     # --- store in different cabinets ------------------------------------------------------------
-    custody.store_item(w.j, w.taro, s.medium_id, w.media_cab)
-    custody.store_item(w.j, w.jiro, s.notice_id, w.notice_cab)
+    actions.store_item(w.j, w.taro, s.medium_id, w.media_cab)
+    actions.store_item(w.j, w.jiro, s.notice_id, w.notice_cab)
 
     # --- a scanned pickup: each scan judged at once ----------------------------------------------
     w.clock.advance(days=1, hours=1)              # 2026-04-07 10:00
-    practice = scanstation.open_station(w.j, label_key_path=w.label_key, expected=[s.medium_id])
+    practice = actions.open_station(w.j, label_key_path=w.label_key, expected=[s.medium_id])
     medium_payload = payloads[s.medium_id]
     forged = medium_payload[:-1] + ("A" if medium_payload[-1] != "A" else "B")
     verdicts = [practice.scan(t).status for t in (
@@ -81,14 +82,14 @@ def test_vaccination_case_004(world, tmp_path):
     with pytest.raises(Exception):
         practice.require_complete()
 
-    station = scanstation.open_station(w.j, label_key_path=w.label_key, expected=[s.medium_id])
+    station = actions.open_station(w.j, label_key_path=w.label_key, expected=[s.medium_id])
     assert station.summary().missing == [s.medium_id]
-    (scan,) = scanstation.scan_images(station, sorted((tmp_path / "png-tape").glob("*.png")))
+    (scan,) = actions.scan_images(station, sorted((tmp_path / "png-tape").glob("*.png")))
     assert scan.status is ScanStatus.OK
-    provide = scanstation.record_scanned(
+    provide = actions.record_scanned(
         w.j, w.taro, station, HandoverRequest(w.case_id, "provide", w.taro, w.hanako, "hand"),
         pdf_dir=pdfs)
-    confirmed = custody.confirm_handover(w.j, w.hanako, provide.handover_id,
+    confirmed = actions.confirm_handover(w.j, w.hanako, provide.handover_id,
                                          condition="ケース封緘異常なし", pdf_dir=pdfs)
 
     # --- moment 1b: the notice on another day, by registered mail --------------------------------
@@ -96,13 +97,13 @@ def test_vaccination_case_004(world, tmp_path):
     notice = w.handover("provide", w.jiro, w.hanako, [s.notice_id], method="registered_mail",
                         actor=w.jiro)
     w.clock.advance(days=1)
-    custody.confirm_handover(w.j, w.hanako, notice.handover_id, condition="簡易書留にて受領")
+    actions.confirm_handover(w.j, w.hanako, notice.handover_id, condition="簡易書留にて受領")
 
     # --- moment 2: sealed notices delivered ------------------------------------------------------
     w.clock.advance(days=14)
     deliver = w.handover("deliver", w.hanako, w.taro, envelopes=((s.package_id, RECORDS),),
                          pdf_dir=pdfs)
-    custody.confirm_handover(w.j, w.taro, deliver.handover_id, condition="数量一致")
+    actions.confirm_handover(w.j, w.taro, deliver.handover_id, condition="数量一致")
 
     # --- moment 3: media and notice returned, on different days ----------------------------------
     w.clock.advance(days=7)
@@ -110,9 +111,9 @@ def test_vaccination_case_004(world, tmp_path):
     w.clock.advance(days=1)
     ret_n = w.handover("return", w.ichiro, w.jiro, [s.notice_id], actor=w.jiro)
     for r, by in ((ret_m, w.taro), (ret_n, w.jiro)):
-        custody.confirm_handover(w.j, by, r.handover_id)
-    custody.store_item(w.j, w.taro, s.medium_id, w.media_cab)
-    custody.store_item(w.j, w.jiro, s.notice_id, w.notice_cab)
+        actions.confirm_handover(w.j, by, r.handover_id)
+    actions.store_item(w.j, w.taro, s.medium_id, w.media_cab)
+    actions.store_item(w.j, w.jiro, s.notice_id, w.notice_cab)
 
     # --- the ledger ------------------------------------------------------------------------------
     kinds = [e.kind for e in w.entries()[start:]]
@@ -175,7 +176,7 @@ def test_vaccination_case_004(world, tmp_path):
     # --- no password anywhere in the database ----------------------------------------------------
     with w.j.engine.connect() as conn:
         raw = b"".join(r[0] for r in conn.execute(sa.text("SELECT entry FROM ledger_entries")))
-        dump = repr(projection.snapshot(conn, w.j.log)).encode()
+        dump = repr(tables.snapshot(conn, w.j.log)).encode()
     for form in (password, "".join(groups), " ".join(groups), password.lower()):
         assert form.encode() not in raw and form.encode() not in dump
     if w.j.engine.dialect.name == "sqlite":
@@ -189,13 +190,13 @@ def test_vaccination_case_004(world, tmp_path):
 
     # --- rebuild reproduces the projection exactly, and repairs a damaged one ---------------------
     before = w.snapshot()
-    assert projection.rebuild(w.j.engine, w.j.log) == w.size()
+    assert fold.rebuild(w.j.engine, w.j.log) == w.size()
     assert w.snapshot() == before
     with w.j.engine.begin() as conn:
-        conn.execute(projection.items.update().values(holder_org=w.contractor))
-        conn.execute(projection.handovers.delete())
+        conn.execute(tables.items.update().values(holder_org=w.contractor))
+        conn.execute(tables.handovers.delete())
     assert w.snapshot() != before
-    projection.rebuild(w.j.engine, w.j.log)
+    fold.rebuild(w.j.engine, w.j.log)
     assert w.snapshot() == before
 
     with w.j.engine.connect() as conn:

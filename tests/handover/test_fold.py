@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from handover import events as ev
-from handover import projection, reports
-from handover.audit import record_remark
-from handover.config import Settings
+from handover import actions, reports
+from handover.actions import record_remark
+from handover.model import events as ev
+from handover.model import tables
 from tests.handover.test_custody_support import HOST, world  # noqa: F401  (fixture)
 
 
@@ -18,10 +18,8 @@ def test_every_event_kind_decodes_and_folds():
     assert ev.RemarkRecorded in ev.ALL
 
 
-def test_a_remark_decodes_to_its_event(world, monkeypatch):
-    settings = Settings(world.j.engine.url.render_as_string(hide_password=False), world.j.key_path,
-                        world.j.log)
-    entry = record_remark(settings, world.taro, "立入検査: 保管状況良好")
+def test_a_remark_decodes_to_its_event(world):
+    entry = record_remark(world.j, world.taro, "立入検査: 保管状況良好")
     assert ev.decode(entry) == ev.RemarkRecorded("立入検査: 保管状況良好")
 
 
@@ -43,8 +41,7 @@ def test_events_hold_no_mutable_lists_or_maps():
 def test_a_closing_override_is_folded_into_the_projection(world):
     m = world.seal().medium_id
     world.provide(m)
-    from handover import cases
-    cases.close_case(world.j, world.taro, world.case_id, "契約解除",
+    actions.close_case(world.j, world.taro, world.case_id, "契約解除",
                      override_reason="委託先倒産のため回収不能")
     snap = world.snapshot()["proj_closing_overrides"]
     assert len(snap) == 1 and snap[0][1] == world.case_id and "委託先倒産" in snap[0][2]
@@ -53,4 +50,4 @@ def test_a_closing_override_is_folded_into_the_projection(world):
     assert [r["rule"] for r in found[0]["rules"]] == ["items-outstanding", "unconfirmed-handovers"]
     # Reports read the projection, not the ledger: rebuilding refolds the same row.
     with world.j.engine.connect() as conn:
-        assert projection.snapshot(conn, world.j.log)["proj_closing_overrides"] == snap
+        assert tables.snapshot(conn, world.j.log)["proj_closing_overrides"] == snap

@@ -14,10 +14,10 @@ import zxingcpp
 from hypothesis import given, settings, strategies as st
 
 from crypto import crockford
-from handover import labels
+from handover import label_codes as labels
 from handover.errors import EXIT_VERIFY_FAILED, HandoverError, VerificationFailed
 from handover.ids import KINDS, InvalidID, new_id
-from handover.labels import (ForgedLabel, InvalidLabel, LabelKey, LabelKeyError,
+from handover.label_codes import (ForgedLabel, InvalidLabel, LabelKey, LabelKeyError,
                              generate_label_key, label_payload, load_label_key, verify_label)
 
 VECTORS = json.loads((Path(__file__).parents[1] / "vectors" / "labels" / "vectors.json")

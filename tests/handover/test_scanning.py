@@ -9,8 +9,8 @@ import qrcode
 from PIL import Image
 
 from handover.ids import new_id
-from handover.labels import LabelKey, label_payload
-from handover.scanning import (ScanError, ScanSession, ScanStatus, decode_image, read_scans)
+from handover.label_codes import LabelKey, label_payload
+from handover.scanners import (ScanError, ScanSession, ScanStatus, decode_image, read_scans)
 
 KEY = LabelKey(bytes(range(32)))
 OTHER_KEY = LabelKey(bytes(range(32, 64)))

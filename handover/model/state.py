@@ -13,12 +13,14 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from handover import events as ev
 from handover import ids
-from handover import projection as p
 from handover.errors import NotFound
+from handover.ids import InvalidID
+from handover.model import events as ev
+from handover.model import tables as p
 
 Row = sa.Row
+_TRACKED = ("M", "N", "E")   # media, password notices, envelope batches
 
 
 def _not_found(kind: str, item_id: str, hint: str | None = None) -> NotFound:
@@ -135,6 +137,24 @@ class State:
         if row is None:
             raise _not_found(item_id[0], item_id)
         return row
+
+
+
+    def tracked_item(self, item_id: str) -> Row:
+        """The medium or notice `item_id`; any other kind of ID is refused by its kind, so that
+        a package, case or cabinet ID is never reported as "not registered"."""
+        if item_id[0] not in _TRACKED:
+            kind = ids.KINDS[item_id[0]].en
+            hint = "scan the label of the disc case or of the notice envelope"
+            if item_id[0] == "P":
+                parts = [i.item_id for i in self.items(package_id=item_id) if i.kind != ev.ENVELOPES]
+                if parts:
+                    hint = (f"package {item_id} travels as its medium and its password notice, "
+                            f"each on its own occasion: {', '.join(parts)}")
+            raise InvalidID(f"{item_id} is a {kind} ID; only a medium (M-…) or a password notice "
+                            f"(N-…) is handed over or stored / 媒体またはパスワード通知書のIDを指定してください",
+                            hint, reason="kind")
+        return self.item(item_id)
 
     def items(self, *, case_id: str | None = None, package_id: str | None = None,
               kind: str | None = None, cabinet_id: str | None = None) -> list[Row]:

@@ -1,15 +1,10 @@
-"""Current custody state as a fold over the ledger, cached in `proj_*` tables.
+"""The fold: each event kind's step into the projection's tables (tables.py), and keeping
+those tables current with the ledger.
 
-The ledger is the source of truth (DESIGN.md, "event sourcing"); these tables are caches of
-`fold(entries)`, keyed by log so several wards can share a database. `apply` is the fold's
-step: it uses only what the entry holds and what earlier entries put in the tables, never a
+`apply` uses only what the entry holds and what earlier entries put in the tables, never a
 clock or a setting, so `rebuild` (delete every row of the log, refold from entry 0)
-reproduces the tables exactly. There are no triggers on these tables: they may be rebuilt
-at any time. `proj_meta.applied_size` says how many entries are folded in; a writer that
-finds it behind (an entry appended by another tool, e.g. a remark) folds the rest first.
-
-Times are stored as the ISO 8601 strings of the entries (+09:00), never as database
-timestamps, so both databases hold byte-identical rows.
+reproduces the tables exactly. `proj_meta.applied_size` says how many entries are folded in;
+a writer that finds it behind (an entry appended by another tool) folds the rest first.
 """
 
 from __future__ import annotations
@@ -20,124 +15,13 @@ from typing import Callable
 import sqlalchemy as sa
 
 import ledger
-from handover import events as ev
 from handover.errors import HandoverError, lifted
+from handover.model import events as ev
+from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
+                                   closing_overrides, handover_items, handovers, items, meta,
+                                   organisations, packages, people, roster, subject_entries,
+                                   workstations)
 
-metadata = sa.MetaData()
-_S = sa.String(200)
-_ID = sa.String(24)
-
-
-def _table(name: str, *columns: sa.Column) -> sa.Table:
-    return sa.Table(name, metadata, sa.Column("log", sa.String(64), primary_key=True), *columns)
-
-
-meta = _table("proj_meta", sa.Column("applied_size", sa.BigInteger, nullable=False))
-organisations = _table(
-    "proj_organisations", sa.Column("org_id", _ID, primary_key=True),
-    sa.Column("name", _S, nullable=False), sa.Column("kind", sa.String(16), nullable=False),
-    sa.Column("parent_id", _ID), sa.Column("registered_at", sa.String(40), nullable=False))
-people = _table(
-    "proj_people", sa.Column("person_id", _ID, primary_key=True),
-    sa.Column("name", _S, nullable=False), sa.Column("org_id", _ID, nullable=False),
-    sa.Column("roles", _S, nullable=False),            # space-separated, sorted
-    sa.Column("registered_at", sa.String(40), nullable=False))
-cabinets = _table(
-    "proj_cabinets", sa.Column("cabinet_id", _ID, primary_key=True),
-    sa.Column("name", _S, nullable=False), sa.Column("org_id", _ID, nullable=False),
-    sa.Column("location", _S, nullable=False),
-    sa.Column("key_holders", sa.Text, nullable=False),  # space-separated person IDs
-    sa.Column("registered_at", sa.String(40), nullable=False))
-workstations = _table(
-    "proj_workstations", sa.Column("workstation_id", _ID, primary_key=True),
-    sa.Column("hostname", _S, nullable=False), sa.Column("name", _S, nullable=False),
-    sa.Column("registered_at", sa.String(40), nullable=False))
-case_workstations = _table(
-    "proj_case_workstations", sa.Column("case_id", _ID, primary_key=True),
-    sa.Column("workstation_id", _ID, primary_key=True),
-    sa.Column("authorised_at", sa.String(40), nullable=False))
-cases = _table(
-    "proj_cases", sa.Column("case_id", _ID, primary_key=True),
-    sa.Column("name", _S, nullable=False), sa.Column("ward_org_id", _ID, nullable=False),
-    sa.Column("period_start", sa.String(10), nullable=False),
-    sa.Column("period_end", sa.String(10), nullable=False),
-    sa.Column("separation_minutes", sa.Integer),
-    sa.Column("status", sa.String(8), nullable=False),  # open / closed
-    sa.Column("opened_at", sa.String(40), nullable=False), sa.Column("closed_at", sa.String(40)),
-    sa.Column("close_reason", sa.Text))
-case_orgs = _table(
-    "proj_case_orgs", sa.Column("case_id", _ID, primary_key=True),
-    sa.Column("org_id", _ID, primary_key=True), sa.Column("position", sa.Integer, nullable=False))
-roster = _table(
-    "proj_roster", sa.Column("case_id", _ID, primary_key=True),
-    sa.Column("person_id", _ID, primary_key=True), sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("since", sa.String(40), nullable=False))
-packages = _table(
-    "proj_packages", sa.Column("package_id", _ID, primary_key=True),
-    sa.Column("case_id", _ID, nullable=False), sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("size", sa.BigInteger, nullable=False),
-    sa.Column("record_count", sa.BigInteger, nullable=False),
-    sa.Column("file_count", sa.Integer, nullable=False), sa.Column("content", sa.Text, nullable=False),
-    sa.Column("workstation_id", _ID, nullable=False), sa.Column("sealed_by", _ID, nullable=False),
-    sa.Column("sealed_at", sa.String(40), nullable=False),
-    sa.Column("entry_index", sa.BigInteger, nullable=False))
-# Everything whose custody is tracked: media, password notices, envelope batches.
-items = _table(
-    "proj_items", sa.Column("item_id", _ID, primary_key=True),
-    sa.Column("kind", sa.String(16), nullable=False), sa.Column("case_id", _ID, nullable=False),
-    sa.Column("package_id", _ID), sa.Column("medium_kind", sa.String(16)),
-    sa.Column("count", sa.BigInteger),                 # envelopes in a batch
-    sa.Column("cabinet_id", _ID),                      # set while stored
-    sa.Column("holder_person", _ID),                   # set while held by a person
-    sa.Column("holder_org", _ID, nullable=False),
-    sa.Column("since", sa.String(40), nullable=False),
-    sa.Column("ever_provided", sa.Boolean, nullable=False),
-    sa.Column("last_handover", _ID),
-    sa.Column("created_at", sa.String(40), nullable=False),
-    sa.Column("entry_index", sa.BigInteger, nullable=False))
-handovers = _table(
-    "proj_handovers", sa.Column("handover_id", _ID, primary_key=True),
-    sa.Column("case_id", _ID, nullable=False), sa.Column("moment", sa.String(16), nullable=False),
-    sa.Column("occurred_at", sa.String(40), nullable=False),
-    sa.Column("from_person", _ID, nullable=False), sa.Column("from_org", _ID, nullable=False),
-    sa.Column("to_person", _ID, nullable=False), sa.Column("to_org", _ID, nullable=False),
-    sa.Column("method", sa.String(24), nullable=False), sa.Column("courier", _ID),
-    sa.Column("content", sa.Text, nullable=False),
-    sa.Column("media_count", sa.Integer, nullable=False),
-    sa.Column("record_count", sa.BigInteger, nullable=False),
-    sa.Column("envelope_count", sa.BigInteger, nullable=False),
-    sa.Column("override_reason", sa.Text), sa.Column("overrides", sa.Text, nullable=False),
-    sa.Column("recorded_by", _ID, nullable=False),
-    sa.Column("entry_index", sa.BigInteger, nullable=False),
-    sa.Column("confirmed_by", _ID), sa.Column("confirmed_at", sa.String(40)),
-    sa.Column("condition", sa.Text), sa.Column("confirm_index", sa.BigInteger))
-handover_items = _table(
-    "proj_handover_items", sa.Column("handover_id", _ID, primary_key=True),
-    sa.Column("item_id", _ID, primary_key=True), sa.Column("position", sa.Integer, nullable=False))
-# Cases closed although a rule refused (items still out, handovers unconfirmed), and why.
-closing_overrides = _table(
-    "proj_closing_overrides", sa.Column("case_id", _ID, primary_key=True),
-    sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
-    sa.Column("recorded_by", _ID, nullable=False),
-    sa.Column("closed_at", sa.String(40), nullable=False))
-# Which entries concern which ID: `handover history` reads those entries from the ledger.
-subject_entries = _table(
-    "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
-    sa.Column("entry_index", sa.BigInteger, primary_key=True))
-
-TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
-_SCHEMA_LOCK = 0x68616E646F767072  # "handovpr": projection DDL, distinct from the ledger's
-
-
-def create_tables(engine: sa.Engine) -> None:
-    """Create the projection tables if missing. Safe to call from several processes at once."""
-    with engine.connect().execution_options(ledger_write=True) as conn, conn.begin():
-        if engine.dialect.name == "postgresql":
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
-        metadata.create_all(conn)
-
-
-# --- the fold ------------------------------------------------------------------------------
 
 class _Fold:
     """One entry applied to one log's tables."""
@@ -405,11 +289,3 @@ def rebuild(engine: sa.Engine, log: str) -> int:
         return catch_up(lg)
 
 
-def snapshot(conn: sa.Connection, log: str) -> dict[str, list[tuple]]:
-    """Every projection row of `log`, table by table, in primary-key order (for comparisons)."""
-    out = {}
-    for table in TABLES:
-        order = [c for c in table.primary_key.columns]
-        rows = conn.execute(sa.select(table).where(table.c.log == log).order_by(*order))
-        out[table.name] = [tuple(r) for r in rows]
-    return out

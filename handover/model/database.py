@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 import ledger
 from handover.errors import HandoverError, lifted
-from handover.projection import create_tables
+from handover.model.tables import create_tables
 
 
 def open_database(url: str) -> sa.Engine:

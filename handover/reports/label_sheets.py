@@ -1,57 +1,28 @@
-"""QR label sheets for registered items: A4 sheets and 24 mm tape.
+"""QR label sheets for registered items: A4 sheets and 24 mm tape, and the names of item
+kinds that labels, 確認書 and status print.
 
-A label carries the item's QR payload (ID and the ward's MAC, handover/labels.py), the
+A label carries the item's QR payload (ID and the ward's MAC, handover/label_codes.py), the
 human-readable ID, the case name and the item kind; it goes on the case or envelope, never on
-the disc surface (documents/labels.py prints that reminder). The label key comes from
---label-key, else $HANDOVER_LABEL_KEY, else ./handover-label.key.
+the disc surface (documents/labels.py prints that reminder).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Iterable
 
-from handover import events as ev
 from handover import ids
 from handover.documents import (Label, render_label_sheet_a4, render_label_tape_24mm,
                                 write_pdf)
 from handover.errors import HandoverError
-from handover.journal import Journal
-from handover.labels import LabelKey, generate_label_key, label_payload, load_label_key
-from handover.state import Row, State
+from handover.files import make_output_dir
+from handover.label_codes import LabelKey, label_payload, load_key
+from handover.model import events as ev
+from handover.model.journal import Journal
+from handover.model.state import Row, State
 
-ENV_LABEL_KEY = "HANDOVER_LABEL_KEY"
-DEFAULT_LABEL_KEY = "handover-label.key"
 FORMATS = ("a4", "tape")
 KIND_LABELS = {ev.NOTICE: "パスワード通知書", ev.ENVELOPES: "封入封緘済み通知書"}
-
-
-def make_output_dir(d: Path | str, what: str) -> list[Path]:
-    """Create an output directory (and missing parents) before anything is recorded, with a
-    clear error if it cannot be. Returns the directories created, parents first."""
-    d = Path(d)
-    missing = [p for p in (d, *d.parents) if not p.exists()][::-1]
-    try:
-        d.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise HandoverError(f"cannot create the {what} directory {d}: {e.strerror or e}",
-                            f"give a {what} directory that can be written") from None
-    return missing
-
-
-def label_key_path(option: Path | str | None = None) -> Path:
-    return Path(option or os.environ.get(ENV_LABEL_KEY) or DEFAULT_LABEL_KEY)
-
-
-def load_key(option: Path | str | None = None) -> LabelKey:
-    return load_label_key(label_key_path(option))
-
-
-def create_key(option: Path | str | None = None) -> Path:
-    path = label_key_path(option)
-    generate_label_key(path)
-    return path
 
 
 def kind_label(item: Row) -> str:

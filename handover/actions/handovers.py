@@ -1,4 +1,4 @@
-"""Custody: storing items in locked cabinets, recording handovers, and their confirmation.
+"""Handovers: recording one, its confirmation by the receiving party, and reprinting its 確認書.
 
 A handover is one 確認書 (004 区が行う対策 6): date and time, who handed over and who
 received (people and organisations), the content (情報の内容), the quantity (media, records,
@@ -6,7 +6,7 @@ envelopes) and the method. Staff record it; the receiving party confirms it, bec
 contractor must check what staff recorded (004 受託事業者 11). Both steps take a signed
 checkpoint covering their own entry, printed on the 確認書.
 
-Every rule in policy.py is checked against the projection inside the same transaction that
+Every rule in model/policy/ is checked against the projection inside the same transaction that
 appends the entry, so two staff cannot both provide the same medium.
 """
 
@@ -16,64 +16,21 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from handover import confirmations, ids, labelling, policy
-from handover import events as ev
+from handover import ids
+from handover.clock import JST
 from handover.errors import HandoverError
-from handover.ids import InvalidID
-from handover.journal import JST, Journal, Tx, record
-from handover.state import Row, State
+from handover.files import make_output_dir
+from handover.model import events as ev
+from handover.model import policy
+from handover.model.journal import Journal, Tx, record
+from handover.model.state import Row, State
+from handover.reports import confirmation
 
 # A handover may be recorded a little after it happened, never before: a claimed time later
 # than this past the clock would let a notice slip past the same-day rule.
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 # More sealed envelopes than any ward has residents is a typing error, not a delivery.
 MAX_ENVELOPES = 100_000_000
-_TRACKED = {"M": "a medium (M-…)", "N": "a password notice (N-…)"}
-
-
-def _item(st: State, item_id: str) -> Row:
-    """The medium or notice `item_id`; any other kind of ID is refused by its kind, so that
-    a package, case or cabinet ID is never reported as "not registered"."""
-    if item_id[0] not in _TRACKED and item_id[0] != "E":
-        kind = ids.KINDS[item_id[0]].en
-        hint = "scan the label of the disc case or of the notice envelope"
-        if item_id[0] == "P":
-            parts = [i.item_id for i in st.items(package_id=item_id) if i.kind != ev.ENVELOPES]
-            if parts:
-                hint = (f"package {item_id} travels as its medium and its password notice, "
-                        f"each on its own occasion: {', '.join(parts)}")
-        raise InvalidID(f"{item_id} is a {kind} ID; only a medium (M-…) or a password notice "
-                        f"(N-…) is handed over or stored / 媒体またはパスワード通知書のIDを指定してください",
-                        hint, reason="kind")
-    return st.item(item_id)
-
-
-# --- cabinets --------------------------------------------------------------------------------
-
-def store_item(journal: Journal, actor: str, item_id: str, cabinet_id: str) -> int:
-    """Put a medium or notice into a locked cabinet. Returns the entry index."""
-    item_id, cabinet_id = ids.parse_id(item_id), ids.parse_id(cabinet_id, "cabinet")
-
-    def build(tx: Tx):
-        st = tx.state
-        item, cabinet = _item(st, item_id), st.cabinet(cabinet_id)
-        case = st.case(item.case_id)
-        policy.require_open(case)
-        policy.require_on_roster(st, case, tx.actor_id, "handle its items")
-        policy.require_key_holder(st, cabinet, tx.actor_id)
-        if item.kind == ev.ENVELOPES:
-            raise HandoverError(f"{item_id} is a batch of sealed envelopes; only media and "
-                                "password notices are tracked in cabinets")
-        if item.cabinet_id == cabinet_id:
-            raise HandoverError(f"{item_id} is already in {cabinet.name} ({cabinet_id})")
-        policy.require_taken_out_by_key_holder(st, item, tx.actor_id)
-        policy.require_possession(st, item, cabinet)
-        policy.require_separate_cabinet(st, item, cabinet)
-        return [ev.ItemStored(item_id, cabinet_id)], None
-
-    return record(journal, actor, build).entries[0].index
-
-
 # --- handovers -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -161,7 +118,7 @@ def _require_recorder(st: State, case: Row, actor_id: str, moment: str) -> None:
     if moment == ev.TRANSFER and not st.is_ward(st.person(actor_id).org_id):
         policy.require_on_roster(st, case, actor_id, "record a transfer")
     else:
-        policy.require_role(st, actor_id, ev.STAFF, doing="record handovers")
+        policy.require_staff(st, actor_id, "record handovers")
         policy.require_on_roster(st, case, actor_id, "record its handovers")
 
 
@@ -195,8 +152,7 @@ def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
 
     def build(tx: Tx):
         st = tx.state
-        case = st.case(req.case_id)
-        policy.require_open(case)
+        case = policy.require_open_case(st, req.case_id)
         _require_recorder(st, case, tx.actor_id, req.moment)
         sender, receiver = st.person(req.from_person), st.person(req.to_person)
         policy.require_direction(st, case, req.moment, sender.org_id, receiver.org_id)
@@ -210,13 +166,11 @@ def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
                                 f"(now {tx.now.isoformat()}); record a handover once it happened",
                                 "check --at: date, time and +09:00")
         when = moment.isoformat()
-        items = [_item(st, i) for i in req.items]
+        items = [st.tracked_item(i) for i in req.items]
         overrides = policy.Overrides(req.override_reason)
         for item in items:
             policy.require_item_of_case(item, case)
-            if item.kind == ev.ENVELOPES:
-                raise HandoverError(f"{item.item_id} is a batch of delivered envelopes; it is "
-                                    "not handed on")
+            policy.require_tracked(item, "handed on")
             policy.require_method(item, req.method)
             policy.require_moment_fits(st, item, req.moment, sender.org_id)
             policy.require_taken_out_by_key_holder(st, item, sender.person_id)
@@ -225,8 +179,8 @@ def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
         for item in items:
             overrides.check(policy.check_interval, st, case, item, receiver.org_id, when)
             overrides.check(policy.check_courier, st, item, req.courier)
-        if req.envelopes and req.method == ev.LGWAN:
-            raise HandoverError("sealed envelopes are paper; they cannot travel over LGWAN")
+        if req.envelopes:
+            policy.require_paper_method(req.method)
         for package_id, count in req.envelopes:
             policy.require_package_of_case(st, package_id, case)
             overrides.check(policy.check_envelopes, st, package_id, count)
@@ -254,8 +208,7 @@ def confirm_handover(journal: Journal, actor: str, handover_id: str, *, conditio
     def build(tx: Tx):
         st = tx.state
         handover = st.handover(handover_id)
-        case = st.case(handover.case_id)
-        policy.require_open(case)
+        case = policy.require_open_case(st, handover.case_id)
         policy.require_receiving_party(st, handover, tx.actor_id)
         # Confirming is receiving: only the receiving side's rostered people (or the case's
         # ward staff) may say the items arrived.
@@ -272,7 +225,7 @@ def _record_and_print(journal: Journal, actor: str, build, handover_id: str,
     signed in the same transaction. A 確認書 directory that cannot be made is refused before
     anything is recorded; a write that fails afterwards says the handover *was* recorded."""
     if pdf_dir is not None:
-        labelling.make_output_dir(pdf_dir, "確認書")
+        make_output_dir(pdf_dir, "確認書")
     done = record(journal, actor, build, checkpoint=pdf_dir is not None)
     entry = done.entries[0]
     pdf = None
@@ -291,7 +244,7 @@ def reprint(journal: Journal, actor: str, handover_id: str, pdf_dir: Path | str)
     def build(tx: Tx):
         return [], tx.state.handover(handover_id)
 
-    labelling.make_output_dir(pdf_dir, "確認書")
+    make_output_dir(pdf_dir, "確認書")
     done = record(journal, actor, build, checkpoint=True)
     h = done.value
     index = h.confirm_index if h.confirm_index is not None else h.entry_index
@@ -302,7 +255,7 @@ def reprint(journal: Journal, actor: str, handover_id: str, pdf_dir: Path | str)
 def _write_kakuninsho(journal: Journal, handover_id: str, checkpoint, index: int, pdf_dir: Path,
                       done: str) -> Path:
     try:
-        return confirmations.write(journal, handover_id, checkpoint, index, pdf_dir)
+        return confirmation.write(journal, handover_id, checkpoint, index, pdf_dir)
     except OSError as e:
         raise HandoverError(f"{done}, but its 確認書 could not be written to {pdf_dir}: "
                             f"{e.strerror or e}",

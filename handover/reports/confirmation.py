@@ -13,12 +13,12 @@ import datetime as dt
 from pathlib import Path
 
 import ledger
-from handover import events as ev
 from handover.documents import (ConfirmationItem, ConfirmationRecord, render_confirmation,
                                 write_pdf)
-from handover.journal import Journal
-from handover.labelling import kind_label
-from handover.state import State, overrides_of
+from handover.model import events as ev
+from handover.model.journal import Journal
+from handover.model.state import State, overrides_of
+from handover.reports.label_sheets import kind_label
 
 TRANSFER_TITLE = "媒体等の引渡し（委託先から再委託先へ）"
 

@@ -4,7 +4,7 @@ the handover (or as the receiver's confirmation of one).
 
 The manifest is either a list of expected items (a pickup being prepared) or an already
 recorded handover (a delivery being checked by the receiver). Scans come from a keyboard-wedge
-scanner (one payload per line) or from camera images (zxing-cpp), via handover/scanning.py,
+scanner (one payload per line) or from camera images (zxing-cpp), via handover/scanners.py,
 which tolerates full-width characters and lower case.
 """
 
@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from handover import custody, ids
+from handover import ids
+from handover.actions import handovers
 from handover.errors import HandoverError, VerificationFailed
 from handover.ids import InvalidID
-from handover.journal import Journal
-from handover.labelling import load_key
-from handover.scanning import ScanResult, ScanSession, ScanSummary, decode_image
+from handover.label_codes import load_key
+from handover.model.journal import Journal
+from handover.scanners import ScanResult, ScanSession, ScanSummary, decode_image
 
 
 _SCANNABLE = ("M", "N", "E")
@@ -92,19 +93,19 @@ def scan_images(station: Station, paths: Iterable[Path | str]) -> list[ScanResul
 
 
 def record_scanned(journal: Journal, actor: str, station: Station,
-                   request: custody.HandoverRequest, *,
-                   pdf_dir: Path | str | None = None) -> custody.HandoverRecord:
+                   request: handovers.HandoverRequest, *,
+                   pdf_dir: Path | str | None = None) -> handovers.HandoverRecord:
     """Record a complete scan as the handover of the scanned items."""
     items = station.require_complete()
     request = dataclasses.replace(request, items=tuple(items), scan=station.summary_json())
-    return custody.record_handover(journal, actor, request, pdf_dir=pdf_dir)
+    return handovers.record_handover(journal, actor, request, pdf_dir=pdf_dir)
 
 
 def confirm_scanned(journal: Journal, actor: str, station: Station, *, condition: str = "",
-                    pdf_dir: Path | str | None = None) -> custody.HandoverRecord:
+                    pdf_dir: Path | str | None = None) -> handovers.HandoverRecord:
     """The receiver's confirmation of a handover whose every item was scanned on arrival."""
     if station.handover_id is None:
         raise HandoverError("confirming needs the handover being checked", "pass --handover H-…")
     station.require_complete()
-    return custody.confirm_handover(journal, actor, station.handover_id, condition=condition,
+    return handovers.confirm_handover(journal, actor, station.handover_id, condition=condition,
                                     scan=station.summary_json(), pdf_dir=pdf_dir)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from handover import events as ev
-from handover import ids, policy
-from handover import projection as p
+from handover import ids
 from handover.errors import HandoverError
-from handover.journal import Journal, Recorded, Tx, record
+from handover.model import events as ev
+from handover.model import policy
+from handover.model.journal import Journal, Recorded, Tx, record
 
 
 def _text(value: str, what: str) -> str:
@@ -25,10 +25,6 @@ def _text(value: str, what: str) -> str:
     if len(value) > 200:
         raise HandoverError(f"{what} is longer than 200 characters")
     return value
-
-
-def _require_staff(tx: Tx, doing: str) -> None:
-    policy.require_role(tx.state, tx.actor_id, ev.STAFF, doing=doing)
 
 
 @dataclass(frozen=True)
@@ -43,9 +39,7 @@ def bootstrap(journal: Journal, ward_name: str, staff_name: str) -> Recorded[Boo
     org_id, person_id = ids.new_id("O"), ids.new_id("U")
 
     def build(tx: Tx):
-        if tx.state.org_count():
-            raise HandoverError("this log already has registered organisations; init runs once",
-                                "register further people with `handover register person --as …`")
+        policy.require_empty_log(tx.state)
         return [ev.OrganisationRegistered(org_id, ward_name, ev.WARD),
                 ev.PersonRegistered(person_id, staff_name, org_id, [ev.STAFF])], \
             Bootstrapped(org_id, person_id)
@@ -66,9 +60,9 @@ def register_org(journal: Journal, actor: str, name: str, kind: str,
     org_id = ids.new_id("O")
 
     def build(tx: Tx):
-        _require_staff(tx, "register organisations")
-        if parent is not None and tx.state.org(parent).kind != ev.CONTRACTOR:
-            raise HandoverError(f"{parent} is not a contractor", "--parent names the contractor")
+        policy.require_staff(tx.state, tx.actor_id, "register organisations")
+        if parent is not None:
+            policy.require_contractor(tx.state, parent, "be a sub-contractor's --parent")
         return [ev.OrganisationRegistered(org_id, name, kind, parent)], org_id
 
     return record(journal, actor, build)
@@ -88,15 +82,8 @@ def register_person(journal: Journal, actor: str, name: str, org_id: str,
     person_id = ids.new_id("U")
 
     def build(tx: Tx):
-        _require_staff(tx, "register people")
-        ward = tx.state.org(org_id).kind == ev.WARD
-        allowed = {ev.STAFF, ev.AUDITOR, ev.COURIER} if ward else \
-            {ev.HANDLER, ev.RESPONSIBLE, ev.COURIER}
-        if not set(roles) <= allowed:
-            raise HandoverError(
-                f"roles {', '.join(roles)} do not fit {tx.state.label(org_id)}",
-                "staff and auditors belong to the ward; handlers and responsible handlers "
-                "to a contractor or sub-contractor")
+        policy.require_staff(tx.state, tx.actor_id, "register people")
+        policy.require_roles_fit(tx.state, org_id, roles)
         return [ev.PersonRegistered(person_id, name, org_id, roles)], person_id
 
     return record(journal, actor, build)
@@ -112,12 +99,9 @@ def register_cabinet(journal: Journal, actor: str, name: str, org_id: str,
     cabinet_id = ids.new_id("K")
 
     def build(tx: Tx):
-        _require_staff(tx, "register cabinets")
+        policy.require_staff(tx.state, tx.actor_id, "register cabinets")
         tx.state.org(org_id)
-        for h in holders:
-            if tx.state.person(h).org_id != org_id:
-                raise HandoverError(f"key holder {tx.state.label(h)} is not of "
-                                    f"{tx.state.label(org_id)}, which owns the cabinet")
+        policy.require_holders_of(tx.state, org_id, holders)
         return [ev.CabinetRegistered(cabinet_id, name, org_id, location.strip(), holders)], cabinet_id
 
     return record(journal, actor, build)
@@ -131,12 +115,9 @@ def change_key_holders(journal: Journal, actor: str, cabinet_id: str,
         raise HandoverError("a locked cabinet needs at least one key holder")
 
     def build(tx: Tx):
-        _require_staff(tx, "change key holders")
+        policy.require_staff(tx.state, tx.actor_id, "change key holders")
         cabinet = tx.state.cabinet(cabinet_id)
-        for h in holders:
-            if tx.state.person(h).org_id != cabinet.org_id:
-                raise HandoverError(f"key holder {tx.state.label(h)} is not of the cabinet's "
-                                    f"organisation {tx.state.label(cabinet.org_id)}")
+        policy.require_holders_of(tx.state, cabinet.org_id, holders)
         return [ev.CabinetKeyHoldersChanged(cabinet_id, holders, reason.strip())], None
 
     return record(journal, actor, build)
@@ -150,15 +131,11 @@ def register_workstation(journal: Journal, actor: str, hostname: str, name: str 
     workstation_id = ids.new_id("W")
 
     def build(tx: Tx):
-        _require_staff(tx, "register workstations")
-        existing = tx.state.workstation_by_host(hostname)
-        if existing is not None:
-            raise HandoverError(f"host {hostname} is already registered as "
-                                f"{existing.workstation_id}",
-                                "designate it for a case with `handover case workstation`")
+        policy.require_staff(tx.state, tx.actor_id, "register workstations")
+        policy.require_new_host(tx.state, hostname)
         out = [ev.WorkstationRegistered(workstation_id, hostname, name.strip())]
         for c in case_ids:
-            policy.require_open(tx.state.case(c))
+            policy.require_open_case(tx.state, c)
             out.append(ev.WorkstationAuthorised(workstation_id, c))
         return out, workstation_id
 
@@ -171,27 +148,11 @@ def authorise_workstation(journal: Journal, actor: str, workstation_id: str,
     case_id = ids.parse_id(case_id, "case")
 
     def build(tx: Tx):
-        _require_staff(tx, "designate workstations")
+        policy.require_staff(tx.state, tx.actor_id, "designate workstations")
         tx.state.workstation(workstation_id)
-        policy.require_open(tx.state.case(case_id))
+        policy.require_open_case(tx.state, case_id)
         if tx.state.workstation_authorised(workstation_id, case_id):
             return [], None
         return [ev.WorkstationAuthorised(workstation_id, case_id)], None
 
     return record(journal, actor, build)
-
-
-def list_registry(journal: Journal) -> dict[str, list[dict]]:
-    """Everything registered, for `handover register list`."""
-    with journal.reading() as st:
-        def rows(table, *cols):
-            return [{c: getattr(r, c) for c in cols} for r in st.list(table)]
-        return {
-            "organisations": rows(p.organisations, "org_id", "name", "kind", "parent_id"),
-            "people": [dict(r, roles=r["roles"].split())
-                       for r in rows(p.people, "person_id", "name", "org_id", "roles")],
-            "cabinets": [dict(r, key_holders=r["key_holders"].split())
-                         for r in rows(p.cabinets, "cabinet_id", "name", "org_id", "location",
-                                       "key_holders")],
-            "workstations": rows(p.workstations, "workstation_id", "hostname", "name"),
-        }

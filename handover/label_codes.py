@@ -1,4 +1,5 @@
-"""QR label payloads: an ID and a MAC keyed by the ward, so forged or altered labels are refused.
+"""QR label payloads: an ID and a MAC keyed by the ward, so forged or altered labels are refused;
+and the ward's label key file, which --label-key, $HANDOVER_LABEL_KEY or ./handover-label.key names.
 
 Payload, format v1 (DESIGN.md "Identifiers and labels", REQUIREMENTS.md "Labels and scanners")::
 
@@ -41,7 +42,11 @@ from handover.errors import HandoverError, VerificationFailed
 from handover.files import write_bytes_atomically
 
 __all__ = ["LabelKey", "LabelKeyError", "InvalidLabel", "ForgedLabel", "generate_label_key",
-           "load_label_key", "label_payload", "verify_label", "LABEL_KEY_SIZE", "MAC_DOMAIN"]
+           "load_label_key", "label_payload", "verify_label", "LABEL_KEY_SIZE", "MAC_DOMAIN",
+           "label_key_path", "load_key", "create_key"]
+
+ENV_LABEL_KEY = "HANDOVER_LABEL_KEY"
+DEFAULT_LABEL_KEY = "handover-label.key"
 
 LABEL_KEY_SIZE = 32
 MAC_DOMAIN = b"handover/label/v1/mac\x00"   # separates label MACs from any other use of a key
@@ -158,6 +163,21 @@ def load_label_key(path: Path | str) -> LabelKey:
             f"a label key is exactly {LABEL_KEY_SIZE}",
             "the file is damaged or is not a label key; restore it from the ward's backup")
     return LabelKey(secret)
+
+
+def label_key_path(option: Path | str | None = None) -> Path:
+    return Path(option or os.environ.get(ENV_LABEL_KEY) or DEFAULT_LABEL_KEY)
+
+
+def load_key(option: Path | str | None = None) -> LabelKey:
+    """The ward's label key from --label-key, else $HANDOVER_LABEL_KEY, else the default."""
+    return load_label_key(label_key_path(option))
+
+
+def create_key(option: Path | str | None = None) -> Path:
+    path = label_key_path(option)
+    generate_label_key(path)
+    return path
 
 
 def label_payload(item_id: str, key: LabelKey) -> str:

@@ -1,4 +1,4 @@
-"""The scanning station: read labels from camera images or keyboard-wedge scanners and classify
+"""Scanners: read labels from camera images or keyboard-wedge scanners and classify
 each scan against a handover's manifest as it happens.
 
 A courier scans every item at pickup and at delivery. Each scan gets an immediate verdict, so a
@@ -22,7 +22,7 @@ from typing import Callable, Iterable, Iterator, TextIO
 
 from handover import ids
 from handover.errors import HandoverError
-from handover.labels import ForgedLabel, InvalidLabel, LabelKey, verify_label
+from handover.label_codes import ForgedLabel, InvalidLabel, LabelKey, verify_label
 
 __all__ = ["ScanError", "ScanStatus", "ScanResult", "ScanSummary", "ScanSession",
            "decode_image", "read_scans"]

@@ -20,11 +20,15 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import crypto
-from handover import events as ev
-from handover import ids, labelling, packages, policy
+from handover import ids, packages
 from handover.errors import HandoverError
-from handover.journal import Journal, Tx, record, require_actor
-from handover.state import State
+from handover.files import make_output_dir
+from handover.label_codes import load_key
+from handover.model import events as ev
+from handover.model import policy
+from handover.model.journal import Journal, Tx, record, require_actor
+from handover.model.state import State
+from handover.reports import label_sheets
 
 PACKAGE_SUFFIX = ".hop"
 
@@ -77,19 +81,18 @@ def _writing(path: Path, what: str) -> Iterator[None]:
 
 def _write_labels(labels, labels_dir: Path, stem: str, created: list[Path]) -> tuple[Path, ...]:
     paths = []
-    for fmt in labelling.FORMATS:
-        path = labels_dir / labelling.label_file_name(stem, fmt)
+    for fmt in label_sheets.FORMATS:
+        path = labels_dir / label_sheets.label_file_name(stem, fmt)
         with _writing(path, "the labels"):
-            labelling.write_label_pdf(labels, path, fmt)
+            label_sheets.write_label_pdf(labels, path, fmt)
         created.append(path)
         paths.append(path)
     return tuple(paths)
 
 
 def _check(st: State, actor_id: str, case_id: str, host: str):
-    policy.require_role(st, actor_id, ev.STAFF, doing="seal data")
-    case = st.case(case_id)
-    policy.require_open(case)
+    policy.require_staff(st, actor_id, "seal data")
+    case = policy.require_open_case(st, case_id)
     policy.require_on_roster(st, case, actor_id, "seal its data")
     workstation = policy.require_workstation(st, case, host)
     return case, workstation
@@ -112,8 +115,8 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
         raise HandoverError(f"unknown medium {medium_kind!r}",
                             f"use one of {', '.join(ev.MEDIUM_KINDS)}")
     out_dir, notice_dir = Path(out_dir), Path(notice_dir)
-    packages.check_separate_locations(out_dir, notice_dir)
-    label_key = labelling.load_key(label_key_path) if labels_dir is not None else None
+    policy.require_separate_locations(out_dir, notice_dir)
+    label_key = load_key(label_key_path) if labels_dir is not None else None
     sources = [Path(s) for s in sources]
 
     # Checked before the slow work, and again under the lock when recording.
@@ -128,7 +131,7 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
     made_dirs: list[Path] = []
     try:
         for what, d in dirs:
-            made_dirs += labelling.make_output_dir(d, what)
+            made_dirs += make_output_dir(d, what)
     except HandoverError:
         _remove_dirs(made_dirs)
         raise
@@ -146,7 +149,7 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
         # no recorded package behind (staff would seal again, and two would exist).
         label_paths: tuple[Path, ...] = ()
         if labels_dir is not None:
-            label_paths = _write_labels(labelling.item_labels(
+            label_paths = _write_labels(label_sheets.item_labels(
                 [(medium_id, ev.MEDIUM_KINDS[medium_kind]), (notice_id, None)], case_name,
                 label_key), Path(labels_dir), package_id, created)
         record_count = sum(max((f.rows or 0) - (1 if csv_header else 0), 0)

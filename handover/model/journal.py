@@ -29,21 +29,15 @@ import sqlalchemy as sa
 
 import ledger
 from handover import ids
-from handover import projection
+from handover.clock import JST, now_jst
 from handover.config import Settings
-from handover.database import open_database
 from handover.errors import HandoverError, NotFound, lifted
-from handover.events import Event
-from handover.state import Row, State
-
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
-ENV_ACTOR = "HANDOVER_ACTOR"
+from handover.model import fold
+from handover.model.database import open_database
+from handover.model.events import Event
+from handover.model.state import Row, State
 
 T = TypeVar("T")
-
-
-def now_jst() -> dt.datetime:
-    return dt.datetime.now(JST)
 
 
 def current_host() -> str:
@@ -76,7 +70,7 @@ class Journal:
     @contextmanager
     def reading(self) -> Iterator[State]:
         """The current state for reports: folds anything new first."""
-        projection.ensure_current(self.engine, self.log)
+        fold.ensure_current(self.engine, self.log)
         with self.engine.connect() as conn:
             yield State(conn, self.log)
 
@@ -104,15 +98,6 @@ class Recorded(Generic[T]):
     checkpoint: ledger.SignedCheckpoint | None
 
 
-def resolve_actor(text: str | None) -> str:
-    """The acting person's canonical ID, from --as or $HANDOVER_ACTOR."""
-    text = text or os.environ.get(ENV_ACTOR)
-    if not text:
-        raise HandoverError("who is acting? every recorded action names a registered person",
-                            f"pass --as PERSON_ID (U-…) or set {ENV_ACTOR}")
-    return ids.parse_id(text, "person")
-
-
 def _load_signer(journal: Journal):
     if journal.key_path is None:
         raise HandoverError("no signing key configured, so no checkpoint can be printed",
@@ -127,14 +112,15 @@ def _load_signer(journal: Journal):
 def record(journal: Journal, actor_id: str,
            build: Callable[[Tx], tuple[Sequence[Event], T]], *,
            checkpoint: bool = False, bootstrap: bool = False) -> Recorded[T]:
-    """Check and record, atomically. `build(tx)` runs the policy checks against `tx.state`
-    and returns the events to append and a value handed back to the caller."""
+    """Check and record, atomically. `actor_id` is the person the edge (CLI, web) established
+    as acting; `build(tx)` runs the policy checks against `tx.state` and returns the events to
+    append and a value handed back to the caller."""
     actor_id = ids.parse_id(actor_id, "person")
     signer = _load_signer(journal) if checkpoint else None
     now = journal.now()
     origin = {"os_user": journal.os_user, "host": journal.host}
     with lifted(), ledger.writer(journal.engine, journal.log) as lg:
-        projection.catch_up(lg)
+        fold.catch_up(lg)
         st = State(lg.connection, journal.log)
         actor = None if bootstrap else st.find_person(actor_id)
         if actor is None and not bootstrap:
@@ -145,7 +131,7 @@ def record(journal: Journal, actor_id: str,
             payload = event.to_payload()
             payload["origin"] = origin
             entry = ledger.append(lg, event.KIND, payload, actor_id, now)
-            projection.apply(lg.connection, journal.log, entry)
+            fold.apply(lg.connection, journal.log, entry)
             appended.append(entry)
         if bootstrap and st.find_person(actor_id) is None:
             raise _unknown_actor(actor_id)

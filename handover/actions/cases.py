@@ -8,10 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterable
 
-from handover import events as ev
-from handover import ids, policy
+from handover import ids
 from handover.errors import HandoverError
-from handover.journal import Journal, Recorded, Tx, record
+from handover.model import events as ev
+from handover.model import policy
+from handover.model.journal import Journal, Recorded, Tx, record
 
 
 def _roster_entries(responsible: Iterable[str], handlers: Iterable[str]) -> list[dict]:
@@ -24,15 +25,11 @@ def _roster_entries(responsible: Iterable[str], handlers: Iterable[str]) -> list
 
 def _check_member(tx: Tx, member: dict, orgs: list[str]) -> None:
     st = tx.state
-    person = st.person(member["person_id"])
-    if person.org_id not in orgs:
-        raise HandoverError(f"{st.label(person.person_id)} is of {st.label(person.org_id)}, "
-                            "which is not a contractor of this case",
-                            "add the organisation with --contractor, or roster someone else")
+    policy.require_member_of(st, member["person_id"], orgs)
     # A contractor's courier carries media, so it is rostered as a 取扱者 too.
     need = (ev.RESPONSIBLE,) if member["role"] == ev.ROSTER_RESPONSIBLE else \
         (ev.HANDLER, ev.RESPONSIBLE, ev.COURIER)
-    policy.require_role(st, person.person_id, *need,
+    policy.require_role(st, member["person_id"], *need,
                         doing=f"be on a roster as {member['role']}")
 
 
@@ -58,10 +55,8 @@ def open_case(journal: Journal, actor: str, name: str, contractors: Iterable[str
 
     def build(tx: Tx):
         st = tx.state
-        policy.require_role(st, tx.actor_id, ev.STAFF, doing="open cases")
-        for org in orgs:
-            if st.org(org).kind == ev.WARD:
-                raise HandoverError(f"{st.label(org)} is the ward, not a contractor")
+        policy.require_staff(st, tx.actor_id, "open cases")
+        policy.require_case_contractors(st, orgs)
         for member in members:
             _check_member(tx, member, orgs)
         return [ev.CaseOpened(case_id, name, tx.actor.org_id, orgs, period_start.isoformat(),
@@ -81,22 +76,18 @@ def change_roster(journal: Journal, actor: str, case_id: str, *,
 
     def build(tx: Tx):
         st = tx.state
-        policy.require_role(st, tx.actor_id, ev.STAFF, doing="change rosters")
-        case = st.case(case_id)
-        policy.require_open(case)
+        policy.require_staff(st, tx.actor_id, "change rosters")
+        policy.require_open_case(st, case_id)
         orgs = st.case_orgs(case_id)
         for member in added:
             _check_member(tx, member, orgs)
         for person in removed:
-            if st.roster_role(case_id, person) is None:
-                raise HandoverError(f"{st.label(person)} is not on the roster of {case_id}")
+            policy.require_rostered(st, case_id, person)
         current = {r.person_id: r.role for r in st.roster(case_id)}
         for person in removed:
             current.pop(person)
         current.update({m["person_id"]: m["role"] for m in added})
-        if ev.ROSTER_RESPONSIBLE not in current.values():
-            raise HandoverError("the roster would have no 取扱責任者 left",
-                                "add another responsible handler in the same change")
+        policy.require_responsible(current)
         return [ev.RosterChanged(case_id, added, removed, reason.strip())], None
 
     return record(journal, actor, build)
@@ -110,9 +101,8 @@ def close_case(journal: Journal, actor: str, case_id: str, reason: str = "",
 
     def build(tx: Tx):
         st = tx.state
-        policy.require_role(st, tx.actor_id, ev.STAFF, doing="close cases")
-        case = st.case(case_id)
-        policy.require_open(case)
+        policy.require_staff(st, tx.actor_id, "close cases")
+        case = policy.require_open_case(st, case_id)
         overrides = policy.Overrides(override_reason)
         overrides.check(policy.require_no_items_out, st, case)
         for handover in st.handovers(case_id):

@@ -1,7 +1,5 @@
-"""What auditors do with the ledger: keys, checkpoints, full verification, proofs, reading.
-
-Thin over ledger/: settings in, results out, every error lifted into HandoverError.
-"""
+"""What auditors check in the ledger: full verification against trusted keys, inclusion and
+consistency proofs, and the entries themselves. Thin over ledger/, errors lifted."""
 
 from __future__ import annotations
 
@@ -9,36 +7,10 @@ import json
 from pathlib import Path
 
 import ledger
-from handover import events as ev
 from handover.config import Settings
-from handover.database import open_database
 from handover.errors import HandoverError, lifted
 from handover.files import write_bytes_atomically
-from handover.journal import open_journal, record, resolve_actor
-
-
-def create_signing_key(settings: Settings, name: str | None = None) -> Path:
-    """Generate the log's signing key; returns the public key's path for auditors."""
-    with lifted():
-        return ledger.generate_key(settings.key_path, name or f"handover-{settings.log}")
-
-
-def record_remark(settings: Settings, actor: str | None, text: str) -> ledger.Entry:
-    """An auditor's or staff member's free-text remark (e.g. an on-site inspection), recorded
-    like every fact: by a registered person, with the OS account and host beside it."""
-    if not text.strip():
-        raise HandoverError("a remark needs some text", "write what was observed or decided")
-    done = record(open_journal(settings), resolve_actor(actor),
-                  lambda tx: ([ev.RemarkRecorded(text.strip())], None))
-    return done.entries[0]
-
-
-def sign_checkpoint(settings: Settings) -> ledger.SignedCheckpoint:
-    engine = open_database(settings.db_url)
-    with lifted():
-        signer = ledger.load_signer(settings.key_path)
-        with ledger.writer(engine, settings.log) as log:
-            return ledger.take_checkpoint(log, signer)
+from handover.model.database import open_database
 
 
 def verify(settings: Settings, trusted_keys: list[Path], state: Path | None) -> ledger.VerifyReport:

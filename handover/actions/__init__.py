@@ -1,0 +1,27 @@
+"""Actions: each records facts through the journal after the policy allowed them. The CLI
+(and later the web application) call these, with an actor the edge established."""
+
+from handover.actions.cabinets import store_item
+from handover.actions.cases import change_roster, close_case, open_case
+from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
+                                        record_handover, reprint)
+from handover.actions.ledger_admin import create_signing_key, rebuild, sign_checkpoint
+from handover.actions.registry import (Bootstrapped, authorise_workstation, bootstrap,
+                                       change_key_holders, register_cabinet, register_org,
+                                       register_person, register_workstation)
+from handover.actions.remarks import record_remark
+from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
+                                               record_scanned, scan_images)
+from handover.actions.sealing import Sealed, seal_extract
+from handover.label_codes import create_key as create_label_key
+from handover.scanners import read_scans
+
+__all__ = [
+    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Sealed", "Station",
+    "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",
+    "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
+    "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
+    "record_scanned", "register_cabinet", "register_org", "register_person",
+    "register_workstation", "reprint", "scan_images", "seal_extract", "sign_checkpoint",
+    "store_item",
+]

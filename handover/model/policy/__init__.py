@@ -1,0 +1,43 @@
+"""The custody rules, the one place that refuses: each a named function that raises
+PolicyViolation naming the rule and the item, in English and Japanese.
+
+The rules come from seeds/004 (REQUIREMENTS.md rules 1-4): media and password notices in
+different locked cabinets (区が行う対策 3), handed over on separate occasions (対策 4), only
+rostered people handle the data (受託事業者 3), only designated computers write it to media
+(システム上の対策 1), and a traceable record at every handover (対策 6).
+
+Some rules may be broken for a reason a person records (`Overrides`): the reason is written
+into the entry and printed on the 確認書 and in audit reports. The others may not be broken
+at all. Every check reads `State` inside the writer's transaction.
+"""
+
+from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOSED,
+                                         WORKSTATION_NOT_REGISTERED, SAME_CABINET,
+                                         NOT_IN_POSSESSION, NOT_KEY_HOLDER, SEPARATE_OCCASIONS,
+                                         SAME_RECIPIENT_INTERVAL, SAME_COURIER, ALREADY_OUT,
+                                         NEVER_PROVIDED, ALREADY_RETURNED, NOT_HOLDER, WRONG_CASE,
+                                         WRONG_DIRECTION, METHOD_MISMATCH,
+                                         ENVELOPES_EXCEED_RECORDS, NOT_RECEIVING_PARTY,
+                                         ALREADY_CONFIRMED, ITEMS_OUTSTANDING, OUT_OF_ORDER,
+                                         UNCONFIRMED_HANDOVERS, SEPARATE_LOCATIONS, ENVELOPE_BATCH,
+                                         ALREADY_STORED, NOT_A_CONTRACTOR, RESPONSIBLE_REQUIRED,
+                                         ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
+                                         KEY_HOLDER_ELSEWHERE, OVERRIDABLE,
+                                         Overrides, refuse)
+from handover.model.policy.people import (require_role, require_staff, require_on_roster,
+                                          require_empty_log, require_contractor, require_roles_fit,
+                                          require_holders_of, require_new_host,
+                                          require_separate_locations)
+from handover.model.policy.cases import (require_open_case, require_case_contractors,
+                                         require_member_of, require_rostered, require_responsible,
+                                         require_open, require_workstation, require_no_items_out,
+                                         require_confirmed)
+from handover.model.policy.cabinets import (require_tracked, require_not_in,
+                                            require_separate_cabinet, require_key_holder,
+                                            require_taken_out_by_key_holder, require_possession)
+from handover.model.policy.handovers import (require_direction, require_paper_method,
+                                             require_item_of_case, require_method,
+                                             require_moment_fits, require_in_order,
+                                             require_not_together, check_interval, check_courier,
+                                             require_package_of_case, check_envelopes,
+                                             require_receiving_party)

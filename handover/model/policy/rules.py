@@ -1,0 +1,70 @@
+"""Rule names, how a refusal is worded, and the overrides a recorded reason lets through."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from handover.errors import PolicyViolation
+
+# Rule identifiers, as printed in refusals and recorded with overrides.
+NOT_ON_ROSTER = "not-on-roster"
+ROLE_REQUIRED = "role-required"
+CASE_CLOSED = "case-closed"
+WORKSTATION_NOT_REGISTERED = "workstation-not-registered"
+SAME_CABINET = "same-cabinet"
+NOT_IN_POSSESSION = "not-in-possession"
+NOT_KEY_HOLDER = "not-key-holder"
+SEPARATE_OCCASIONS = "separate-occasions"
+SAME_RECIPIENT_INTERVAL = "same-recipient-interval"
+SAME_COURIER = "same-courier"
+ALREADY_OUT = "already-out"
+NEVER_PROVIDED = "never-provided"
+ALREADY_RETURNED = "already-returned"
+NOT_HOLDER = "not-holder"
+WRONG_CASE = "wrong-case"
+WRONG_DIRECTION = "wrong-direction"
+METHOD_MISMATCH = "method-mismatch"
+ENVELOPES_EXCEED_RECORDS = "envelopes-exceed-records"
+NOT_RECEIVING_PARTY = "not-receiving-party"
+ALREADY_CONFIRMED = "already-confirmed"
+ITEMS_OUTSTANDING = "items-outstanding"
+OUT_OF_ORDER = "out-of-order"
+UNCONFIRMED_HANDOVERS = "unconfirmed-handovers"
+SEPARATE_LOCATIONS = "separate-locations"
+ENVELOPE_BATCH = "envelope-batch"
+ALREADY_STORED = "already-stored"
+NOT_A_CONTRACTOR = "not-a-contractor"
+RESPONSIBLE_REQUIRED = "responsible-required"
+ALREADY_INITIALISED = "already-initialised"
+ALREADY_REGISTERED = "already-registered"
+ROLE_MISMATCH = "role-mismatch"
+KEY_HOLDER_ELSEWHERE = "key-holder-elsewhere"
+
+OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
+                         ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})
+_OVERRIDE_HINT = ("if this is deliberate, record why with --override-reason TEXT; the reason is "
+                  "printed on the 確認書 and in audit reports / 例外とする場合は理由を記録してください")
+
+
+def refuse(rule: str, item: str, en: str, ja: str, hint: str | None = None) -> PolicyViolation:
+    if hint is None and rule in OVERRIDABLE:
+        hint = _OVERRIDE_HINT
+    return PolicyViolation(rule, item, f"{en} / {ja}", hint)
+
+
+class Overrides:
+    """Collects the overridable violations a recorded reason lets through."""
+
+    def __init__(self, reason: str | None):
+        self.reason = reason.strip() if reason and reason.strip() else None
+        self.used: list[dict] = []
+
+    def check(self, rule_fn: Callable[..., None], *args) -> None:
+        try:
+            rule_fn(*args)
+        except PolicyViolation as v:
+            if v.rule not in OVERRIDABLE or self.reason is None:
+                raise
+            self.used.append({"rule": v.rule, "item": v.item, "message": v.message})
+
+

@@ -1,0 +1,106 @@
+"""Where everything is, per case: every item, who holds it and since when, overdue returns,
+unconfirmed handovers, and every override recorded (handovers and case closings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from handover import ids
+from handover.model import events as ev
+from handover.model import tables
+from handover.model.journal import Journal, require_actor
+from handover.model.state import Row, State, overrides_of
+from handover.reports.label_sheets import kind_label
+
+
+def _where(st: State, item: Row) -> dict[str, Any]:
+    return {
+        "cabinet_id": item.cabinet_id, "cabinet": st.name(item.cabinet_id) if item.cabinet_id else None,
+        "holder_person_id": item.holder_person,
+        "holder_person": st.name(item.holder_person) if item.holder_person else None,
+        "holder_org_id": item.holder_org, "holder_org": st.name(item.holder_org),
+        "since": item.since,
+    }
+
+
+def item_json(st: State, item: Row, case: Row, today: dt.date) -> dict[str, Any]:
+    out = not st.is_ward(item.holder_org)
+    overdue = out and item.kind != ev.ENVELOPES and today > dt.date.fromisoformat(case.period_end)
+    return {"item_id": item.item_id, "kind": item.kind, "kind_label": kind_label(item),
+            "package_id": item.package_id, "count": item.count, **_where(st, item),
+            "out": out, "overdue": overdue,
+            "return_due": case.period_end if out and item.kind != ev.ENVELOPES else None,
+            "last_handover": item.last_handover}
+
+
+def where_text(item: dict) -> str:
+    """One line: where an item is and since when (for the CLI)."""
+    holder = f"{item['holder_person']} ({item['holder_org']})" if item["holder_person"] \
+        else item["holder_org"]
+    place = f"in {item['cabinet']} ({item['cabinet_id']}) of {item['holder_org']}" \
+        if item["cabinet_id"] else f"held by {holder}"
+    return f"{place} since {item['since']}"
+
+
+def status(journal: Journal, case_id: str | None = None) -> dict[str, Any]:
+    """For each case: every medium, notice and envelope batch, where it is, who holds it,
+    since when; overdue returns, unconfirmed handovers and overrides."""
+    now = journal.now()
+    with journal.reading() as st:
+        if case_id is not None:
+            case_rows = [st.case(ids.parse_id(case_id, "case"))]
+        else:
+            case_rows = st.list(tables.cases)
+        cases = []
+        for case in case_rows:
+            items = [item_json(st, i, case, now.date()) for i in st.items(case_id=case.case_id)]
+            handovers = st.handovers(case.case_id)
+            cases.append({
+                "case_id": case.case_id, "name": case.name, "status": case.status,
+                "period_start": case.period_start, "period_end": case.period_end,
+                "contractors": [{"org_id": o, "name": st.name(o)} for o in st.case_orgs(case.case_id)],
+                "roster": [{"person_id": r.person_id, "name": st.name(r.person_id), "role": r.role}
+                           for r in st.roster(case.case_id)],
+                "items": items,
+                "out": [i["item_id"] for i in items if i["out"] and i["kind"] != ev.ENVELOPES],
+                "overdue": [i["item_id"] for i in items if i["overdue"]],
+                "unconfirmed_handovers": [h.handover_id for h in handovers if h.confirmed_by is None],
+                "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
+                + _closing_overrides(st, case),
+            })
+    return {"as_of": now.isoformat(), "cases": cases}
+
+
+def _override_json(st: State, h: Row) -> dict[str, Any]:
+    return {"handover_id": h.handover_id, "occurred_at": h.occurred_at,
+            "reason": h.override_reason, "recorded_by": h.recorded_by,
+            "recorded_by_name": st.name(h.recorded_by), "rules": overrides_of(h)}
+
+
+def _closing_overrides(st: State, case: Row) -> list[dict[str, Any]]:
+    """A case closed although items were still out or handovers unconfirmed: the reason
+    recorded, and the rules it overrode."""
+    closing = st.closing_override(case.case_id)
+    if closing is None:
+        return []
+    return [{"handover_id": None, "case_id": case.case_id, "occurred_at": closing.closed_at,
+             "reason": closing.reason, "recorded_by": closing.recorded_by,
+             "recorded_by_name": st.name(closing.recorded_by), "rules": overrides_of(closing)}]
+
+
+def overrides(journal: Journal) -> list[dict[str, Any]]:
+    """Every handover recorded with an override reason, and every case closed with items
+    still out, for audit reports."""
+    with journal.reading() as st:
+        found = [dict(_override_json(st, h), case_id=h.case_id)
+                 for h in st.handovers() if h.override_reason]
+        for case in st.list(tables.cases):
+            found += _closing_overrides(st, case)
+        return found
+
+
+def require_person(journal: Journal, person_id: str) -> None:
+    """A reader who names themselves must be registered."""
+    with journal.reading() as st:
+        require_actor(st, person_id)
