@@ -298,7 +298,7 @@ def test_scan_record_and_confirm_keep_to_the_roster(run, ward, tmp_path):
 
 
 def test_seal_prints_no_password(run, ward, tmp_path, monkeypatch):
-    from tests.handover.test_custody_support import capture_passwords
+    from tests.handover.support import capture_passwords
     seen = capture_passwords(monkeypatch)
     w = ward
     for extra in ([], ["--json"]):

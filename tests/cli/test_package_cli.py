@@ -15,7 +15,7 @@ from cli.main import main
 from crypto import header as hdr
 from handover.errors import EXIT_FAILURE, EXIT_USAGE, EXIT_VERIFY_FAILED
 from tests.crypto.conftest import STRIDE, seal
-from tests.handover.test_custody_support import pdf_text
+from tests.handover.support import pdf_text
 
 
 def run(*args, input=None):

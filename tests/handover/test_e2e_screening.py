@@ -12,7 +12,7 @@ import datetime as dt
 from handover import actions, reports
 from handover.model import fold, tables
 from handover.clock import JST
-from tests.handover.test_custody_support import HOST, world  # noqa: F401
+from tests.handover.support import HOST
 
 
 def test_screening_case_000_cdr_then_lgwan(world):

@@ -18,8 +18,7 @@ from handover.model import fold, tables
 from handover.actions import HandoverRequest
 from handover.label_codes import label_payload, load_label_key
 from handover.scanners import ScanStatus
-from tests.handover.test_custody_support import (needs_poppler, pdf_qr_codes, pdf_text,  # noqa: F401
-                                                 world)
+from tests.handover.support import needs_poppler, pdf_qr_codes, pdf_text
 
 RECORDS = 120
 

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import multiprocessing as mp
 
+import pytest
+
 import ledger
 
 from tests.ledger.conftest import T0, verify
+
+# Slow (several processes): deselect locally with -m "not slow"; CI runs every test.
+pytestmark = pytest.mark.slow
 
 PROCESSES = 6
 APPENDS = 50

@@ -12,32 +12,8 @@ import pytest
 from handover import actions, ids, reports
 from handover.errors import HandoverError, NotFound, PolicyViolation
 from handover.model.journal import Journal
-from tests.handover.test_custody_support import HOST, world  # noqa: F401  (fixture)
+from tests.handover.support import HOST, refused
 
-
-def refused(w, rule: str, fn, *args, item: str | None = None, **kwargs) -> PolicyViolation:
-    """Call fn, expect PolicyViolation(rule), and check that nothing changed."""
-    size, snap = w.size(), w.snapshot()
-    with pytest.raises(PolicyViolation) as info:
-        fn(*args, **kwargs)
-    v = info.value
-    assert v.rule == rule, v.message
-    if item is not None:
-        assert v.item == item
-        assert item in v.message
-    assert f"[rule: {rule}; item: {v.item}]" in v.message
-    assert " / " in v.message          # English / Japanese
-    assert v.hint                      # and what to do about it
-    assert w.size() == size and w.snapshot() == snap
-    return v
-
-
-@pytest.fixture
-def sealed(world):
-    return world.seal()
-
-
-# --- people and roster ---------------------------------------------------------------------
 
 def test_only_rostered_people_receive_media_and_are_named(world, sealed):
     v = refused(world, "not-on-roster", world.provide, sealed.medium_id, to=world.outsider,
@@ -313,6 +289,7 @@ def test_only_the_receiving_party_confirms_once(world, sealed):
 
 # --- concurrency ---------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_two_staff_cannot_both_provide_the_same_medium(world, sealed):
     """Both check under the log's lock: exactly one provision is recorded."""
     results: list = []

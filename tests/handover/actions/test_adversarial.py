@@ -27,14 +27,7 @@ from handover.ids import InvalidID
 from handover.clock import JST
 from handover.model.journal import Journal, open_journal
 from handover.label_codes import label_payload, load_label_key
-from tests.handover.test_custody_policy import refused
-from tests.handover.test_custody_support import (HOST, capture_passwords, needs_poppler,  # noqa: F401
-                                                 pdf_text, world)
-
-
-@pytest.fixture
-def sealed(world):
-    return world.seal()
+from tests.handover.support import HOST, capture_passwords, needs_poppler, pdf_text, refused
 
 
 def unchanged(w, fn, *args, error=HandoverError, **kwargs) -> HandoverError:

@@ -10,7 +10,7 @@ from handover import actions, reports
 from handover.actions import record_remark
 from handover.model import events as ev
 from handover.model import tables
-from tests.handover.test_custody_support import HOST, world  # noqa: F401  (fixture)
+from tests.handover.support import HOST, table_counts
 
 
 def test_every_event_kind_decodes_and_folds():
@@ -51,3 +51,18 @@ def test_a_closing_override_is_folded_into_the_projection(world):
     # Reports read the projection, not the ledger: rebuilding refolds the same row.
     with world.j.engine.connect() as conn:
         assert tables.snapshot(conn, world.j.log)["proj_closing_overrides"] == snap
+
+
+def test_world_is_registered(world):
+    counts = table_counts(world)
+    assert counts["proj_people"] == 7
+    assert counts["proj_cases"] == 1
+    assert counts["proj_roster"] == 4
+    assert counts["proj_case_workstations"] == 1
+    entries = world.entries()
+    assert [e.kind for e in entries[:2]] == ["OrganisationRegistered", "PersonRegistered"]
+    # Every entry names a person and carries the OS account and host that made it.
+    for e in entries:
+        assert e.actor == world.taro
+        assert e.payload["origin"] == {"os_user": "tester", "host": HOST}
+        assert e.time == "2026-04-06T09:00:00+09:00"

@@ -10,13 +10,7 @@ import pytest
 
 from handover import actions
 from handover.errors import EXIT_REFUSED, PolicyViolation
-from tests.handover.test_custody_policy import refused
-from tests.handover.test_custody_support import HOST, world  # noqa: F401  (fixture)
-
-
-@pytest.fixture
-def sealed(world):
-    return world.seal(records=10)
+from tests.handover.support import HOST, refused
 
 
 def _refused(world, rule, fn, *args, **kwargs) -> PolicyViolation:

@@ -1,6 +1,6 @@
 """A small registered world for the custody tests, on SQLite and PostgreSQL (`db_url`).
 
-Import the `world` fixture from here. The world: the ward's section with two staff, a
+The `world` and `sealed` fixtures are in conftest.py. The world: the ward's section with two staff, a
 contractor with a responsible handler, a handler, a courier and someone *not* on the roster,
 a sub-contractor, two ward cabinets with different key holders, a contractor cabinet, this
 test's workstation designated for the case, and one sealed package (medium + notice) with
@@ -22,12 +22,12 @@ from PIL import Image
 
 import crypto
 import ledger
-from handover import actions
-from handover import label_codes, reports
-from handover.model import fold, tables
+from handover import actions, label_codes
 from handover.actions import HandoverRequest
-from handover.model.database import open_database
 from handover.clock import JST
+from handover.errors import PolicyViolation
+from handover.model import tables
+from handover.model.database import open_database
 from handover.model.journal import Journal
 
 TINY_KDF = crypto.KdfParams(memory_kib=64, iterations=1, lanes=1)
@@ -134,37 +134,11 @@ def make_world(db_url: str, tmp: Path) -> World:
                  printer, sakura, media_cab, notice_cab, contractor_cab, case_id, label_key)
 
 
-@pytest.fixture
-def world(db_url, tmp_path) -> World:
-    w = make_world(db_url, tmp_path)
-    yield w
-    # After every scenario, refolding the ledger from entry 0 gives the live projection.
-    live = w.snapshot()
-    assert fold.rebuild(w.j.engine, w.j.log) == w.size()
-    assert w.snapshot() == live, "rebuild differs from the live projection"
-    w.j.engine.dispose()
-
-
 def table_counts(w: World) -> dict[str, int]:
     with w.j.engine.connect() as conn:
         return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)
                                      .where(t.c.log == w.j.log)).scalar_one()
                 for t in tables.TABLES}
-
-
-def test_world_is_registered(world):
-    counts = table_counts(world)
-    assert counts["proj_people"] == 7
-    assert counts["proj_cases"] == 1
-    assert counts["proj_roster"] == 4
-    assert counts["proj_case_workstations"] == 1
-    entries = world.entries()
-    assert [e.kind for e in entries[:2]] == ["OrganisationRegistered", "PersonRegistered"]
-    # Every entry names a person and carries the OS account and host that made it.
-    for e in entries:
-        assert e.actor == world.taro
-        assert e.payload["origin"] == {"os_user": "tester", "host": HOST}
-        assert e.time == "2026-04-06T09:00:00+09:00"
 
 
 # --- reading documents back, as a person or a scanner would ----------------------------------
@@ -206,3 +180,20 @@ def pdf_qr_codes(pdf: Path, work: Path, *, first: int = 1, last: int = 1,
 needs_poppler = pytest.mark.skipif(
     not (shutil.which("pdftoppm") and shutil.which("pdftotext")),
     reason="poppler-utils (pdftoppm, pdftotext) not installed")
+
+
+def refused(w, rule: str, fn, *args, item: str | None = None, **kwargs) -> PolicyViolation:
+    """Call fn, expect PolicyViolation(rule), and check that nothing changed."""
+    size, snap = w.size(), w.snapshot()
+    with pytest.raises(PolicyViolation) as info:
+        fn(*args, **kwargs)
+    v = info.value
+    assert v.rule == rule, v.message
+    if item is not None:
+        assert v.item == item
+        assert item in v.message
+    assert f"[rule: {rule}; item: {v.item}]" in v.message
+    assert " / " in v.message          # English / Japanese
+    assert v.hint                      # and what to do about it
+    assert w.size() == size and w.snapshot() == snap
+    return v
