@@ -65,9 +65,13 @@ def label_file_name(stem: str, fmt: str) -> str:
     return f"labels-{stem}-{fmt}.pdf"
 
 
-def write_label_pdf(labels: list[Label], path: Path, fmt: str) -> Path:
+def _check_format(fmt: str) -> None:
     if fmt not in FORMATS:
         raise HandoverError(f"unknown label format {fmt!r}", "use a4 or tape")
+
+
+def write_label_pdf(labels: list[Label], path: Path, fmt: str) -> Path:
+    _check_format(fmt)
     pdf = render_label_sheet_a4(labels) if fmt == "a4" else render_label_tape_24mm(labels)
     return write_pdf(path, pdf, mode=0o644)
 
@@ -78,9 +82,8 @@ def write_labels(journal: Journal, item_ids: Iterable[str], key: LabelKey, out_d
     with journal.reading() as st:
         labels = _labels(st, list(item_ids), key)
     formats = list(formats)
-    for fmt in formats:
-        if fmt not in FORMATS:
-            raise HandoverError(f"unknown label format {fmt!r}", "use a4 or tape")
+    for fmt in formats:   # all checked before any directory is made
+        _check_format(fmt)
     make_output_dir(out_dir, "label")
     paths = []
     for fmt in formats:
