@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from handover.documents import (ConfirmationItem, DocumentError, render_confirmation,
-                                render_notice)
+from handover.documents import (ConfirmationItem, DocumentError, Label, render_confirmation,
+                                render_label_sheet_a4, render_label_tape_24mm, render_notice)
 from tests.handover.test_documents import (CHECKPOINT, JST, SHA_A, embedded,  # noqa: F401
                                            make_notice, make_record, pdf_text, pytestmark,
                                            qr_texts, rasterise, squash)
@@ -241,3 +241,38 @@ def test_a_full_record_fits_one_page_per_copy(embedded, tmp_path):
     text = squash(pdf_text(pdf, tmp_path))
     assert "1/1頁" in text and text.count("1/1頁") == 2
     assert_on_paper(pdf, tmp_path)
+
+
+# --- labels --------------------------------------------------------------------------------
+
+# Shaped like handover/labels.py payloads: the 18-character ID, "-", a 13-character MAC.
+REAL_LABELS = [Label(f"M-7K3Q-9XZD-P2T{c}-H", f"M-7K3Q-9XZD-P2T{c}-H-6G2V8TRN9QZ4{c}",
+                     "新型コロナウイルスワクチン接種事業に係る接種券等作成・印刷・封入封緘業務",
+                     "DVD-R") for c in "ABCDEFGHJKMNPQRSTVWXYZ0123"]  # 26: two sheets
+
+
+def test_a4_labels_print_the_payload_to_type_under_the_qr(embedded, tmp_path):
+    pdf = render_label_sheet_a4(REAL_LABELS, fonts=embedded)
+    seen = words(pdf, tmp_path)
+    cell = 70 * 72 / 25.4
+    for label in REAL_LABELS:
+        [word] = [w for w in seen if w.text == label.qr_payload]  # whole, on one line
+        column = int(word.x_min // cell)
+        assert column * cell < word.x_min and word.x_max < (column + 1) * cell, word
+        assert any(w.text == "手入力用" and w.page == word.page
+                   and abs(w.y_max - word.y_max) < 3 for w in seen)
+    decoded = [t for png in rasterise(pdf, tmp_path) for t in qr_texts(png)]
+    assert sorted(decoded) == sorted(label.qr_payload for label in REAL_LABELS)
+
+
+def test_tape_labels_print_the_payload_to_type_under_the_qr(embedded, tmp_path):
+    labels = REAL_LABELS[:3]
+    pdf = render_label_tape_24mm(labels, fonts=embedded)
+    seen = words(pdf, tmp_path)
+    for page, label in enumerate(labels, 1):
+        [word] = [w for w in seen if w.page == page and w.text == label.qr_payload]
+        qr_bottom = 1.5 + 16  # mm from the top of the tape
+        assert word.y_min > qr_bottom * 72 / 25.4, word  # under the QR
+    assert_on_paper(pdf, tmp_path, margin=0.5 * 72 / 25.4)
+    assert [qr_texts(png) for png in rasterise(pdf, tmp_path)] == [[la.qr_payload]
+                                                                  for la in labels]
