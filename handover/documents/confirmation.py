@@ -5,6 +5,11 @@ the contractor delivers sealed notices; the contractor returns media and notice)
 the date and time, the handlers, the content of the information and the quantity, and the
 contractor checks and confirms it. Each party keeps its own copy (甲保管用 / 乙保管用).
 
+The paper says what moved (the title is read from the items' counts), whether it is the copy
+to sign and stamp (only once the receiver has confirmed it), and whether it is a reprint
+(再発行, with the date). データ件数 follows one definition, printed under the items
+(counting.py).
+
 The signed ledger checkpoint is printed on every record, as text and as a QR code, so the
 paper archive anchors the ledger: a later rewrite of the database cannot match the checkpoint
 already filed in two cabinets (shared/DESIGN.md, Ledger format).
@@ -114,7 +119,8 @@ class ConfirmationRecord:
     title: str | None = field(default=None)   # overrides the title said by moment and items
     content: str | None = None                # 情報の内容 of the handover (record --content)
     overridden_rules: tuple[str, ...] = ()    # rule IDs the override_reason let through
-    rule_titles: Mapping[str, str] | None = None  # rule ID -> Japanese title, for the above
+    # rule ID -> Japanese title, for the rules above; a dict, so left out of the hash
+    rule_titles: Mapping[str, str] | None = field(default=None, hash=False)
     reprinted_at: dt.datetime | None = None   # set on a reprint: marked 再発行 with this date
 
     def __post_init__(self) -> None:
