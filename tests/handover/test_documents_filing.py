@@ -194,6 +194,8 @@ def test_override_box_names_each_rule_in_japanese_with_its_id(embedded, tmp_path
                         rule_titles=RULE_TITLES)
     assert ("例外とした規則媒体と通知書を同じ受領者へ同じ日に渡さないsame-recipient-interval"
             "媒体と通知書を同じ運搬者に運ばせないsame-courier") in text
+    # The mapping is a dict: a record carrying one still hashes like any frozen record.
+    hash(make_record(overridden_rules=("same-courier",), rule_titles=RULE_TITLES))
     with pytest.raises(DocumentError, match="no Japanese title for the overridden rule "
                                             "'same-courier'"):
         make_record(overridden_rules=("same-courier",),
