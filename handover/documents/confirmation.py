@@ -5,6 +5,11 @@ the contractor delivers sealed notices; the contractor returns media and notice)
 the date and time, the handlers, the content of the information and the quantity, and the
 contractor checks and confirms it. Each party keeps its own copy (甲保管用 / 乙保管用).
 
+The paper says what moved (the title is read from the items' counts), whether it is the copy
+to sign and stamp (only once the receiver has confirmed it), and whether it is a reprint
+(再発行, with the date). データ件数 follows one definition, printed under the items
+(counting.py).
+
 The signed ledger checkpoint is printed on every record, as text and as a QR code, so the
 paper archive anchors the ledger: a later rewrite of the database cannot match the checkpoint
 already filed in two cabinets (shared/DESIGN.md, Ledger format).
@@ -15,10 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from reportlab.lib.pagesizes import A4
 
 from handover.documents import _confirmation_layout as layout
+from handover.documents.counting import RECORD_COUNT_DEFINITION  # noqa: F401  (re-exported)
 from handover.documents.errors import DocumentError
 from handover.documents.fonts import FontSet, japanese_fonts
 from handover.documents.wareki import format_datetime
@@ -28,6 +35,16 @@ MOMENT_TITLES = {
     "deliver": "封入封緘された通知書の納品",
     "return": "媒体及びパスワード通知書の返却",
 }
+MOMENT_VERBS = {"provide": "提供", "deliver": "納品", "return": "返却"}
+# What an item is, told by which count it carries: (count field, name in the title, short
+# name in the totals, unit). An LGWAN file is a file (件), not a disc (枚); a password notice
+# is a document (通).
+QUANTITIES = (
+    ("media_count", "媒体", "媒体", "枚"),
+    ("file_count", "LGWANファイル", "ファイル", "件"),
+    ("notice_count", "パスワード通知書", "通知書", "通"),
+    ("envelope_count", "封入封緘された通知書", "封筒", "通"),
+)
 METHOD_LABELS = {
     "hand": "手渡し",
     "registered_mail": "簡易書留",
@@ -42,16 +59,32 @@ class ConfirmationItem:
     item_id: str                        # M-…, P-…, N-… or an envelope batch ID
     kind_label: str                     # DVD-R, パスワード通知書, 封入封緘済み通知書…
     content: str                        # 情報の内容
-    media_count: int | None = None      # 枚
-    record_count: int | None = None     # 件
-    envelope_count: int | None = None   # 通
+    media_count: int | None = None      # 枚: discs, USB sticks
+    record_count: int | None = None     # 件: data records (RECORD_COUNT_DEFINITION)
+    envelope_count: int | None = None   # 通: sealed envelopes
     package_sha256: str | None = None
+    file_count: int | None = None       # 件: LGWAN files
+    notice_count: int | None = None     # 通: password notices
 
     def __post_init__(self) -> None:
-        for name in ("media_count", "record_count", "envelope_count"):
+        for name in ("media_count", "record_count", "envelope_count", "file_count",
+                     "notice_count"):
             value = getattr(self, name)
-            if value is not None and (not isinstance(value, int) or value < 0):
+            if value is not None and (type(value) is not int or value < 0):
                 raise DocumentError(f"item {self.item_id}: {name} must be a non-negative integer")
+        given = [name for name, *_ in QUANTITIES if getattr(self, name) is not None]
+        if len(given) > 1:
+            raise DocumentError(f"item {self.item_id} has both {given[0]} and {given[1]}",
+                                hint="an item is one thing: give one of "
+                                     + ", ".join(name for name, *_ in QUANTITIES))
+
+    @property
+    def quantity(self) -> tuple[int, str, str, str] | None:
+        """(count, title name, short name, unit), or None when no count was given."""
+        for name, title_name, short, unit in QUANTITIES:
+            if getattr(self, name) is not None:
+                return getattr(self, name), title_name, short, unit
+        return None
 
 
 @dataclass(frozen=True)
@@ -61,6 +94,8 @@ class Totals:
     media_count: int | None
     record_count: int | None
     envelope_count: int | None
+    file_count: int | None = None
+    notice_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,10 +116,22 @@ class ConfirmationRecord:
     override_reason: str | None = None        # 例外理由: printed prominently when present
     confirmed_by: str | None = None           # the receiver who checked the record
     confirmed_at: dt.datetime | None = None
-    title: str | None = field(default=None)   # overrides the moment's title
+    title: str | None = field(default=None)   # overrides the title said by moment and items
+    content: str | None = None                # 情報の内容 of the handover (record --content)
+    overridden_rules: tuple[str, ...] = ()    # rule IDs the override_reason let through
+    # rule ID -> Japanese title, for the rules above; a dict, so left out of the hash
+    rule_titles: Mapping[str, str] | None = field(default=None, hash=False)
+    reprinted_at: dt.datetime | None = None   # set on a reprint: marked 再発行 with this date
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(self.items))
+        object.__setattr__(self, "overridden_rules",
+                           tuple(dict.fromkeys(self.overridden_rules)))
+        for rule in self.overridden_rules:
+            if not (self.rule_titles or {}).get(rule, "").strip():
+                raise DocumentError(f"no Japanese title for the overridden rule {rule!r}",
+                                    hint="pass rule_titles with a title for every rule in "
+                                         "overridden_rules")
         if self.title is None and self.moment not in MOMENT_TITLES:
             raise DocumentError(
                 f"unknown handover moment {self.moment!r}",
@@ -108,12 +155,31 @@ class ConfirmationRecord:
                                 hint="a C2SP signed note is ASCII plus the em dash") from None
         # Refuse naive datetimes now rather than halfway through rendering.
         format_datetime(self.occurred_at)
-        if self.confirmed_at is not None:
-            format_datetime(self.confirmed_at)
+        for moment in (self.confirmed_at, self.reprinted_at):
+            if moment is not None:
+                format_datetime(moment)
 
     @property
     def heading(self) -> str:
-        return self.title if self.title is not None else MOMENT_TITLES[self.moment]
+        """What moved and how: 媒体の提供, パスワード通知書の提供, LGWANファイルの提供…"""
+        if self.title is not None:
+            return self.title
+        quantities = [item.quantity for item in self.items]
+        if None in quantities:
+            # An item that does not say what it is: only the moment's general title is safe.
+            return MOMENT_TITLES[self.moment]
+        things = dict.fromkeys(q[1] for q in quantities)
+        return f"{'及び'.join(things)}の{MOMENT_VERBS[self.moment]}"
+
+    @property
+    def rule_lines(self) -> tuple[tuple[str, str], ...]:
+        """(Japanese title, rule ID) of each overridden rule, in the order given."""
+        titles = self.rule_titles or {}
+        return tuple((titles[rule].strip(), rule) for rule in self.overridden_rules)
+
+    @property
+    def confirmed(self) -> bool:
+        return self.confirmed_by is not None
 
     @property
     def method_label(self) -> str:
@@ -124,7 +190,8 @@ class ConfirmationRecord:
         def total(name: str) -> int | None:
             values = [getattr(i, name) for i in self.items if getattr(i, name) is not None]
             return sum(values) if values else None
-        return Totals(total("media_count"), total("record_count"), total("envelope_count"))
+        return Totals(total("media_count"), total("record_count"), total("envelope_count"),
+                      total("file_count"), total("notice_count"))
 
 
 def render_confirmation(record: ConfirmationRecord, *, fonts: FontSet | None = None) -> bytes:

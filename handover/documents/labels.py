@@ -1,8 +1,9 @@
 """QR labels for the case or envelope of each medium: A4 sheets and 24 mm tape.
 
 A label carries the QR (payload supplied by the caller: the item ID and a short ward MAC,
-QR-alphanumeric only, shared/DESIGN.md "Identifiers and labels"), the human-readable ID for
-when a scanner fails, the case name, the medium kind, and a reminder that labels never go on
+QR-alphanumeric only, shared/DESIGN.md "Identifiers and labels"), the full payload as text
+under it (a damaged QR can then be typed: the ID alone has no MAC and is refused as forged),
+the human-readable ID, the case name, the medium kind, and a reminder that labels never go on
 the disc surface (NIST SP 500-252: adhesive labels unbalance and damage optical discs).
 Nothing personal is printed: a label may be seen by anyone who handles the envelope.
 """
@@ -21,6 +22,7 @@ from handover.documents.errors import DocumentError
 from handover.documents.fonts import FontSet, japanese_fonts
 
 PLACEMENT_NOTE = "ケース・封筒に貼付（ディスク面に貼らない）"
+TYPING_MARK = "手入力用"  # before the payload text: what to type when the QR will not scan
 
 # A4 24-up sheet in the common Japanese 70 x 33.9 mm layout (3 columns x 8 rows, no side
 # margins, 12.9 mm top and bottom), so commercial pre-cut sheets line up.
@@ -29,9 +31,14 @@ SHEET_LABEL_W, SHEET_LABEL_H = 70 * mm, 33.9 * mm
 SHEET_TOP = 12.9 * mm
 SHEET_PER_PAGE = SHEET_COLUMNS * SHEET_ROWS
 
+SHEET_QR = 22 * mm
+
 # 24 mm tape: one label per page, the page being the label (tape printers print page by page).
+# The QR leaves room under it for the payload line: 16 mm is 0.55 mm a module for the 32-character
+# payload (version 2, 29 modules with the quiet zone), 3.9 dots on a 180 dpi tape printer.
 TAPE_W, TAPE_H = 64 * mm, 24 * mm
-TAPE_QR = 20 * mm
+TAPE_QR = 16 * mm
+TAPE_MARGIN = 1.5 * mm
 
 
 @dataclass(frozen=True)
@@ -82,24 +89,37 @@ def _draw_text_block(canvas, fonts: FontSet, label: Label, x: float, top: float,
     canvas.drawString(x, note_y, PLACEMENT_NOTE)
 
 
+def _draw_payload(canvas, fonts: FontSet, payload: str, x: float, baseline: float,
+                  width: float, largest: float) -> None:
+    """The payload exactly as the QR holds it, on one line, after a small 手入力用 mark."""
+    mark_size = largest * 0.7
+    mark_w = canvas.stringWidth(TYPING_MARK, fonts.gothic, mark_size) + 1 * mm
+    canvas.setFont(fonts.gothic, mark_size)
+    canvas.drawString(x, baseline, TYPING_MARK)
+    size = fit_size(payload, fonts.mono_bold, largest, 4.0, width - mark_w)
+    canvas.setFont(fonts.mono_bold, size)
+    canvas.drawString(x + mark_w, baseline, payload)
+
+
 def _draw_sheet_label(canvas, fonts: FontSet, label: Label, x: float, y: float,
                       guides: bool) -> None:
     # 4 mm inside the left edge: the outer columns sit at the paper edge, where most
     # printers cannot print.
     pad = 4 * mm
-    qr_size = 25 * mm
     if guides:
         canvas.saveState()
         canvas.setStrokeGray(0.75)
         canvas.setLineWidth(0.25)
         canvas.rect(x, y, SHEET_LABEL_W, SHEET_LABEL_H)
         canvas.restoreState()
-    qr_y = y + (SHEET_LABEL_H - qr_size) / 2
-    _qr.draw_matrix(canvas, _qr.alphanumeric_matrix(label.qr_payload), x + pad, qr_y, qr_size)
-    text_x = x + pad + qr_size + 1.5 * mm
+    qr_y = y + SHEET_LABEL_H - 2.5 * mm - SHEET_QR
+    _qr.draw_matrix(canvas, _qr.alphanumeric_matrix(label.qr_payload), x + pad, qr_y, SHEET_QR)
+    text_x = x + pad + SHEET_QR + 1.5 * mm
     text_w = x + SHEET_LABEL_W - 3 * mm - text_x
-    _draw_text_block(canvas, fonts, label, text_x, qr_y + qr_size - 1 * mm, text_w,
+    _draw_text_block(canvas, fonts, label, text_x, qr_y + SHEET_QR - 1 * mm, text_w,
                      id_size=8.0, body_size=8.0, case_lines=2, note_y=qr_y + 1.5 * mm)
+    _draw_payload(canvas, fonts, label.qr_payload, x + pad, y + 3.5 * mm,
+                  SHEET_LABEL_W - pad - 3 * mm, 8.0)
 
 
 def render_label_sheet_a4(labels: Sequence[Label], *, guides: bool = False,
@@ -125,19 +145,22 @@ def render_label_sheet_a4(labels: Sequence[Label], *, guides: bool = False,
 
 
 def render_label_tape_24mm(labels: Sequence[Label], *, fonts: FontSet | None = None) -> bytes:
-    """One 64 x 24 mm page per label: QR (20 mm) on the left, four text lines on the right."""
+    """One 64 x 24 mm page per label: QR (16 mm) top left, four text lines on its right, the
+    payload to type across the bottom."""
     labels = _require(labels)
     fonts = fonts or japanese_fonts()
     buffer = io.BytesIO()
     canvas = new_canvas(buffer, (TAPE_W, TAPE_H), "ラベル（24mmテープ）")
-    margin = (TAPE_H - TAPE_QR) / 2
+    qr_y = TAPE_H - TAPE_MARGIN - TAPE_QR
     for label in labels:
         _qr.draw_matrix(canvas, _qr.alphanumeric_matrix(label.qr_payload),
-                        margin, margin, TAPE_QR)
-        text_x = margin + TAPE_QR + 1.5 * mm
-        _draw_text_block(canvas, fonts, label, text_x, TAPE_H - margin - 0.5 * mm,
-                         TAPE_W - margin - text_x, id_size=7.5, body_size=6.5,
-                         case_lines=1, note_y=margin + 1 * mm)
+                        TAPE_MARGIN, qr_y, TAPE_QR)
+        text_x = TAPE_MARGIN + TAPE_QR + 1.5 * mm
+        _draw_text_block(canvas, fonts, label, text_x, TAPE_H - TAPE_MARGIN - 0.5 * mm,
+                         TAPE_W - TAPE_MARGIN - text_x, id_size=7.5, body_size=6.5,
+                         case_lines=1, note_y=qr_y + 0.5 * mm)
+        _draw_payload(canvas, fonts, label.qr_payload, TAPE_MARGIN, 2.2 * mm,
+                      TAPE_W - 2 * TAPE_MARGIN, 7.5)
         canvas.showPage()
     canvas.save()
     return buffer.getvalue()

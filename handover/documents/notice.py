@@ -36,10 +36,18 @@ INSTRUCTIONS = (
 )
 
 HASH_STEPS = (
-    "復号の前に、媒体内のパッケージファイルのSHA-256ハッシュ値を計算し、上記の値と一致することを確認してください。",
-    "一致しない場合は復号せず、直ちに区の担当者に連絡してください。大文字・小文字の違いは無視して照合します。",
+    "復号の前に、媒体内のパッケージファイルのSHA-256ハッシュ値が上記の値と一致することを確認してください"
+    "（大文字・小文字の違いは無視して照合します）。",
+    "一致しない場合は復号せず、直ちに区の担当者に連絡してください。",
 )
 PLACEHOLDER = "<ファイル名>"
+# What opens a package (.hop): the project's own command. Where to get it is the ward's to say
+# (PasswordNotice.opener_source); this default names who to ask when the caller has no address.
+OPENER_SOURCE = "区の担当者（本通知書の発行者）から、媒体とは別に入手してください。"
+OPEN_STEP = ("パッケージファイル（拡張子 .hop）は handover プログラムの次のコマンドで開きます。"
+             "パスワードはコマンドに書かず、求められたときに入力してください。")
+# `package open` checks the whole package before writing anything: every file, or none.
+OPEN_COMMAND = f"handover package open {PLACEHOLDER}.hop --out <出力先フォルダ>"
 HASH_COMMANDS = (
     ("Windows", f"certutil -hashfile {PLACEHOLDER} SHA256"),
     ("Linux", f"sha256sum {PLACEHOLDER}"),
@@ -50,6 +58,7 @@ _HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 _GROUP = re.compile(r"[!-~]+")  # printable ASCII without spaces: what a keyboard types reliably
 
 MARGIN = 16 * mm
+VALUE_INDENT = 38 * mm
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,8 @@ class PasswordNotice:
     issued_by: str
     # repr=False: a notice that ends up in a log line or a traceback must not carry the password.
     password_groups: tuple[str, ...] = field(repr=False)
+    # Where the contractor gets the program that opens a .hop file (URL, or whom to ask).
+    opener_source: str = OPENER_SOURCE
 
     def __post_init__(self) -> None:
         if not _HEX64.fullmatch(self.package_sha256):
@@ -74,6 +85,9 @@ class PasswordNotice:
                 # The group's number only: its text is part of the secret.
                 raise DocumentError(f"password group {number} is empty or not printable ASCII")
         object.__setattr__(self, "password_groups", groups)
+        if not self.opener_source.strip():
+            raise DocumentError("opener_source is empty",
+                                hint="say where the contractor gets the handover program")
         format_datetime(self.issued_at)  # refuses a naive datetime now, not halfway through a page
 
 
@@ -86,7 +100,7 @@ class _Page:
         self.y = A4[1] - MARGIN
 
     def heading(self, text: str) -> None:
-        self.y -= 8 * mm
+        self.y -= 6.5 * mm
         self.c.setFont(self.f.gothic, 12)
         self.c.drawString(MARGIN, self.y, text)
         self.c.setLineWidth(0.5)
@@ -96,18 +110,24 @@ class _Page:
     def paragraph(self, text: str, size: float = 10, indent: float = 0, bullet: str = "") -> None:
         width = self.width - indent - (size if bullet else 0)
         for i, line in enumerate(wrap_text(text, self.f.mincho, size, width, 4)):
-            self.y -= size * 1.55
+            self.y -= size * 1.45
             self.c.setFont(self.f.mincho, size)
             if bullet and i == 0:
                 self.c.drawString(MARGIN + indent, self.y, bullet)
             self.c.drawString(MARGIN + indent + (size if bullet else 0), self.y, line)
 
-    def field(self, label: str, value: str, value_font: str, size: float = 10) -> None:
+    def field(self, label: str, value: str, value_font: str, size: float = 10,
+              max_lines: int = 1) -> None:
+        """A label and its value; a value wider than the page wraps onto `max_lines` lines."""
         self.y -= size * 1.7
         self.c.setFont(self.f.gothic, 9)
         self.c.drawString(MARGIN, self.y, label)
         self.c.setFont(value_font, size)
-        self.c.drawString(MARGIN + 38 * mm, self.y, value)
+        lines = wrap_text(value, value_font, size, self.width - VALUE_INDENT, max_lines)
+        for i, line in enumerate(lines):
+            if i:
+                self.y -= size * 1.45
+            self.c.drawString(MARGIN + VALUE_INDENT, self.y, line)
 
 
 def _hash_lines(hex_digest: str) -> list[str]:
@@ -130,7 +150,7 @@ def _draw_password(page: _Page, groups: tuple[str, ...]) -> None:
     rows = -(-len(groups) // fit)
     columns = -(-len(groups) // rows)
     for start in range(0, len(groups), columns):
-        page.y -= box_h + 3 * mm
+        page.y -= box_h + 2 * mm
         for offset, group in enumerate(groups[start:start + columns]):
             x = MARGIN + offset * (box_w + gap)
             box(c, x, page.y, box_w, box_h, width=1.2)
@@ -147,7 +167,7 @@ def _draw_receipt_table(page: _Page) -> None:
     columns = (("", 18 * mm), ("日付", 36 * mm), ("所属", 46 * mm), ("氏名（署名）", 50 * mm))
     seal_w = page.width - sum(w for _, w in columns)
     columns += (("印", seal_w),)
-    head_h, row_h = 6 * mm, 11 * mm
+    head_h, row_h = 5.5 * mm, 9 * mm
     page.y -= head_h + 2 * row_h + 3 * mm
     top = page.y + head_h + 2 * row_h
     x = MARGIN
@@ -164,11 +184,17 @@ def _draw_receipt_table(page: _Page) -> None:
         c.drawCentredString(MARGIN + 9 * mm, top - head_h - (i + 0.5) * row_h - 3, label)
 
 
+_JAPANESE_PLACEHOLDER = re.compile(r"(<[^<>!-~]+>)")
+
+
 def _draw_command(c, fonts: FontSet, x: float, y: float, command: str) -> None:
-    # The command in monospace, as typed; the Japanese placeholder in the Japanese face,
-    # because Courier has no Japanese glyphs.
-    head, tail = command.split(PLACEHOLDER)
-    for text, font in ((head, fonts.mono), ("＜ファイル名＞", fonts.gothic), (tail, fonts.mono)):
+    # The command in monospace, as typed; Japanese placeholders (<ファイル名>) in the Japanese
+    # face with full-width brackets, because Courier has no Japanese glyphs.
+    for part in _JAPANESE_PLACEHOLDER.split(command):
+        if _JAPANESE_PLACEHOLDER.fullmatch(part):
+            text, font = f"＜{part[1:-1]}＞", fonts.gothic
+        else:
+            text, font = part, fonts.mono
         c.setFont(font, 9.5)
         c.drawString(x, y, text)
         x += stringWidth(text, font, 9.5)
@@ -187,7 +213,7 @@ def render_notice(notice: PasswordNotice, *, fonts: FontSet | None = None) -> by
     c.drawRightString(right, page.y, f"通知書番号　{notice.notice_id}")
     c.drawRightString(right, page.y - 12, f"発行　{issued.wareki}（{issued.iso}）")
     c.drawRightString(right, page.y - 24, f"発行者　{notice.issued_by}")
-    page.y -= 24 + 10 * mm
+    page.y -= 24 + 6 * mm
     c.setFont(fonts.gothic, 22)
     c.drawCentredString(A4[0] / 2, page.y, TITLE)
 
@@ -202,7 +228,12 @@ def render_notice(notice: PasswordNotice, *, fonts: FontSet | None = None) -> by
                         "【取扱注意】本通知書は媒体とは別の機会に受け渡し、別の施錠保管庫に保管")
     page.y -= 4 * mm
 
-    page.field("業務名", notice.case_name, fonts.mincho, 11)
+    # Real 件名 run past 60 characters (seeds/004): two lines at 11 pt, else three at 9 pt
+    # (about 150 characters), cut with … beyond that; the notice ID still names the case.
+    name_width = page.width - VALUE_INDENT
+    two_lines = len(wrap_text(notice.case_name, fonts.mincho, 11, name_width, 3)) <= 2
+    page.field("業務名", notice.case_name, fonts.mincho, 11 if two_lines else 9,
+               max_lines=2 if two_lines else 3)
 
     page.heading("1　対象パッケージ")
     page.field("パッケージID", notice.package_id, fonts.mono_bold, 13)
@@ -226,12 +257,19 @@ def render_notice(notice: PasswordNotice, *, fonts: FontSet | None = None) -> by
         c.drawString(MARGIN + 6 * mm, page.y, system)
         _draw_command(c, fonts, MARGIN + 26 * mm, page.y, command)
 
-    page.heading("5　受領・返却の記録")
+    page.heading("5　パッケージの開き方")
+    page.paragraph(OPEN_STEP, bullet="・")
+    page.y -= 12.5
+    _draw_command(c, fonts, MARGIN + 6 * mm, page.y, OPEN_COMMAND)
+    page.paragraph(f"handover プログラムの入手先：{notice.opener_source}", bullet="・")
+
+    page.heading("6　受領・返却の記録")
     _draw_receipt_table(page)
 
     if page.y < MARGIN:
         # Only the count is named; the groups themselves are secret.
-        raise DocumentError(f"{len(notice.password_groups)} password groups do not fit on one page",
+        raise DocumentError(f"the notice does not fit on one page with "
+                            f"{len(notice.password_groups)} password groups",
                             hint="use fewer, longer groups")
     c.setFont(fonts.gothic, 8)
     c.drawString(MARGIN, MARGIN - 6 * mm,
