@@ -17,7 +17,7 @@ import pytest
 
 from handover.documents import (ConfirmationItem, DocumentError, Label, render_confirmation,
                                 render_label_sheet_a4, render_label_tape_24mm, render_notice)
-from tests.handover.test_documents import (CHECKPOINT, JST, SHA_A, embedded,  # noqa: F401
+from tests.handover.documents.test_documents import (CHECKPOINT, JST, SHA_A, embedded,  # noqa: F401
                                            make_notice, make_record, pdf_text, pytestmark,
                                            qr_texts, rasterise, squash)
 
