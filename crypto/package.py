@@ -414,10 +414,12 @@ def _unlock(f, password: Password) -> _Unlocked:
 
     if file_size < header.manifest_offset:
         raise _truncated_in_payload(header, file_size)
+    if file_size == header.manifest_offset:
+        raise PackageDamaged("the package is truncated after its last chunk: its manifest is "
+                             "missing", "the copy is incomplete; copy the package again",
+                             part="truncated", chunk=header.chunk_count)
     if file_size < header.manifest_offset + mf.LENGTH_PREFIX.size:
-        raise PackageDamaged("the package is truncated: its manifest is missing",
-                             "the copy is incomplete; copy the package again", part="truncated",
-                             chunk=header.chunk_count)
+        raise _truncated_in_manifest(header)
     f.seek(header.manifest_offset)
     prefix = f.read(mf.LENGTH_PREFIX.size)
     (length,) = mf.LENGTH_PREFIX.unpack(prefix)
@@ -427,9 +429,7 @@ def _unlock(f, password: Password) -> _Unlocked:
                              "copy the package again from the medium", part="manifest")
     end = header.manifest_offset + mf.LENGTH_PREFIX.size + length
     if file_size < end:
-        raise PackageDamaged("the package is truncated inside its manifest",
-                             "the copy is incomplete; copy the package again", part="truncated",
-                             chunk=header.chunk_count)
+        raise _truncated_in_manifest(header)
     ciphertext = f.read(length)
     manifest = mf.open_sealed(ks.manifest, ciphertext)
     if file_size > end:
@@ -445,6 +445,13 @@ def _unlock(f, password: Password) -> _Unlocked:
         raise FormatError("the manifest's file sizes do not add up to the payload size",
                           "the package was not written by a compatible handover tool")
     return _Unlocked(header, ks, manifest, prefix + ciphertext, file_size)
+
+
+def _truncated_in_manifest(header: Header) -> PackageDamaged:
+    # Inside the 4-byte length or inside the manifest itself: one message for both.
+    return PackageDamaged("the package is truncated inside its manifest",
+                          "the copy is incomplete; copy the package again", part="truncated",
+                          chunk=header.chunk_count)
 
 
 def _truncated_in_payload(header: Header, file_size: int) -> PackageDamaged:
@@ -474,6 +481,7 @@ class _Outputs:
         self._remaining = 0
         self._fd: int | None = None
         self._hash = None
+        self._rows: rows.RowCounter | None = None
         self.temps: list[Path] = []
 
     def start(self) -> None:
@@ -489,6 +497,12 @@ class _Outputs:
             if self._hash.hexdigest() != entry.sha256:
                 raise FormatError(f"{entry.name} does not match the SHA-256 in the manifest",
                                   "the package was not written by a compatible handover tool")
+            # The count is a claim of the sealer, printed on the 確認書: recount it.
+            counted = self._rows.finish() if self._rows is not None else None
+            if counted != entry.rows:
+                raise FormatError(f"{entry.name} has {counted:,} rows but the "
+                                  f"manifest says {entry.rows:,}",
+                                  "the package was not written by a compatible handover tool")
 
     def _advance(self) -> None:
         # Move to the next file with bytes still to come, closing (and checking) files
@@ -501,6 +515,7 @@ class _Outputs:
             entry = self._files[self._index]
             self._remaining = entry.size
             self._hash = hashlib.sha256()
+            self._rows = rows.RowCounter() if entry.rows is not None else None
             if self._dir is not None:
                 path, self._fd = _create_temp(self._dir)
                 self.temps.append(path)
@@ -513,6 +528,8 @@ class _Outputs:
             take = min(self._remaining, len(data) - pos)
             piece = data[pos:pos + take]
             self._hash.update(piece)
+            if self._rows is not None:
+                self._rows.update(piece)
             if self._fd is not None:
                 view = piece
                 while view:

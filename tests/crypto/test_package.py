@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from crypto import (CryptoError, FormatError, MediaTooSmall, OutputExists, PackageDamaged,
                     UnsupportedVersion, WrongPassword, generate_password, inspect_package,
                     open_package, seal_package, verify_package)
-from crypto import header as hdr, keys, manifest as mf
+from crypto import header as hdr, manifest as mf
 from crypto.kdf import KdfParams
 from crypto.package import _seal
-from tests.crypto.conftest import CHUNK, FIXED_TIME, STRIDE, TINY_KDF, drbg, seal, with_checksum
+from tests.crypto.conftest import (CHUNK, FIXED_TIME, STRIDE, TINY_KDF, replace_manifest, seal,
+                                   with_checksum)
 
 
 def assert_nothing_left(out: Path) -> None:
@@ -245,18 +246,10 @@ def _forge_manifest(tmp_path, names: list[str]):
     pw = generate_password()
     pkg, _, sealed = seal(tmp_path, {f"f{i}": b"data" for i in range(len(names))},
                          password=pw, seed="forge")
-    rng = drbg("forge")
-    file_key, nonce = rng(32), rng(16)
-    ks = keys.derive_keys(file_key, nonce)
-    entries = tuple(mf.FileEntry(n, e.size, e.sha256, None)
+    entries = tuple(mf.FileEntry(n, e.size, e.sha256, 1 if n.lower().endswith(".csv") else None)
                     for n, e in zip(names, sealed.manifest.files))
     forged = mf.Manifest(sealed.package_id, sealed.manifest.created, entries)
-    h = hdr.parse_header(pkg.read_bytes())
-    pkg.write_bytes(pkg.read_bytes()[:h.manifest_offset]
-                    + mf.LENGTH_PREFIX.pack(len(mf.encode(forged)) + 16)
-                    + __import__("cryptography.hazmat.primitives.ciphers.aead",
-                                 fromlist=["AESGCM"]).AESGCM(ks.manifest).encrypt(
-                                     bytes(12), mf.encode(forged), None))
+    replace_manifest(pkg, "forge", mf.encode(forged))
     return pkg, pw
 
 
@@ -386,3 +379,28 @@ def test_progress_reports_every_byte(tmp_path):
     seen.clear()
     verify_package(tmp_path / "p.hop", pw, progress=lambda d, t: seen.append((d, t)))
     assert seen[-1] == (3 * 1024 * 1024 + 1,) * 2
+
+
+def test_exact_messages_for_a_file_ending_at_h_at_m_or_inside_the_manifest(multi, tmp_path):
+    """docs/package-format.md §9, step 10: one message per place the file can end."""
+    pkg, pw, h = multi
+    original = pkg.read_bytes()
+    cases = [(h.length, "the package is truncated after its header", 0),
+             (h.manifest_offset, "the package is truncated after its last chunk: its manifest "
+                                 "is missing", 4),
+             (h.manifest_offset + 1, "the package is truncated inside its manifest", 4),
+             (h.manifest_offset + 3, "the package is truncated inside its manifest", 4),
+             (h.manifest_offset + 4, "the package is truncated inside its manifest", 4),
+             (len(original) - 1, "the package is truncated inside its manifest", 4)]
+    for cut, message, chunk in cases:
+        pkg.write_bytes(original[:cut])
+        e = open_expect(pkg, pw, tmp_path, PackageDamaged)
+        assert (e.message, e.part, e.chunk) == (message, "truncated", chunk), cut
+
+
+def test_a_file_ending_at_h_with_an_empty_payload(tmp_path):
+    pkg, pw, _ = seal(tmp_path, {"empty.txt": b""})
+    h = hdr.parse_header(pkg.read_bytes())
+    pkg.write_bytes(pkg.read_bytes()[:h.length])
+    assert open_expect(pkg, pw, tmp_path, PackageDamaged).message == (
+        "the package is truncated after its header")
