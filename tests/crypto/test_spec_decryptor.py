@@ -75,7 +75,7 @@ def spec_open(data: bytes, password: str) -> tuple[dict, dict[str, bytes]]:
     if pos != H - 64 or slot is None or len(slot) != 76:
         raise Rejected("slots")
     salt, m, t, p, wrapped = slot[:16], *struct.unpack(">III", slot[16:28]), slot[28:]
-    if not (1 <= p <= 16 and 8 * p <= m <= 262144 and 1 <= t <= 10000 and m * t <= 33554432):
+    if not (1 <= p <= 8 and 8 * p <= m <= 65536 and 1 <= t <= 1440 and m * t <= 35389440):
         raise Rejected("kdf caps")
     wrap_key = Argon2id(salt=salt, length=32, iterations=t, lanes=p, memory_cost=m).derive(
         canonical(password))
