@@ -9,7 +9,7 @@ from crypto.errors import (AuthenticationError, CryptoError, FormatError, MediaT
                            WrongPassword)
 from crypto.kdf import DEFAULT_KDF, KdfParams, SuspiciousKdf
 from crypto.manifest import FileEntry, Manifest
-from crypto.media import MEDIA, check_fits
+from crypto.media import COUNTERS, LABELS, MEDIA, check_fits
 from crypto import crockford
 from crypto.opening import PublicHeader, inspect_package, open_package, verify_package
 from crypto.package import SealedPackage, StagedPackage, seal_package, seal_staged
@@ -21,7 +21,7 @@ __all__ = [
     "PackageDamaged", "PasswordTypo", "UnsupportedVersion", "WrongPassword",
     "DEFAULT_KDF", "KdfParams", "SuspiciousKdf",
     "FileEntry", "Manifest",
-    "MEDIA", "check_fits",
+    "MEDIA", "LABELS", "COUNTERS", "check_fits",
     "PublicHeader", "inspect_package", "open_package", "verify_package",
     "SealedPackage", "StagedPackage", "seal_package", "seal_staged",
     "CrashedPartRemoved", "StagedFile", "stage_bytes",

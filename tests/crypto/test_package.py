@@ -221,6 +221,16 @@ def test_unsupported_version(multi, tmp_path):
     assert e.message == "unsupported package version 9: this tool reads version 1"
 
 
+def _with_kdf(pkg, params):
+    """Put `params` in the header, with a fixed checksum (what anyone can do)."""
+    h = hdr.parse_header(pkg.read_bytes())
+    slot = hdr.PasswordSlot(h.password_slot.salt, params, h.password_slot.wrapped_key)
+    raw = hdr.encode_header(chunk_size=h.chunk_size, payload_size=h.payload_size,
+                            package_nonce=h.package_nonce, package_id=h.package_id,
+                            slots=(slot,), header_key=bytes(32))
+    pkg.write_bytes(raw + pkg.read_bytes()[h.length:])
+
+
 @pytest.mark.parametrize("params,message", [
     (KdfParams(4 * 1024 * 1024, 1, 1), "4096 MiB of memory"),
     (KdfParams(64 * 1024, 1000, 4), "MiB-passes"),
@@ -233,24 +243,10 @@ def test_unsupported_version(multi, tmp_path):
 def test_hostile_kdf_parameters_are_refused_before_running(tmp_path, params, message):
     """A header asking for 4 GiB or hours of work is refused without running the KDF."""
     pkg, pw, sealed = seal(tmp_path, {"a": b"x"})
-    h = hdr.parse_header(pkg.read_bytes())
-    slot = hdr.PasswordSlot(h.password_slot.salt, params, h.password_slot.wrapped_key)
-    raw = hdr.encode_header(chunk_size=h.chunk_size, payload_size=h.payload_size,
-                            package_nonce=h.package_nonce, package_id=h.package_id,
-                            slots=(slot,), header_key=bytes(32))
-    pkg.write_bytes(raw + pkg.read_bytes()[h.length:])
+    _with_kdf(pkg, params)
     e = open_expect(pkg, pw, tmp_path, FormatError)
     assert message in e.message
     assert inspect_package(pkg).kdf == params  # inspect still shows what it asks for
-
-
-def _with_kdf(pkg, params):
-    h = hdr.parse_header(pkg.read_bytes())
-    slot = hdr.PasswordSlot(h.password_slot.salt, params, h.password_slot.wrapped_key)
-    raw = hdr.encode_header(chunk_size=h.chunk_size, payload_size=h.payload_size,
-                            package_nonce=h.package_nonce, package_id=h.package_id,
-                            slots=(slot,), header_key=bytes(32))
-    pkg.write_bytes(raw + pkg.read_bytes()[h.length:])
 
 
 @pytest.mark.parametrize("params,detail", [
