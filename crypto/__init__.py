@@ -14,7 +14,7 @@ from crypto import crockford
 from crypto.opening import PublicHeader, inspect_package, open_package, verify_package
 from crypto.package import SealedPackage, StagedPackage, seal_package, seal_staged
 from crypto.passwords import Password, generate_password, parse_password
-from crypto.placement import CrashedPartRemoved, StagedFile, stage_bytes
+from crypto.placement import CrashedPartRemoved, StagedFile, stage_bytes, sweep_stale_parts
 
 __all__ = [
     "AuthenticationError", "CryptoError", "FormatError", "MediaTooSmall", "OutputExists",
@@ -24,7 +24,7 @@ __all__ = [
     "MEDIA", "LABELS", "COUNTERS", "check_fits",
     "PublicHeader", "inspect_package", "open_package", "verify_package",
     "SealedPackage", "StagedPackage", "seal_package", "seal_staged",
-    "CrashedPartRemoved", "StagedFile", "stage_bytes",
+    "CrashedPartRemoved", "StagedFile", "stage_bytes", "sweep_stale_parts",
     "Password", "generate_password", "parse_password",
     "crockford",  # IDs and check characters, shared with handover.ids
 ]

@@ -97,17 +97,24 @@ def test_the_reference_manifest_and_unknown_keys_are_accepted():
     assert [(f.name, f.rows) for f in m.files] == [("a.csv", 1), ("b.txt", None), ("C.CSV", 0)]
 
 
+def seal_matching(tmp_path, seed: str):
+    """A package whose real files match manifest_doc(): a.csv (4 bytes) and b.txt (1)."""
+    return seal(tmp_path, {"a.csv": b"x,y\n", "b.txt": b"z"}, seed=seed)
+
+
+def consistent(plain: bytes, sealed) -> bytes:
+    """Put the package's real SHA-256s in, so that only the defect is wrong."""
+    return (plain.replace(SHA.encode(), sealed.manifest.files[0].sha256.encode(), 1)
+            .replace(SHA.encode(), sealed.manifest.files[1].sha256.encode(), 1))
+
+
 @pytest.mark.parametrize("case", ["csv-rows-null", "txt-rows-integer", "csv-rows-missing",
                                   "version-true", "version-float", "created-lower-z",
                                   "duplicate-top-key"])
 def test_open_refuses_each_defect_end_to_end(tmp_path, case):
     plain = dict((d[0], d[1]) for d in DEFECTS)[case]
-    pkg, pw, sealed = seal(tmp_path, {"a.csv": b"x,y\n", "b.txt": b"z"}, seed="defect")
-    # Keep the header consistent (IDs and sizes), so only the defect is wrong.
-    plain = (plain.replace(b'"size": 4', f'"size": {sealed.manifest.files[0].size}'.encode())
-             .replace(SHA.encode(), sealed.manifest.files[0].sha256.encode(), 1)
-             .replace(SHA.encode(), sealed.manifest.files[1].sha256.encode(), 1))
-    replace_manifest(pkg, "defect", plain)
+    pkg, pw, sealed = seal_matching(tmp_path, "defect")
+    replace_manifest(pkg, "defect", consistent(plain, sealed))
     with pytest.raises(FormatError, match="the package manifest is invalid"):
         open_package(pkg, tmp_path / "out", pw)
     assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
