@@ -287,7 +287,7 @@ def _seal_payload(writer: Pipeline, key: bytes, sources: list[Path], sizes: list
     plaintext batches go on to a hashing stage, the ciphertext to `writer`. Returns the
     manifest entries."""
     total = sum(sizes)
-    writer_ = stream.StreamWriter(key, chunk_size, total)
+    chunks = stream.StreamWriter(key, chunk_size, total)
     opened: list[_Source] = []
     pending = list(zip(sources, sizes))
     pending.reverse()
@@ -295,7 +295,7 @@ def _seal_payload(writer: Pipeline, key: bytes, sources: list[Path], sizes: list
     done = 0
     try:
         with Pipeline(_hash_plaintext, batch * chunk_size, DEPTH) as hasher:
-            while not writer_.done:
+            while not chunks.done:
                 # Fill one batch of plaintext from as many files as it takes.
                 plain = hasher.buffer()
                 pview = memoryview(plain)
@@ -316,7 +316,7 @@ def _seal_payload(writer: Pipeline, key: bytes, sources: list[Path], sizes: list
                         current = None
                 # Encrypt the batch's chunks into one writer buffer.
                 out = writer.buffer()
-                length = writer_.seal_batch(pview[:filled], memoryview(out))
+                length = chunks.seal_batch(pview[:filled], memoryview(out))
                 hasher.put(plain, filled, segments)
                 writer.put(out, length)
                 done += filled

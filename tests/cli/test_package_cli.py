@@ -314,3 +314,22 @@ def test_open_reports_part_files_swept_from_an_earlier_crash(sealed, tmp_path, m
     assert ("handover: warning: removed .0123456789abcdef.handover-part from "
             f"{out}: a part file left by an interrupted package open or seal") in r.stderr
     assert sorted(os.listdir(out)) == sorted(files)
+
+
+@pytest.mark.parametrize("params,message", [
+    ((24 * 1024, 145, 4), "handover: error: the package asks for more password-KDF work than "
+                          "handover writes (iterations 145 > 144; memory x passes 3,563,520 > "
+                          "3,538,944): it may be hostile, so it was not run"),
+    ((256 * 1024, 128, 16), "handover: error: the package asks for 16 Argon2 lanes; this tool "
+                            "accepts 1 to 8"),
+])
+def test_a_hostile_or_suspicious_kdf_is_refused_at_once(sealed, tmp_path, params, message):
+    from crypto import KdfParams
+    from tests.crypto.test_kdf import _with_kdf
+    pkg, password, _ = sealed
+    _with_kdf(pkg, KdfParams(*params))
+    r = run("open", pkg, "--out", tmp_path / "out", "--password-stdin", input=password)
+    assert r.exit_code == EXIT_FAILURE
+    assert r.stderr.splitlines()[0] == message
+    assert r.stderr.splitlines()[1].startswith("handover: hint: ")
+    assert not (tmp_path / "out").exists()
