@@ -8,6 +8,7 @@ or read from a file descriptor (--password-fd N) or standard input (--password-s
 from __future__ import annotations
 
 import os
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -44,20 +45,34 @@ def _progress(label: str) -> Iterator:
             state["bar"].__exit__(None, None, None)
 
 
+_NOT_UTF8 = "the password is not valid UTF-8 text"
+_NOT_UTF8_HINT = "type the password from the notice again (6 groups of 5 letters and digits)"
+
+
+def _decode_password(line: bytes) -> str:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        raise click.UsageError(f"{_NOT_UTF8}; {_NOT_UTF8_HINT}") from None
+
+
 def _read_password(password_fd: int | None, password_stdin: bool) -> str:
     if password_fd is not None and password_stdin:
         raise click.UsageError("give --password-fd or --password-stdin, not both")
     if password_fd is not None:
         try:
-            with os.fdopen(password_fd, "r", encoding="utf-8", closefd=False) as f:
-                line = f.readline()
-        except (OSError, UnicodeDecodeError) as e:
+            with os.fdopen(password_fd, "rb", closefd=False) as f:
+                line = _decode_password(f.readline())
+        except OSError as e:
             raise click.UsageError(f"cannot read the password from file descriptor "
-                                   f"{password_fd}: {getattr(e, 'strerror', None) or e}")
+                                   f"{password_fd}: {e.strerror or e}")
     elif password_stdin:
-        line = click.get_text_stream("stdin").readline()
+        line = _decode_password(click.get_binary_stream("stdin").readline())
     else:
-        line = click.prompt("password", hide_input=True, err=True)
+        try:
+            line = click.prompt("password", hide_input=True, err=True)
+        except UnicodeDecodeError:
+            raise click.UsageError(f"{_NOT_UTF8}; {_NOT_UTF8_HINT}") from None
     return line.rstrip("\r\n")
 
 
@@ -89,17 +104,22 @@ def package() -> None:
               help="Package file to write; it must not exist.")
 @click.option("--notice-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for the password notice PDF; never the package's directory.")
-@click.option("--media", type=click.Choice(list(packages.MEDIA)),
+@click.option("--medium", type=click.Choice(list(packages.MEDIA)),
               help="Refuse a package that would not fit on this medium.")
+@click.option("--media", "old_media", type=click.Choice(list(packages.MEDIA)), hidden=True)
 @click.option("--case-name", default="（業務名未登録）", show_default=True,
               help="Business name printed on the notice.")
 @click.option("--issued-by", default=None, help="Issuer printed on the notice (default: OS account).")
 @json_option
-def seal(files, out, notice_dir, media, case_name, issued_by, as_json):
+def seal(files, out, notice_dir, medium, old_media, case_name, issued_by, as_json):
     """Encrypt FILES into one package; its generated password goes only on a notice PDF.
 
     Nothing is recorded in the ledger: for a case's handovers use `handover seal`.
     """
+    # --medium, as `handover seal` names it; --media is the old spelling, kept hidden.
+    if medium and old_media and medium != old_media:
+        raise click.UsageError("give --medium once")
+    media = medium or old_media
     with _progress("sealing") as progress:
         result = packages.seal_standalone(files, out, notice_dir, media=media,
                                           case_name=case_name, issued_by=issued_by,
@@ -128,8 +148,14 @@ def seal(files, out, notice_dir, media, case_name, issued_by, as_json):
 def open_(pkg, out_dir, password_fd, password_stdin, as_json):
     """Decrypt PKG into a directory: every file, or nothing at all."""
     password = _read_password(password_fd, password_stdin)
-    with _progress("opening") as progress:
-        manifest = packages.open_package(pkg, out_dir, password, progress=progress)
+    with _progress("opening") as progress, warnings.catch_warnings(record=True) as swept:
+        warnings.simplefilter("always", packages.CrashedPartRemoved)
+        try:
+            manifest = packages.open_package(pkg, out_dir, password, progress=progress)
+        finally:
+            for w in swept:
+                if issubclass(w.category, packages.CrashedPartRemoved):
+                    click.echo(f"handover: warning: {w.message}", err=True)
     if as_json:
         emit_json({"opened": True, "out": str(out_dir), "manifest": manifest.as_dict()})
     else:

@@ -14,6 +14,14 @@ import queue
 import threading
 from typing import Any, Callable
 
+Progress = Callable[[int, int], None]
+"""Called as progress(bytes_done, bytes_total) after each batch; must not raise."""
+
+# About 1 MiB of chunks per hand-over between the threads: large enough that hashlib and
+# write() release the GIL for long stretches, small enough to keep memory low.
+BATCH_BYTES = 1024 * 1024
+DEPTH = 3
+
 _STOP = object()
 
 

@@ -23,11 +23,13 @@ from crypto.errors import FormatError
 SALT_LEN = 16
 KEY_LEN = 32
 
-# Reader caps. Each bound protects the machine that opens a package from its header.
-MAX_MEMORY_KIB = 256 * 1024        # 256 MiB: allocatable on any office PC
-MAX_LANES = 16                     # lanes become threads
-MAX_ITERATIONS = 10_000
-MAX_WORK_KIB = 32 * 1024 * 1024    # memory × passes: ~9× the default, ~10 s here
+# Reader caps, each about 10x the writer default at most (DEFAULT_KDF below), and checked
+# before anything runs. Each bound protects the machine that opens a package from its header:
+# within the old caps (256 MiB, 16 lanes) a hostile header cost 92 s and 324 MB per attempt.
+MAX_MEMORY_KIB = 64 * 1024         # 64 MiB: 2.7x the default, what sealing may use at most
+MAX_LANES = 8                      # lanes become threads; 2x the default
+MAX_ITERATIONS = 1440              # 10x the default
+MAX_WORK_KIB = 10 * 24 * 1024 * 144  # memory x passes: 10x the default, ~10 s here
 MIN_LANES = 1
 
 
@@ -71,6 +73,28 @@ def check_params(p: KdfParams) -> None:
         raise FormatError(f"the package asks for {p.memory_kib // 1024} MiB × {p.iterations} "
                           f"passes of KDF work; this tool accepts at most "
                           f"{MAX_WORK_KIB // 1024} MiB-passes", hint)
+
+
+class SuspiciousKdf(FormatError):
+    """The header asks for more KDF work than any handover writer uses (but within the
+    caps). Raised before running it: a hostile header would otherwise cost seconds per
+    attempt and then read as "wrong password"."""
+
+
+def check_not_above_default(p: KdfParams) -> None:
+    """Refuse, as suspicious, parameters above the writer default (DEFAULT_KDF)."""
+    above = [f"{name} {got:,} > {default:,}" for name, got, default in (
+        ("memory_kib", p.memory_kib, DEFAULT_KDF.memory_kib),
+        ("iterations", p.iterations, DEFAULT_KDF.iterations),
+        ("lanes", p.lanes, DEFAULT_KDF.lanes),
+        ("memory x passes", p.memory_kib * p.iterations,
+         DEFAULT_KDF.memory_kib * DEFAULT_KDF.iterations)) if got > default]
+    if above:
+        raise SuspiciousKdf(
+            "the package asks for more password-KDF work than handover writes "
+            f"({'; '.join(above)}): it may be hostile, so it was not run",
+            "ask the sender to seal the package again with handover; a package sealed by "
+            "handover never asks for more than the default")
 
 
 def derive(secret: bytes, salt: bytes, p: KdfParams) -> bytes:

@@ -11,6 +11,7 @@ On disk, at the header's manifest_offset:  length(4, big-endian) â€– ciphertextâ
 from __future__ import annotations
 
 import json
+import re
 import struct
 import unicodedata
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crypto.errors import FormatError, PackageDamaged
+from crypto.rows import is_csv
 
 FORMAT = "handover-manifest"
 VERSION = 1
@@ -121,8 +123,8 @@ def seal(key: bytes, manifest: Manifest) -> bytes:
 def sealed_size_bound(package_id: str, files: list[tuple[str, int, bool]]) -> int:
     """An upper bound on the manifest area's size, known before any file is read:
     the real manifest with every row count at its largest possible value."""
-    entries = tuple(FileEntry(n, size, "0" * 64, 10**20 if is_csv else None)
-                    for n, size, is_csv in files)
+    entries = tuple(FileEntry(n, size, "0" * 64, 10**20 if csv_ else None)
+                    for n, size, csv_ in files)
     m = Manifest(package_id, datetime(2000, 1, 1, tzinfo=timezone.utc), entries)
     return LENGTH_PREFIX.size + len(encode(m)) + TAG_LEN
 
@@ -141,43 +143,102 @@ def open_sealed(key: bytes, ciphertext: bytes) -> Manifest:
     return decode(plain)
 
 
+_CREATED = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_REQUIRED = ("format", "version", "package_id", "created", "files")
+_REQUIRED_FILE = ("name", "size", "sha256", "rows")
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple]) -> dict:
+    # json.loads keeps the last of two equal keys; two readers could then disagree on
+    # what the sealer meant, so the spec forbids them.
+    doc = {}
+    for key, value in pairs:
+        if key in doc:
+            raise _Invalid(f"the key {key!r} appears twice")
+        doc[key] = value
+    return doc
+
+
+def _no_constant(name: str):
+    raise _Invalid(f"{name} is not a JSON number")
+
+
+def _load_json(plain: bytes):
+    if plain.startswith(b"\xef\xbb\xbf"):
+        raise _Invalid("it starts with a byte order mark")
+    try:
+        text = plain.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Invalid("not UTF-8") from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as e:
+        if isinstance(e, _Invalid):
+            raise
+        raise _Invalid("not JSON") from None
+
+
+def _missing(doc: dict, keys: tuple[str, ...], where: str) -> None:
+    absent = [k for k in keys if k not in doc]
+    if absent:
+        raise _Invalid(f"{where} has no {', '.join(absent)}")
+
+
 def decode(plain: bytes) -> Manifest:
     """Parse an authenticated manifest. Authenticated is not the same as well-formed:
-    a buggy or hostile sealer can still write nonsense, so every field is checked."""
-    def bad(detail: str) -> FormatError:
-        return FormatError(f"the package manifest is invalid: {detail}",
-                           "the package was not written by a compatible handover tool")
+    a buggy or hostile sealer can still write nonsense, so every field is checked, and
+    everything the spec forbids is refused (an independent reader must agree with us)."""
     try:
-        doc = json.loads(plain.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise bad("not UTF-8 JSON") from None
+        return _decode(plain)
+    except _Invalid as e:
+        raise FormatError(f"the package manifest is invalid: {e}",
+                          "the package was not written by a compatible handover tool") from None
+
+
+def _decode(plain: bytes) -> Manifest:
+    doc = _load_json(plain)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
-        raise bad("not a manifest")
-    if doc.get("version") != VERSION:
-        raise bad(f"manifest version {doc.get('version')!r}")
-    pid, created, files = doc.get("package_id"), doc.get("created"), doc.get("files")
-    if not isinstance(pid, str) or not isinstance(created, str) or not isinstance(files, list):
-        raise bad("missing package_id, created or files")
+        raise _Invalid("not a manifest")
+    _missing(doc, _REQUIRED, "the manifest")
+    version = doc["version"]
+    if type(version) is not int or version != VERSION:  # not true, not 1.0
+        raise _Invalid(f"manifest version {json.dumps(version)}")
+    pid, created, files = doc["package_id"], doc["created"], doc["files"]
+    if not isinstance(pid, str):
+        raise _Invalid("package_id is not a string")
+    if not isinstance(created, str) or not _CREATED.fullmatch(created):
+        raise _Invalid("created is not a UTC time written YYYY-MM-DDTHH:MM:SSZ")
     try:
         when = datetime.strptime(created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except ValueError:
-        raise bad("created is not an ISO 8601 UTC time") from None
+        raise _Invalid("created is not a valid date and time") from None
+    if not isinstance(files, list):
+        raise _Invalid("files is not a list")
     if not 1 <= len(files) <= MAX_FILES:
-        raise bad(f"{len(files)} files (1 to {MAX_FILES} allowed)")
+        raise _Invalid(f"{len(files)} files (1 to {MAX_FILES} allowed)")
     entries = []
-    for f in files:
+    for number, f in enumerate(files, start=1):
         if not isinstance(f, dict):
-            raise bad("a file entry is not an object")
-        name, size, digest, rows = f.get("name"), f.get("size"), f.get("sha256"), f.get("rows")
+            raise _Invalid(f"file entry {number} is not an object")
+        _missing(f, _REQUIRED_FILE, f"file entry {number}")
+        name, size, digest, rows = f["name"], f["size"], f["sha256"], f["rows"]
         if not isinstance(name, str):
-            raise bad("a file name is not a string")
+            raise _Invalid(f"the name of file entry {number} is not a string")
         if type(size) is not int or size < 0:
-            raise bad("a file size is not a non-negative integer")
+            raise _Invalid(f"the size of {name!r} is not a non-negative integer")
         if not (isinstance(digest, str) and len(digest) == 64
                 and all(c in "0123456789abcdef" for c in digest)):
-            raise bad("a SHA-256 is not 64 lower-case hex digits")
-        if rows is not None and (type(rows) is not int or rows < 0):
-            raise bad("a row count is not a non-negative integer or null")
+            raise _Invalid(f"the SHA-256 of {name!r} is not 64 lower-case hex digits")
+        if is_csv(name):
+            if type(rows) is not int or rows < 0:
+                raise _Invalid(f"the row count of {name!r} is not a non-negative integer "
+                               "(a .csv file needs one)")
+        elif rows is not None:
+            raise _Invalid(f"{name!r} has a row count but is not a .csv file (rows must be null)")
         entries.append(FileEntry(name, size, digest, rows))
     check_names([e.name for e in entries])
     return Manifest(pid, when, tuple(entries))

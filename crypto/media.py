@@ -18,8 +18,12 @@ MEDIA: dict[str, int | None] = {
     "lgwan": None,
 }
 
-_LABELS = {"cd-r": "CD-R", "dvd-r": "DVD-R", "dvd-r-dl": "DVD-R DL", "bd-r": "BD-R",
-           "usb": "USB", "lgwan": "LGWAN"}
+# As handover/events.py names them. An LGWAN transfer is a file, not a disc: it is counted
+# in 件, never 枚.
+LABELS = {"cd-r": "CD-R", "dvd-r": "DVD-R", "dvd-r-dl": "DVD-R DL", "bd-r": "BD-R",
+          "usb": "USB", "lgwan": "LGWANファイル"}
+COUNTERS = {"cd-r": "枚", "dvd-r": "枚", "dvd-r-dl": "枚", "bd-r": "枚", "usb": "個",
+            "lgwan": "件"}
 
 
 def human_size(n: int) -> str:
@@ -38,9 +42,9 @@ def check_fits(media: str | None, size: int) -> None:
         raise ValueError(f"unknown medium {media!r}; known: {', '.join(MEDIA)}")
     capacity = MEDIA[media]
     if capacity is not None and size > capacity:
-        label = _LABELS[media]
+        label = LABELS[media]
         bigger = [m for m, c in MEDIA.items() if c is not None and c >= size]
-        hint = (f"use a larger medium ({_LABELS[bigger[0]]}) or seal fewer files per package"
+        hint = (f"use a larger medium ({LABELS[bigger[0]]}) or seal fewer files per package"
                 if bigger else "seal fewer files per package, or send it by LGWAN or USB")
         raise MediaTooSmall(
             f"the package would be {human_size(size)} but a {label} holds {human_size(capacity)}",

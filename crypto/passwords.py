@@ -104,10 +104,27 @@ def _groups_of(text: str) -> list[str]:
     if len(joined) != LENGTH:
         if not joined:
             raise PasswordTypo("no password was given", "type the password from the password notice")
+        first = _first_wrong_group(joined)
         raise PasswordTypo(
             f"the password has {len(joined)} characters; it should have {LENGTH} "
-            f"({GROUPS} groups of {GROUP_LEN})", _HINT)
+            f"({GROUPS} groups of {GROUP_LEN})",
+            f"group {first} is the first that does not match the notice; look for a missing "
+            f"or extra character there", groups=(first,))
     return [joined[i:i + GROUP_LEN] for i in range(0, LENGTH, GROUP_LEN)]
+
+
+def _is_group(number: int, group: str) -> bool:
+    return (len(group) == GROUP_LEN and all(c in crockford.ALPHABET for c in group)
+            and _group_check(number, group[:-1]) == group[-1])
+
+
+def _first_wrong_group(joined: str) -> int:
+    """Where a character was dropped or added: cut by position, the groups before it still
+    check, the first one from it on does not (an extra character after group 6 is group 6's)."""
+    for number in range(1, GROUPS + 1):
+        if not _is_group(number, joined[(number - 1) * GROUP_LEN:number * GROUP_LEN]):
+            return number
+    return GROUPS
 
 
 def _describe(groups: list[int]) -> str:
@@ -129,13 +146,7 @@ def parse_password(text: str) -> Password:
     groups = _groups_of(text.strip())
     wrong = []
     for i, group in enumerate(groups, start=1):
-        if len(group) != GROUP_LEN:
-            wrong.append(i)
-            continue
-        if any(c not in crockford.ALPHABET for c in group):
-            wrong.append(i)
-            continue
-        if _group_check(i, group[:-1]) != group[-1]:
+        if not _is_group(i, group):
             wrong.append(i)
     if wrong:
         lengths = [i for i in wrong if len(groups[i - 1]) != GROUP_LEN]

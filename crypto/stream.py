@@ -11,7 +11,9 @@ and no associated data. The counter stops reordering, swapping and dropping chun
 last-chunk flag stops truncation at a chunk boundary (a chunk sealed as "not last" never
 opens as the last one). The payload key is unique per package, so (key, nonce) never repeats.
 
-Memory is bounded: callers hand over one batch of whole chunks at a time.
+StreamWriter and StreamReader own the chunk counter and the last-chunk flag, as age's
+internal/stream Writer and Reader do: callers hand over one batch of whole chunks at a time
+(memory stays bounded) and never compute a nonce themselves.
 """
 
 from __future__ import annotations
@@ -84,3 +86,57 @@ class ChunkOpener:
                     "copy the package again from the medium", part="truncated",
                     chunk=counter + 1)
         raise _damaged(counter, self._chunk_size)
+
+
+class StreamWriter:
+    """Seals a payload of `payload_size` bytes, batch by batch, in order. Every batch but
+    the last must be a whole number of chunks."""
+
+    def __init__(self, key: bytes, chunk_size: int, payload_size: int):
+        self._sealer = ChunkSealer(key)
+        self.chunk_size = chunk_size
+        self.chunks = chunk_count(payload_size, chunk_size)
+        self.counter = 0
+
+    @property
+    def done(self) -> bool:
+        return self.counter == self.chunks
+
+    def seal_batch(self, plaintext: memoryview, out: memoryview) -> int:
+        """Seal `plaintext` into `out`; returns the ciphertext length written."""
+        pos = 0
+        for start in range(0, max(len(plaintext), 1), self.chunk_size):
+            if self.done:
+                raise ValueError("more plaintext than the payload size")
+            end = min(start + self.chunk_size, len(plaintext))
+            size = end - start + TAG_LEN
+            self._sealer.seal_into(self.counter, self.counter == self.chunks - 1,
+                                   plaintext[start:end], out[pos:pos + size])
+            pos += size
+            self.counter += 1
+        return pos
+
+
+class StreamReader:
+    """Opens a payload of `payload_size` bytes, batch by batch, in order: the flag says
+    last only on the chunk the header's sizes make last."""
+
+    def __init__(self, key: bytes, chunk_size: int, payload_size: int):
+        self._opener = ChunkOpener(key, chunk_size)
+        self.stride = chunk_size + TAG_LEN
+        self.chunks = chunk_count(payload_size, chunk_size)
+        self.counter = 0
+
+    def open_batch(self, ciphertext: memoryview, out: memoryview) -> int:
+        """Authenticate and decrypt whole chunks (the last may be short) from `ciphertext`
+        into `out`; returns the plaintext length written."""
+        pos = opos = 0
+        while pos < len(ciphertext):
+            end = min(pos + self.stride, len(ciphertext))
+            size = end - pos - TAG_LEN
+            self._opener.open_into(self.counter, self.counter == self.chunks - 1,
+                                   ciphertext[pos:end], out[opos:opos + size])
+            opos += size
+            pos = end
+            self.counter += 1
+        return opos

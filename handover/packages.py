@@ -20,6 +20,9 @@ from handover.errors import HandoverError, lifted
 from handover.ids import new_id
 from handover.model.policy import require_separate_locations
 
+# A warning `open_package` gives when it removed plaintext a killed earlier open left behind.
+CrashedPartRemoved = crypto.CrashedPartRemoved
+
 MEDIA = crypto.MEDIA
 Progress = Callable[[int, int], None]
 

@@ -45,7 +45,7 @@ def test_seal_open_verify_with_default_parameters(tmp_path):
     (tmp_path / "a.csv").write_bytes(b"x,y\n1,2\n")
     (tmp_path / "b.bin").write_bytes(os.urandom(70000))
     r = run("seal", tmp_path / "a.csv", tmp_path / "b.bin", "--out", tmp_path / "pkg" / "p.hop",
-            "--notice-dir", tmp_path / "notices", "--media", "cd-r", "--json")
+            "--notice-dir", tmp_path / "notices", "--medium", "cd-r", "--json")
     assert r.exit_code == 0, r.stderr
     doc = json.loads(r.stdout)
     assert "password" not in doc and doc["notice_id"].startswith("N-")
@@ -217,3 +217,119 @@ def test_not_a_package(tmp_path):
     r = run("inspect", tmp_path / "x.csv")
     assert r.exit_code == EXIT_FAILURE
     assert r.stderr.splitlines()[0] == "handover: error: this is not a handover package"
+
+
+def test_medium_is_the_option_name_and_media_a_hidden_alias(tmp_path):
+    r = run("seal", "--help")
+    assert "--medium" in r.stdout and "--media " not in r.stdout
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "a.txt").write_bytes(b"x")
+    with open(tmp_path / "big.bin", "wb") as f:
+        f.truncate(800_000_000)
+    for option in ("--medium", "--media"):
+        r = run("seal", tmp_path / "big.bin", "--out", tmp_path / "pkg" / "p.hop", option,
+                "cd-r", "--notice-dir", tmp_path / "n")
+        assert r.exit_code == EXIT_FAILURE and "but a CD-R holds" in r.stderr, option
+
+
+@pytest.mark.parametrize("how", ["stdin", "fd"])
+def test_an_invalid_utf8_password_is_a_clear_error(sealed, tmp_path, how):
+    pkg, _, _ = sealed
+    bad = b"\xff\xfeABCDE-\x80\n"
+    if how == "stdin":
+        r = run("open", pkg, "--out", tmp_path / "out", "--password-stdin", input=bad)
+    else:
+        read, write = os.pipe()
+        os.write(write, bad)
+        os.close(write)
+        try:
+            r = run("open", pkg, "--out", tmp_path / "out", "--password-fd", read)
+        finally:
+            os.close(read)
+    assert r.exit_code == EXIT_USAGE, r.output
+    assert "the password is not valid UTF-8 text" in r.stderr
+    assert "Traceback" not in r.output and r.exception is None or isinstance(r.exception,
+                                                                           SystemExit)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+@pytest.mark.parametrize("command", ["inspect", "verify", "open"])
+def test_a_fifo_is_refused_without_hanging(tmp_path, command):
+    import threading
+    fifo = tmp_path / "p.hop"
+    os.mkfifo(fifo)
+    result = {}
+    args = {"inspect": ["inspect", fifo],
+            "verify": ["verify", fifo, "--password-stdin"],
+            "open": ["open", fifo, "--out", tmp_path / "out", "--password-stdin"]}[command]
+    from crypto import generate_password
+    password = generate_password().reveal()
+    worker = threading.Thread(target=lambda: result.update(r=run(*args, input=password)),
+                              daemon=True)
+    worker.start()
+    worker.join(20)
+    if worker.is_alive():  # unblock the hung reader so the test run can end
+        with open(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK), "wb"):
+            pass
+        pytest.fail(f"package {command} hangs on a FIFO")
+    r = result["r"]
+    assert r.exit_code == EXIT_FAILURE, r.output
+    assert r.stderr.splitlines()[0] == ("handover: error: p.hop is a FIFO (named pipe), not a "
+                                        "package file")
+
+
+def test_a_directory_is_refused(tmp_path):
+    (tmp_path / "d.hop").mkdir()
+    r = run("inspect", tmp_path / "d.hop")
+    assert r.exit_code != 0 and "is a directory" in r.stderr
+
+
+@pytest.mark.parametrize("case", ["wrong-password", "header", "exists-later"])
+def test_a_refused_open_leaves_no_directory_behind(sealed, tmp_path, case):
+    pkg, password, _ = sealed
+    out = tmp_path / "new" / "deeper" / "out"
+    if case == "wrong-password":
+        from crypto import generate_password
+        password = generate_password().reveal()
+    elif case == "header":
+        _damage(pkg, "header")
+    else:
+        _damage(pkg, "chunk")  # fails only after the directory had to exist
+    r = run("open", pkg, "--out", out, "--password-stdin", input=password)
+    assert r.exit_code != 0
+    assert sorted(os.listdir(tmp_path)) == ["p.hop", "src"]
+
+
+def test_open_reports_part_files_swept_from_an_earlier_crash(sealed, tmp_path, monkeypatch):
+    from crypto import placement
+    pkg, password, files = sealed
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".0123456789abcdef.handover-part"
+    stale.write_bytes(b"plaintext a killed run left")
+    os.utime(stale, (1, 1))  # long ago
+    r = run("open", pkg, "--out", out, "--password-stdin", input=password)
+    assert r.exit_code == 0, r.stderr
+    assert ("handover: warning: removed .0123456789abcdef.handover-part from "
+            f"{out}: a part file left by an interrupted package open or seal") in r.stderr
+    assert sorted(os.listdir(out)) == sorted(files)
+
+
+@pytest.mark.parametrize("params,message", [
+    ((24 * 1024, 145, 4), "handover: error: the package asks for more password-KDF work than "
+                          "handover writes (iterations 145 > 144; memory x passes 3,563,520 > "
+                          "3,538,944): it may be hostile, so it was not run"),
+    ((256 * 1024, 128, 16), "handover: error: the package asks for 16 Argon2 lanes; this tool "
+                            "accepts 1 to 8"),
+])
+def test_a_hostile_or_suspicious_kdf_is_refused_at_once(sealed, tmp_path, params, message):
+    from crypto import KdfParams
+    from tests.crypto.test_kdf import _with_kdf
+    pkg, password, _ = sealed
+    _with_kdf(pkg, KdfParams(*params))
+    r = run("open", pkg, "--out", tmp_path / "out", "--password-stdin", input=password)
+    assert r.exit_code == EXIT_FAILURE
+    assert r.stderr.splitlines()[0] == message
+    assert r.stderr.splitlines()[1].startswith("handover: hint: ")
+    assert not (tmp_path / "out").exists()

@@ -8,10 +8,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crypto import KdfParams, generate_password
 from crypto import header as hdr
-from crypto import stream
+from crypto import keys, stream
+from crypto import manifest as mf
 from crypto.package import _seal
 
 # The smallest parameters RFC 9106 allows: microseconds instead of a second.
@@ -52,6 +54,17 @@ def seal(tmp_path: Path, files: dict[str, bytes], *, chunk_size: int = CHUNK, na
                    kdf_params=TINY_KDF, progress=None, rng=rng, now=lambda: FIXED_TIME,
                    chunk_size=chunk_size)
     return tmp_path / name, password, sealed
+
+
+def replace_manifest(pkg: Path, seed: str, plain: bytes) -> None:
+    """Play a hostile sealer: put `plain` in as the manifest of `pkg`, sealed under its
+    real manifest key (recomputed from the seed `pkg` was sealed with)."""
+    rng = drbg(seed)
+    file_key, nonce = rng(32), rng(16)
+    ks = keys.derive_keys(file_key, nonce)
+    h = hdr.parse_header(pkg.read_bytes())
+    ct = AESGCM(ks.manifest).encrypt(bytes(12), plain, None)
+    pkg.write_bytes(pkg.read_bytes()[:h.manifest_offset] + mf.LENGTH_PREFIX.pack(len(ct)) + ct)
 
 
 def header_len(pkg: Path) -> int:

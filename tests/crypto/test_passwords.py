@@ -9,6 +9,8 @@ from hypothesis import given, strategies as st
 
 from crypto import Password, PasswordTypo, generate_password, parse_password
 from crypto import crockford, passwords
+from crypto.passwords import _generate_password
+from tests.crypto.conftest import drbg
 
 
 def test_shape_and_entropy():
@@ -119,3 +121,22 @@ def test_typo_messages_never_echo_input():
 def test_every_generated_password_parses(seed):
     pw = passwords._generate_password(lambda n: seed[:n])
     assert parse_password(pw.reveal().lower()) == pw
+
+
+@pytest.mark.parametrize("cut,group", [(0, 1), (7, 2), (12, 3), (22, 5), (29, 6)])
+def test_a_dropped_character_without_separators_names_its_group(cut, group):
+    # A fixed password: a shifted group still checks by chance 1 time in 32, and then the
+    # next group is named (as the spec says); this one has no such coincidence.
+    text = _generate_password(drbg("dropped")).reveal().replace("-", "")
+    with pytest.raises(PasswordTypo) as e:
+        parse_password(text[:cut] + text[cut + 1:])
+    assert e.value.message == "the password has 29 characters; it should have 30 (6 groups of 5)"
+    assert e.value.groups == (group,)
+    assert e.value.hint.startswith(f"group {group} is the first that does not match")
+
+
+def test_an_extra_character_at_the_end_is_group_6():
+    text = _generate_password(drbg("extra")).reveal().replace("-", "")
+    with pytest.raises(PasswordTypo) as e:
+        parse_password(text + "0")
+    assert e.value.groups == (6,) and "31 characters" in e.value.message

@@ -4,11 +4,16 @@ rejects), the spec is precise enough to write a compatible decryptor from."""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import hmac
+import io
 import json
 import os
+import re
 import struct
+import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -75,7 +80,7 @@ def spec_open(data: bytes, password: str) -> tuple[dict, dict[str, bytes]]:
     if pos != H - 64 or slot is None or len(slot) != 76:
         raise Rejected("slots")
     salt, m, t, p, wrapped = slot[:16], *struct.unpack(">III", slot[16:28]), slot[28:]
-    if not (1 <= p <= 16 and 8 * p <= m <= 262144 and 1 <= t <= 10000 and m * t <= 33554432):
+    if not (1 <= p <= 8 and 8 * p <= m <= 65536 and 1 <= t <= 1440 and m * t <= 35389440):
         raise Rejected("kdf caps")
     wrap_key = Argon2id(salt=salt, length=32, iterations=t, lanes=p, memory_cost=m).derive(
         canonical(password))
@@ -92,10 +97,11 @@ def spec_open(data: bytes, password: str) -> tuple[dict, dict[str, bytes]]:
     if not 16 <= Lm <= 16 << 20 or len(data) != M + 4 + Lm:
         raise Rejected("manifest length or trailing data")
     try:
-        manifest = json.loads(AESGCM(hkdf(file_key, nonce, b"handover/v1 manifest")).decrypt(
-            bytes(12), data[M + 4:], None))
+        plain = AESGCM(hkdf(file_key, nonce, b"handover/v1 manifest")).decrypt(
+            bytes(12), data[M + 4:], None)
     except Exception:
         raise Rejected("manifest") from None
+    manifest = spec_manifest(plain)
     if manifest["package_id"] != data[49:49 + L].decode() or \
             sum(f["size"] for f in manifest["files"]) != P:
         raise Rejected("manifest does not match header")
@@ -115,8 +121,56 @@ def spec_open(data: bytes, password: str) -> tuple[dict, dict[str, bytes]]:
         offset += f["size"]
         if hashlib.sha256(content).hexdigest() != f["sha256"]:
             raise Rejected("sha256")
+        if f["rows"] is not None and spec_rows(content) != f["rows"]:
+            raise Rejected("rows")  # §8: readers recount
         files[f["name"]] = content
     return manifest, files
+
+
+def spec_manifest(plain: bytes) -> dict:  # §8
+    def pairs(items):
+        keys = [k for k, _ in items]
+        if len(keys) != len(set(keys)):
+            raise Rejected("duplicate key")
+        return dict(items)
+
+    def constant(name):
+        raise Rejected(f"{name} is not JSON")
+    if plain.startswith(b"\xef\xbb\xbf"):
+        raise Rejected("BOM")
+    try:
+        doc = json.loads(plain.decode("utf-8"), object_pairs_hook=pairs, parse_constant=constant)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise Rejected("not UTF-8 JSON") from None
+    if not isinstance(doc, dict) or any(k not in doc for k in
+                                        ("format", "version", "package_id", "created", "files")):
+        raise Rejected("missing key")
+    if doc["format"] != "handover-manifest" or type(doc["version"]) is not int \
+            or doc["version"] != 1 or not isinstance(doc["package_id"], str):
+        raise Rejected("format, version or package_id")
+    if not (isinstance(doc["created"], str)
+            and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z",
+                             doc["created"])):
+        raise Rejected("created")
+    try:
+        datetime.strptime(doc["created"], "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        raise Rejected("created") from None
+    for f in doc["files"]:
+        if any(k not in f for k in ("name", "size", "sha256", "rows")):
+            raise Rejected("missing file key")
+        if f["name"].lower().endswith(".csv"):
+            if type(f["rows"]) is not int or f["rows"] < 0:
+                raise Rejected("rows of a .csv")
+        elif f["rows"] is not None:
+            raise Rejected("rows of a non-CSV")
+    return doc
+
+
+def spec_rows(content: bytes) -> int:  # §8, "Row counts"
+    csv.field_size_limit(sys.maxsize)  # no field size limit
+    text = io.TextIOWrapper(io.BytesIO(content), encoding="iso-8859-1", newline="")
+    return sum(1 for record in csv.reader(text) if record)
 
 
 DOC = json.loads((VECTORS / "vectors.json").read_text(encoding="utf-8"))
@@ -141,3 +195,32 @@ def test_spec_reader_opens_what_crypto_writes(tmp_path, sizes):
     pkg, pw, _ = seal(tmp_path, files)
     manifest, got = spec_open(pkg.read_bytes(), pw.reveal())
     assert got == files
+
+
+def test_spec_reader_counts_rows_as_crypto_does(tmp_path):
+    from tests.crypto.conftest import seal
+    files = {"a.csv": b'id,x\r\n1,"two\r\nlines"\r\n\r\n2,' + b"y" * 200_000 + b"\x85\x0b\n3",
+             "b.txt": b"a\nb\n"}
+    pkg, pw, sealed = seal(tmp_path, files)
+    manifest, _ = spec_open(pkg.read_bytes(), pw.reveal())
+    assert [f["rows"] for f in manifest["files"]] == [4, None]
+    assert [f.rows for f in sealed.manifest.files] == [4, None]
+
+
+def test_spec_reader_refuses_the_manifest_defects_crypto_refuses(tmp_path):
+    from crypto import FormatError, verify_package
+    from tests.crypto.conftest import replace_manifest
+    from tests.crypto.test_manifest import DEFECTS, consistent, manifest_doc, seal_matching
+    pkg, pw, sealed = seal_matching(tmp_path, "spec-defects")
+    original = pkg.read_bytes()
+    good = consistent(json.dumps(manifest_doc()).encode(), sealed)
+    replace_manifest(pkg, "spec-defects", good)  # the baseline opens in both readers
+    spec_open(pkg.read_bytes(), pw.reveal())
+    verify_package(pkg, pw)
+    for name, plain, _ in DEFECTS:
+        pkg.write_bytes(original)
+        replace_manifest(pkg, "spec-defects", consistent(plain, sealed))
+        with pytest.raises(Rejected):
+            spec_open(pkg.read_bytes(), pw.reveal())
+        with pytest.raises(FormatError, match="the package manifest is invalid"):
+            verify_package(pkg, pw)

@@ -72,3 +72,39 @@ def test_appending_a_chunk_fails():
     cts = seal_all([os.urandom(1024) for _ in range(2)])
     with pytest.raises(PackageDamaged):
         open_all(cts + [cts[0]])
+
+
+@pytest.mark.parametrize("size", [0, 1, 1024, 1025, 5 * 1024 + 3])
+@pytest.mark.parametrize("batch_chunks", [1, 2, 8])
+def test_stream_writer_and_reader_own_the_flag(size, batch_chunks):
+    """Batches of whole chunks in, the same bytes out; only the chunk the size makes last
+    carries the flag, whatever the batching."""
+    from crypto.stream import StreamReader, StreamWriter
+    data = os.urandom(size)
+    writer = StreamWriter(KEY, 1024, size)
+    ct = bytearray()
+    step = batch_chunks * 1024
+    for start in range(0, max(size, 1), step):
+        piece = memoryview(data)[start:start + step]
+        out = bytearray(len(piece) + 16 * batch_chunks)
+        ct += out[:writer.seal_batch(piece, memoryview(out))]
+    assert writer.done and len(ct) == ciphertext_size(size, 1024)
+    assert seal_all([data[i:i + 1024] for i in range(0, max(size, 1), 1024)] or [b""]) == \
+        [bytes(ct[i:i + 1040]) for i in range(0, len(ct), 1040)]
+    reader = StreamReader(KEY, 1024, size)
+    plain = bytearray(size)
+    assert reader.open_batch(memoryview(ct), memoryview(plain)) == size
+    assert plain == data
+    with pytest.raises(ValueError, match="more plaintext"):
+        writer.seal_batch(memoryview(b"x"), memoryview(bytearray(17)))
+
+
+def test_stream_reader_names_a_cut_at_a_chunk_boundary():
+    from crypto.stream import StreamReader, StreamWriter
+    data = os.urandom(3 * 1024)
+    ct = bytearray(len(data) + 48)
+    StreamWriter(KEY, 1024, len(data)).seal_batch(memoryview(data), memoryview(ct))
+    # A reader told the payload is 2 chunks meets chunk 2 sealed as "not last".
+    with pytest.raises(PackageDamaged, match="truncated after chunk 2"):
+        StreamReader(KEY, 1024, 2048).open_batch(memoryview(ct)[:2 * 1040],
+                                                 memoryview(bytearray(2048)))

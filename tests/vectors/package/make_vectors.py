@@ -137,7 +137,7 @@ def _negatives(out: Path, raw: bytes, h: hdr.Header) -> list[dict]:
                                 header_key=bytes(32))
     cases["hostile-kdf-4gib"] = (hostile + raw[h.length:], "FormatError",
                                  "the package asks for 4096 MiB of memory for its password KDF; "
-                                 "this tool accepts at most 256 MiB", None, None)
+                                 "this tool accepts at most 64 MiB", None, None)
     cases["damaged-chunk-3"] = (flip(raw, start[2] + 100), "PackageDamaged",
                                 "chunk 3 is damaged or was tampered with", "chunk", 3)
     cases["damaged-tag-6"] = (flip(raw, h.manifest_offset - 1), "PackageDamaged",
