@@ -7,6 +7,7 @@ log is caught even by someone holding only an old checkpoint.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,16 +39,51 @@ class SignedCheckpoint:
         return {"log": self.log, "size": self.size, "root": self.root_hash.hex(), "note": self.note}
 
 
+def key_id(key: note.Signer | note.Verifier) -> str:
+    """`name+keyhash`, as on a signature line: enough to tell keys apart, never the key."""
+    return f"{key.name}+{key.key_hash:08x}"
+
+
+def signature_key_ids(signed_note: str) -> list[str]:
+    """The `name+keyhash` of each signature line of a signed note (not checked)."""
+    ids = []
+    for line in signed_note.rsplit("\n\n", 1)[-1].splitlines():
+        name, _, b64 = line.removeprefix(note.SIGNATURE_PREFIX).partition(" ")
+        try:
+            raw = base64.b64decode(b64)
+        except ValueError:
+            continue
+        if len(raw) >= 4:
+            ids.append(f"{name}+{int.from_bytes(raw[:4], 'big'):08x}")
+    return ids
+
+
 def take_checkpoint(log: Log, signer: note.Signer) -> SignedCheckpoint:
     """Sign the log's current size and root inside the writer's transaction, and store it.
 
     Starts from the previous checkpoint's compact range and replays only what was
-    appended since, checking the chain on the way: we never sign what we have not checked.
+    appended since, checking the chain and each entry's canonical form on the way: we
+    never sign what we have not checked. Cheap enough to call at the end of every
+    transaction. Refuses a key other than the one of the log's checkpoints: a replaced
+    key would make auditors reject everything signed from then on.
     """
+    return sign_checkpoint(log, signer, check_key=True)
+
+
+def sign_checkpoint(log: Log, signer: note.Signer, *, check_key: bool) -> SignedCheckpoint:
+    """`take_checkpoint`; `check_key=False` only right after a recorded key rotation."""
     conn = log.connection
     last = conn.execute(
         sa.select(checkpoints.c.size, checkpoints.c.note, checkpoints.c.compact_range)
         .where(checkpoints.c.log == log.name).order_by(checkpoints.c.size.desc()).limit(1)).first()
+    if check_key and last is not None:
+        current = signature_key_ids(last.note)
+        if key_id(signer) not in current:
+            raise LedgerError(
+                f"log {log.name!r} is signed with key {', '.join(current) or '(unreadable)'}, "
+                f"but the signing key given is {key_id(signer)}; nothing was signed",
+                "restore the log's signing key from its backup; if it is lost for good, "
+                "record a rotation with `handover ledger rotate-key`")
     size = log.size
     if last is not None and last.size == size:
         return _parse_stored(log.name, last.note)
