@@ -10,17 +10,56 @@ from pathlib import Path
 
 import ledger
 from handover import events as ev
+from handover import projection
 from handover.config import Settings
 from handover.database import open_database
 from handover.errors import HandoverError, lifted
 from handover.files import write_bytes_atomically
-from handover.journal import open_journal, record, resolve_actor
+from handover.journal import open_journal, record, require_actor, resolve_actor
+from handover.state import State
 
 
 def create_signing_key(settings: Settings, name: str | None = None) -> Path:
-    """Generate the log's signing key; returns the public key's path for auditors."""
+    """Generate the log's signing key; returns the public key's path for auditors.
+    Refused once the log has checkpoints: a second key would split the audit trail."""
+    engine = open_database(settings.db_url)
+    with lifted(), engine.connect() as conn:
+        current = ledger.current_key_id(conn, settings.log)
+    if current is not None:
+        raise HandoverError(
+            f"log {settings.log!r} already has checkpoints signed by key {current}; "
+            "a new key would make auditors reject everything signed with it",
+            f"restore the key file from its backup to {settings.key_path}; if it is lost for good, "
+            "record the loss with `handover ledger rotate-key NEW_KEY --old-key-lost --reason …`")
     with lifted():
         return ledger.generate_key(settings.key_path, name or f"handover-{settings.log}")
+
+
+def rotate_signing_key(settings: Settings, actor: str | None, new_key: Path, reason: str,
+                       old_key_lost: bool, name: str | None = None
+                       ) -> tuple[Path, ledger.Entry, ledger.SignedCheckpoint]:
+    """Replace the log's signing key by a new one written to `new_key`, recorded in the log
+    (endorsed by the current key unless it is lost) and signed over with the new key."""
+    actor_id = resolve_actor(actor)
+    journal = open_journal(settings)
+    with lifted():
+        old = None if old_key_lost else _current_signer(settings)
+        pub = ledger.generate_key(new_key, name or f"handover-{settings.log}")
+        new = ledger.load_signer(new_key)
+        with ledger.writer(journal.engine, journal.log) as lg:
+            projection.catch_up(lg)
+            require_actor(State(lg.connection, journal.log), actor_id)
+            entry, cp = ledger.rotate_key(lg, new, old_signer=old, reason=reason, actor=actor_id,
+                                          claimed_time=journal.now())
+            projection.apply(lg.connection, journal.log, entry)
+    return pub, entry, cp
+
+
+def _current_signer(settings: Settings):
+    if not settings.key_path.exists():
+        raise HandoverError(f"the log's current signing key {settings.key_path} is not there",
+                            "restore it from its backup; if it is lost for good, pass --old-key-lost")
+    return ledger.load_signer(settings.key_path)
 
 
 def record_remark(settings: Settings, actor: str | None, text: str) -> ledger.Entry:
@@ -66,7 +105,11 @@ def export_proof(settings: Settings, out: Path, index: int | None = None,
             doc = ledger.export_inclusion_proof(conn, settings.log, index)
         else:
             raise HandoverError("say which proof: an entry INDEX, or --consistency-from SIZE")
-    write_bytes_atomically(out, (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
+    try:
+        write_bytes_atomically(out, (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
+    except OSError as e:
+        raise HandoverError(f"cannot write proof file {out}: {e.strerror}",
+                            "give --out a path in a directory you can write to") from None
     return doc
 
 
