@@ -9,13 +9,12 @@ fixed-offset slices of the stored bytes, and each body with the C JSON codec
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ledger.encoding import HEADER_SIZE, MAGIC, ROTATION_KIND, check_body
 from ledger.errors import EncodingError
-from ledger.rfc6962 import RootBuilder
+from ledger.rfc6962 import RootBuilder, leaf_hash
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ class Replay:
         self.rotations: list[tuple[int, dict]] = []
 
     def feed(self, rows: Iterable[tuple[int, bytes, bytes]]) -> bool:
-        sha256 = hashlib.sha256
+        hash_leaf = leaf_hash
         expected, prev, tree, known = self.size, self.prev, self.tree, self._known
         known_count = len(known) // 8
         marks = self._marks
@@ -70,7 +69,7 @@ class Replay:
                 if idx != expected:
                     return self._fail("missing-entry", expected,
                                       f"entry {expected} is missing (the next stored entry is {idx})")
-                leaf = sha256(b"\x00" + raw).digest()
+                leaf = hash_leaf(raw)
                 if leaf != stored:
                     return self._fail("hash-mismatch", idx,
                                       f"entry {idx}: stored bytes do not match the stored hash "

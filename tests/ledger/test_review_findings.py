@@ -145,3 +145,35 @@ def test_a_sqlite_database_is_created_private(tmp_path):
     for name in ("new.db", "new.db-wal", "new.db-shm"):
         if (tmp_path / name).exists():
             assert os.stat(tmp_path / name).st_mode & 0o777 == 0o600, name
+
+
+def test_per_transaction_checkpoints_stay_right_across_writers_and_rollbacks(
+        engine, db_url, signer, trusted):
+    other = ledger.create_engine(db_url)  # a second process's engine: its own cached tip
+    try:
+        for i in range(4):
+            for e in (engine, other, engine):
+                with ledger.writer(e, "ward") as lg:
+                    ledger.append(lg, "Test", {"i": i}, "alice", T0)
+                    ledger.take_checkpoint(lg, signer)
+            with pytest.raises(RuntimeError):
+                with ledger.writer(engine, "ward") as lg:
+                    ledger.append(lg, "Test", {"rolled": "back"}, "alice", T0)
+                    ledger.take_checkpoint(lg, signer)
+                    raise RuntimeError
+    finally:
+        other.dispose()
+    report = verify(engine, trusted)
+    assert report.ok, report.problems
+    assert report.size == 12 and report.checkpoints_checked == 12 and report.latest.size == 12
+
+
+def test_the_cached_tip_does_not_let_another_key_sign(engine, signer):
+    from ledger import note
+    fill(engine, 1)
+    checkpoint(engine, signer)
+    with pytest.raises(ledger.LedgerError, match="is signed with key") as e:
+        with ledger.writer(engine, "ward") as lg:
+            ledger.append(lg, "Test", {}, "alice", T0)
+            ledger.take_checkpoint(lg, note.generate_signer("handover-test"))
+    assert "restore the log's signing key from its backup" in e.value.hint
