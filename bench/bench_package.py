@@ -276,9 +276,10 @@ def export_report(d: Path, gib: float, repeat: int, py: list[str]) -> None:
     for path in (out, notices):
         shutil.rmtree(path, ignore_errors=True)
         path.mkdir()
-    handover = str(Path(sys.executable).parent / "handover")
-    cmd_wall, _, cmd_rss = measured([handover, "package", "seal", str(export), "--out",
-                                     str(out / "export.hop"), "--notice-dir", str(notices)])
+    handover = [sys.executable, "-c", "import sys; from cli.main import main; main()"]
+    cmd_wall, _, cmd_rss = measured(handover + ["package", "seal", str(export), "--out",
+                                                str(out / "export.hop"), "--notice-dir",
+                                                str(notices)])
     for path in (out, notices):
         shutil.rmtree(path, ignore_errors=True)
 

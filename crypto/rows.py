@@ -218,7 +218,6 @@ class RowCounter:
         self._rows = 0
         self._inside = False        # inside a quoted field after the last byte
         self._after = _AFTER_BREAK  # what the last byte was (if not inside)
-        self._mask = None
 
     def update(self, data) -> None:
         np = _numpy()
@@ -234,13 +233,6 @@ class RowCounter:
         rows = self._rows + (self._inside or self._after != _AFTER_BREAK)
         self.__init__()
         return rows
-
-    def _scratch(self, np, n: int):
-        """One mask buffer for the whole file: a fresh 1 MiB array per mask costs more than
-        the comparison that fills it (the allocator hands it back to the OS each time)."""
-        if self._mask is None or len(self._mask) < n:
-            self._mask = np.empty(max(n, min(_BLOCK, 1 << 16)), dtype=bool)
-        return self._mask[:n]
 
     def _count_exactly(self, block) -> None:
         exact = _ExactCounter(_IN_QUOTED if self._inside else _STATE_AFTER[self._after])
@@ -265,9 +257,8 @@ class RowCounter:
         follows that text and fails the check. A record then ends at each line break
         outside quotes that does not follow another line break (a blank line is no record).
         """
-        quote = _bits(np, np.equal(a, _QUOTE, out=self._scratch(np, len(a))))
-        brk = _bits(np, np.equal(a, _LF, out=self._scratch(np, len(a))))
-        brk |= _bits(np, np.equal(a, _CR, out=self._scratch(np, len(a))))
+        quote = _bits(np, a == _QUOTE)
+        brk = _bits(np, (a == _LF) | (a == _CR))
         ones = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
         if quote.any():
             inside = _prefix_xor(np, quote)
@@ -277,7 +268,7 @@ class RowCounter:
             carry[0] = self._inside
             carry[1:] = parity[:-1] ^ np.uint64(self._inside)
             inside ^= carry * ones
-            sep = quote | brk | _bits(np, np.equal(a, _COMMA, out=self._scratch(np, len(a))))
+            sep = quote | brk | _bits(np, a == _COMMA)
             if (quote & inside & ~_shift_up(np, sep, self._after != _AFTER_OTHER)).any():
                 return False
             last_word, last_bit = divmod(len(a) - 1, 64)
