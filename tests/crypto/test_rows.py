@@ -58,6 +58,19 @@ def test_long_quoted_field_beyond_csv_field_limit():
     assert counted_in_pieces(data, [5, 200_000, 400_000]) == 2
 
 
+def test_exact_path_keeps_fields_beyond_csv_field_limit_exact(monkeypatch):
+    # The stray quote in `5"` sends the block to the exact path, where the csv module
+    # refuses the 300,000-byte field and the state machine counts it instead.
+    calls = []
+    real = rows._ExactCounter
+    monkeypatch.setattr(rows, "_ExactCounter", lambda state: calls.append(state) or real(state))
+    big = b"x" * 300_000
+    data = b'5",a,"' + big + b'\n' + big + b'"\nb,c\n'
+    assert count_rows(data) == oracle(data) == 2
+    assert counted_in_pieces(data, [5, 200_000, 400_000]) == 2
+    assert calls
+
+
 def test_very_long_line_keeps_memory_bounded():
     data = b"a," * 1_500_000 + b"\nb\n"
     assert counted_in_pieces(data, list(range(0, len(data), 1 << 20))) == oracle(data) == 2
