@@ -198,8 +198,9 @@ class _ExactCounter:
         return pos
 
 
-# What the last byte counted was, outside quotes: all the bit masks need to carry into the
-# next block. The file's start counts as a line break (no record is open).
+# What the last byte was (when it is not inside quotes): all the bit masks need to carry
+# into the next block, besides the quote parity. The file's start counts as a line break
+# (no record is open).
 _AFTER_BREAK, _AFTER_COMMA, _AFTER_QUOTE, _AFTER_OTHER = range(4)
 _AFTER = {_CR: _AFTER_BREAK, _LF: _AFTER_BREAK, _COMMA: _AFTER_COMMA, _QUOTE: _AFTER_QUOTE}
 # The same, as the csv module's state (outside quotes; inside quotes it is _IN_QUOTED).
@@ -259,7 +260,6 @@ class RowCounter:
         """
         quote = _bits(np, a == _QUOTE)
         brk = _bits(np, (a == _LF) | (a == _CR))
-        ones = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
         if quote.any():
             inside = _prefix_xor(np, quote)
             # Carry each word's parity into the following words (and the previous block's).
@@ -267,7 +267,7 @@ class RowCounter:
             carry = np.empty_like(parity)
             carry[0] = self._inside
             carry[1:] = parity[:-1] ^ np.uint64(self._inside)
-            inside ^= carry * ones
+            inside ^= carry * np.uint64(0xFFFF_FFFF_FFFF_FFFF)
             sep = quote | brk | _bits(np, a == _COMMA)
             if (quote & inside & ~_shift_up(np, sep, self._after != _AFTER_OTHER)).any():
                 return False
