@@ -226,14 +226,14 @@ def _record_and_print(journal: Journal, actor: str, build, handover_id: str,
     anything is recorded; a write that fails afterwards says the handover *was* recorded."""
     if pdf_dir is not None:
         make_output_dir(pdf_dir, "確認書")
-    done = record(journal, actor, build, checkpoint=pdf_dir is not None)
+    done = record(journal, actor, build)
     entry = done.entries[0]
     pdf = None
     if pdf_dir is not None:
         pdf = _write_kakuninsho(journal, handover_id, done.checkpoint, entry.index,
                                 Path(pdf_dir), f"{handover_id} was recorded (entry {entry.index})")
     return HandoverRecord(handover_id, entry.index,
-                          done.checkpoint.size if done.checkpoint else None, pdf,
+                          done.checkpoint.size, pdf,
                           done.value or [], batches or [])
 
 
@@ -245,7 +245,7 @@ def reprint(journal: Journal, actor: str, handover_id: str, pdf_dir: Path | str)
         return [], tx.state.handover(handover_id)
 
     make_output_dir(pdf_dir, "確認書")
-    done = record(journal, actor, build, checkpoint=True)
+    done = record(journal, actor, build)
     h = done.value
     index = h.confirm_index if h.confirm_index is not None else h.entry_index
     return _write_kakuninsho(journal, handover_id, done.checkpoint, index, Path(pdf_dir),

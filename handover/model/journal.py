@@ -95,31 +95,40 @@ class Tx:
 class Recorded(Generic[T]):
     value: T
     entries: list[ledger.Entry]
-    checkpoint: ledger.SignedCheckpoint | None
+    checkpoint: ledger.SignedCheckpoint
 
 
 def _load_signer(journal: Journal):
-    if journal.key_path is None:
-        raise HandoverError("no signing key configured, so no checkpoint can be printed",
-                            "pass --key or set HANDOVER_KEY")
-    if not Path(journal.key_path).exists():
-        raise HandoverError(f"signing key {journal.key_path} not found; every 確認書 carries a "
-                            "signed checkpoint", "create it once with `handover ledger keygen`")
-    with lifted():
-        return ledger.load_signer(journal.key_path)
+    """The log's signing key: every recorded action ends with a signed checkpoint."""
+    if journal.key_path is not None and Path(journal.key_path).exists():
+        with lifted():
+            return ledger.load_signer(journal.key_path)
+    where = "no signing key configured" if journal.key_path is None else \
+        f"signing key {journal.key_path} not found"
+    with lifted(), journal.engine.connect() as conn:
+        current = ledger.current_key_id(conn, journal.log)
+    if current is None:
+        raise HandoverError(f"{where}; every recorded action ends with a signed checkpoint",
+                            "create the log's key once with `handover ledger keygen` "
+                            "(or pass --key / set HANDOVER_KEY), then back it up (docs/backup.md)")
+    # Never suggest keygen here: a new key would make auditors reject everything after it.
+    raise HandoverError(f"{where}; log {journal.log!r} is signed by key {current} and every "
+                        "recorded action ends with a checkpoint signed by it",
+                        f"restore the key file from its backup (docs/backup.md) to "
+                        f"{journal.key_path or '--key / HANDOVER_KEY'}; do not run keygen")
 
 
 def record(journal: Journal, actor_id: str,
            build: Callable[[Tx], tuple[Sequence[Event], T]], *,
-           checkpoint: bool = False, bootstrap: bool = False) -> Recorded[T]:
-    """Check and record, atomically. `actor_id` is the person the edge (CLI, web) established
-    as acting; `build(tx)` runs the policy checks against `tx.state` and returns the events to
-    append and a value handed back to the caller."""
+           bootstrap: bool = False) -> Recorded[T]:
+    """Check and record, atomically, and sign a checkpoint over the result. `actor_id` is the
+    person the edge (CLI, web) established as acting; `build(tx)` runs the policy checks
+    against `tx.state` and returns the events to append and a value handed back to the caller."""
     actor_id = ids.parse_id(actor_id, "person")
-    signer = _load_signer(journal) if checkpoint else None
-    now = journal.now()
+    signer = _load_signer(journal)
     origin = {"os_user": journal.os_user, "host": journal.host}
     with lifted(), ledger.writer(journal.engine, journal.log) as lg:
+        now = journal.now()
         fold.catch_up(lg)
         st = State(lg.connection, journal.log)
         actor = None if bootstrap else st.find_person(actor_id)
@@ -135,7 +144,7 @@ def record(journal: Journal, actor_id: str,
             appended.append(entry)
         if bootstrap and st.find_person(actor_id) is None:
             raise _unknown_actor(actor_id)
-        cp = ledger.take_checkpoint(lg, signer) if signer is not None else None
+        cp = ledger.take_checkpoint(lg, signer)
     return Recorded(value, appended, cp)
 
 

@@ -4,11 +4,13 @@ embedded SQLite default, in a fresh directory, well under a minute."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import time
 
 from click.testing import CliRunner
 
 from cli.main import main
+from handover.errors import EXIT_VERIFY_FAILED
 
 
 def test_demo_runs_end_to_end(tmp_path, monkeypatch):
@@ -46,3 +48,30 @@ def test_demo_refuses_a_directory_in_use(tmp_path):
     r = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path / "used")])
     assert r.exit_code == 1
     assert r.stderr.startswith("handover: error: ") and "not empty" in r.stderr
+
+
+def test_an_auditors_state_saved_after_the_demo_catches_the_last_two_entries_deleted(tmp_path, monkeypatch):
+    # Issue 8 §3: every recording transaction ends with a signed checkpoint, so the auditor's
+    # state covers the whole log they verified, not only up to the last 確認書.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HANDOVER_DB", raising=False)
+    assert CliRunner().invoke(main, ["demo", "--dir", "demo"]).exit_code == 0
+    demo = tmp_path / "demo"
+    db = f"sqlite:///{demo / 'handover.db'}"
+    verify = ["--db", db, "--log", "ward", "ledger", "verify",
+              "--trusted-key", str(demo / "keys" / "handover-signing.pub"),
+              "--state", str(tmp_path / "auditor.json")]
+    r = CliRunner().invoke(main, verify)
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    size = int(re.search(r"(\d+) entries", r.stdout).group(1))
+    # Someone with database access removes the last two entries and whatever signed them.
+    con = sqlite3.connect(demo / "handover.db")
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE type='trigger'").fetchall():
+        con.execute(f"DROP TRIGGER {name}")
+    con.execute("DELETE FROM ledger_entries WHERE idx >= ?", (size - 2,))
+    con.execute("DELETE FROM ledger_checkpoints WHERE size > ?", (size - 2,))
+    con.commit()
+    con.close()
+    r = CliRunner().invoke(main, verify)
+    assert r.exit_code == EXIT_VERIFY_FAILED, (r.stdout, r.stderr)
+    assert f"index {size - 2}" in r.output or f"entry {size - 2}" in r.output, r.output

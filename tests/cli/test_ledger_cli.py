@@ -28,13 +28,19 @@ def run(tmp_path, db_url):
 
 @pytest.fixture
 def auditor(run):
-    """A registered person to record remarks (entry 0 and 1 are the ward and its staff)."""
+    """A registered person to record remarks (entry 0 and 1 are the ward and its staff), in a
+    log with its signing key: every recorded action ends with a signed checkpoint."""
+    assert run("ledger", "keygen").exit_code == 0
     return json.loads(run("init", "--ward", "健康部", "--staff", "見本 太郎", "--json").output)["staff_id"]
 
 
-def test_round_trip_append_checkpoint_verify_proof(run, auditor, tmp_path):
+def test_keygen_writes_a_private_key_and_names_the_public_one(run, tmp_path):
     r = run("ledger", "keygen")
     assert r.exit_code == 0 and "public key for auditors" in r.output
+    assert os.stat(tmp_path / "log.key").st_mode & 0o777 == 0o600
+
+
+def test_round_trip_append_checkpoint_verify_proof(run, auditor, tmp_path):
     assert os.stat(tmp_path / "log.key").st_mode & 0o777 == 0o600
     for text in ("年度監査 実施", "second remark", "third"):
         assert run("ledger", "remark", text, "--as", auditor).exit_code == 0
@@ -72,7 +78,8 @@ def test_tampering_exits_3_and_names_the_index(run, auditor):
     assert "handover: hint:" in r.stderr
 
 
-def test_verify_needs_a_trusted_key(run, auditor):
+def test_verify_needs_a_trusted_key(run, auditor, tmp_path):
+    (tmp_path / "log.pub").unlink()   # else verify trusts the configured key's public half
     r = run("ledger", "verify")
     assert r.exit_code == 1 and "no trusted public key" in r.stderr
 
@@ -167,8 +174,9 @@ def test_outputs_under_a_regular_file_are_clear_errors(run, auditor, tmp_path):
     # Issue 8 §5: these were tracebacks.
     (tmp_path / "plain").write_text("x")
     runner = CliRunner()
+    # A log without checkpoints yet (the fixture's log has them: keygen would refuse first).
     r = runner.invoke(main, ["--db", run.db_url, "--key", str(tmp_path / "plain" / "k.key"),
-                             "--log", "ward", "ledger", "keygen"])
+                             "--log", "fresh", "ledger", "keygen"])
     assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
     assert "cannot create key file" in r.stderr and "Traceback" not in r.output + r.stderr
     run("ledger", "keygen")
@@ -200,3 +208,23 @@ def test_verify_with_a_malformed_state_file_is_a_clear_error(run, auditor, tmp_p
     assert r.exit_code == 1 and "is unreadable" in r.stderr
     r = run("ledger", "verify", "--trusted-key", run.pub, "--state", str(tmp_path / "no" / "s.json"))
     assert r.exit_code == 1 and "does not exist" in r.stderr
+
+
+def test_recording_without_the_key_of_a_signed_log_says_restore_it_never_keygen(run, auditor, tmp_path):
+    # Issue 8 §2/§3: every recorded action signs a checkpoint; a lost key must lead staff to
+    # the backup, not to a new key that would split the audit.
+    (tmp_path / "log.key").rename(tmp_path / "elsewhere.key")
+    r = run("ledger", "remark", "x", "--as", auditor)
+    assert r.exit_code == 1, r.output
+    assert r.stderr.startswith("handover: error: signing key ") and "not found" in r.stderr
+    assert "restore the key file from its backup" in r.stderr and "docs/backup.md" in r.stderr
+    assert "`handover ledger keygen`" not in r.stderr
+    assert len(json.loads(run("ledger", "show", "--json").output)) == 2
+
+
+def test_init_without_a_key_says_to_create_it_and_records_nothing(run, tmp_path):
+    r = run("init", "--ward", "健康部", "--staff", "見本 太郎")
+    assert r.exit_code == 1 and "not found" in r.stderr
+    assert "create the log's key once with `handover ledger keygen`" in r.stderr
+    assert run("ledger", "keygen").exit_code == 0
+    assert run("init", "--ward", "健康部", "--staff", "見本 太郎").exit_code == 0
