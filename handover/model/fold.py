@@ -265,10 +265,18 @@ def catch_up(writer_log: ledger.Log) -> int:
     if start == writer_log.size:
         return 0
     done = 0
-    with lifted():
-        for entry in ledger.read_entries(conn, name, start, writer_log.size):
-            apply(conn, name, entry)
-            done += 1
+    try:
+        with lifted():
+            for entry in ledger.read_entries(conn, name, start, writer_log.size):
+                apply(conn, name, entry)
+                done += 1
+    except sa.exc.IntegrityError:
+        # Refolding an entry already in the tables: proj_meta says fewer entries are folded
+        # than really are (rewound by hand or a restore mixing backups). The writer rolls back.
+        raise HandoverError(
+            f"the projection of log {name!r} says {start} entries are folded in, but entry "
+            f"{start + done} is already there: the projection is out of step with the ledger",
+            "run `handover rebuild` to refold it from the ledger (nothing recorded is lost)") from None
     return done
 
 

@@ -323,3 +323,18 @@ def test_refusals_once_plain_errors_exit_4_naming_their_rule(run, ward):
     refused(run("register", "person", "架空", "--org", w["contractor"], "--role", "staff",
                 actor=w["staff"]), "role-mismatch")
     refused(run("register", "workstation", HOST, actor=w["staff"]), "already-registered")
+
+
+def test_status_after_the_projection_was_rewound_points_to_rebuild(run, ward, db_url):
+    # Issue 8 §9: this was an IntegrityError traceback (entries refolded onto themselves).
+    import sqlalchemy as sa
+    engine = sa.create_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE proj_meta SET applied_size = 3 WHERE log = 'ward'"))
+    engine.dispose()
+    r = run("status", actor=ward["staff"])
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    assert r.stderr.startswith("handover: error: the projection of log 'ward' says 3 entries")
+    assert "handover: hint: run `handover rebuild`" in r.stderr and "Traceback" not in r.output
+    ok(run("rebuild"))
+    ok(run("status", actor=ward["staff"]))
