@@ -35,10 +35,19 @@ def make_output_dir(d: Path | str, what: str) -> list[Path]:
     """Create an output directory (and missing parents) before anything is recorded, with a
     clear error if it cannot be. Returns the directories created, parents first."""
     d = Path(d)
-    missing = [p for p in (d, *d.parents) if not p.exists()][::-1]
     try:
-        d.mkdir(parents=True, exist_ok=True)
+        return make_private_dirs(d)
     except OSError as e:
         raise HandoverError(f"cannot create the {what} directory {d}: {e.strerror or e}",
                             f"give a {what} directory that can be written") from None
+
+
+def make_private_dirs(d: Path) -> list[Path]:
+    """Create `d` and missing parents 0700 whatever the umask (notices, packages and labels
+    are for their owner only). Returns the directories created, parents first."""
+    missing = [p for p in (d, *d.parents) if not p.exists()][::-1]
+    for p in missing:
+        p.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(p, 0o700)
+    d.mkdir(parents=True, exist_ok=True)
     return missing

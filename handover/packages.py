@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 import crypto
 from handover.documents import PasswordNotice, render_notice, write_pdf
 from handover.errors import HandoverError, lifted
+from handover.files import make_private_dirs
 from handover.ids import new_id
 from handover.model.policy import require_separate_locations
 
@@ -81,7 +82,7 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
                                 password_groups=tuple(password.reveal().split("-")))
         del password
         try:
-            notice_dir.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(notice_dir)
             write_pdf(path, render_notice(notice))
         except OSError as e:
             raise HandoverError(f"cannot write the password notice {path}: "
