@@ -51,3 +51,12 @@ def make_private_dirs(d: Path) -> list[Path]:
         os.chmod(p, 0o700)
     d.mkdir(parents=True, exist_ok=True)
     return missing
+
+
+def remove_empty_dirs(made: list[Path]) -> None:
+    """Undo `make_output_dir` after a refusal: remove what it created, deepest first, if empty."""
+    for p in reversed(made):
+        try:
+            p.rmdir()
+        except OSError:
+            pass   # not empty, or already gone: leave it

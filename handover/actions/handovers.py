@@ -19,7 +19,7 @@ from pathlib import Path
 from handover import ids
 from handover.clock import JST
 from handover.errors import HandoverError
-from handover.files import make_output_dir
+from handover.files import make_output_dir, remove_empty_dirs
 from handover.model import events as ev
 from handover.model import policy
 from handover.model.journal import Journal, Tx, record
@@ -224,9 +224,12 @@ def _record_and_print(journal: Journal, actor: str, build, handover_id: str,
     """Record the handover's entry and, when asked, print its 確認書 with the checkpoint
     signed in the same transaction. A 確認書 directory that cannot be made is refused before
     anything is recorded; a write that fails afterwards says the handover *was* recorded."""
-    if pdf_dir is not None:
-        make_output_dir(pdf_dir, "確認書")
-    done = record(journal, actor, build)
+    made = make_output_dir(pdf_dir, "確認書") if pdf_dir is not None else []
+    try:
+        done = record(journal, actor, build)
+    except BaseException:
+        remove_empty_dirs(made)   # a refused handover leaves nothing behind (issue 8 §5)
+        raise
     entry = done.entries[0]
     pdf = None
     if pdf_dir is not None:

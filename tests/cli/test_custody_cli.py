@@ -338,3 +338,13 @@ def test_status_after_the_projection_was_rewound_points_to_rebuild(run, ward, db
     assert "handover: hint: run `handover rebuild`" in r.stderr and "Traceback" not in r.output
     ok(run("rebuild"))
     ok(run("status", actor=ward["staff"]))
+
+
+def test_a_refused_record_with_pdf_dir_leaves_no_directory_behind(run, ward, tmp_path):
+    # Issue 8 §5: the 確認書 directory was created before the refusal and left empty.
+    w, s = ward, ward["sealed"]
+    pdf = tmp_path / "new" / "pdf"
+    refused(run("record", "--case", w["case"], "--moment", "provide", "--from", w["staff"],
+                "--to", w["outsider"], "--method", "hand", "--item", s["medium_id"],
+                "--at", DAY1, "--pdf-dir", str(pdf), actor=w["staff"]), "not-on-roster")
+    assert not (tmp_path / "new").exists()
