@@ -176,7 +176,11 @@ def load_key(option: Path | str | None = None) -> LabelKey:
 
 def create_key(option: Path | str | None = None) -> Path:
     path = label_key_path(option)
-    generate_label_key(path)
+    try:
+        generate_label_key(path)
+    except OSError as e:   # e.g. a parent that is a regular file: a clear error, no traceback
+        raise LabelKeyError(f"cannot create label key file {path}: {e.strerror or e}",
+                            "give a path in a directory that exists and can be written") from None
     return path
 
 

@@ -348,3 +348,12 @@ def test_a_refused_record_with_pdf_dir_leaves_no_directory_behind(run, ward, tmp
                 "--to", w["outsider"], "--method", "hand", "--item", s["medium_id"],
                 "--at", DAY1, "--pdf-dir", str(pdf), actor=w["staff"]), "not-on-roster")
     assert not (tmp_path / "new").exists()
+
+
+def test_label_key_under_a_regular_file_is_a_clear_error(run, tmp_path):
+    # Issue 8 §5: this was a traceback.
+    (tmp_path / "plain").write_text("x")
+    r = run("label-key", "--label-key", str(tmp_path / "plain" / "label.key"))
+    assert r.exit_code == 1, (r.stdout, r.stderr)
+    assert r.stderr.startswith(f"handover: error: cannot create label key file {tmp_path / 'plain'}")
+    assert "handover: hint: " in r.stderr
