@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import crypto
+from handover import config
 from handover.documents import PasswordNotice, render_notice, write_pdf
 from handover.errors import HandoverError, lifted
 from handover.ids import new_id
@@ -64,9 +65,11 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
     """Seal `sources` into `out` and print the password on a notice PDF in `notice_dir`.
 
     All or nothing: if the notice cannot be written, the package is deleted too, since a
-    package whose password exists nowhere is only a risk.
+    package whose password exists nowhere is only a risk. The notice says where to get the
+    program that opens the package: $HANDOVER_OPENER_SOURCE, else to ask the issuing ward.
     """
     out, notice_dir = Path(out), Path(notice_dir)
+    opener = config.opener_source()
     require_separate_locations(out.parent, notice_dir)
     notice_id = notice_id or new_id("notice")
     path = notice_path(notice_dir, notice_id)
@@ -78,7 +81,8 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
         notice = PasswordNotice(notice_id=notice_id, package_id=package.package_id,
                                 package_sha256=package.sha256, case_name=case_name,
                                 issued_at=issued_at, issued_by=issued_by,
-                                password_groups=tuple(password.reveal().split("-")))
+                                password_groups=tuple(password.reveal().split("-")),
+                                **({"opener_source": opener} if opener else {}))
         del password
         try:
             notice_dir.mkdir(parents=True, exist_ok=True)

@@ -333,3 +333,31 @@ def test_a_hostile_or_suspicious_kdf_is_refused_at_once(sealed, tmp_path, params
     assert r.stderr.splitlines()[0] == message
     assert r.stderr.splitlines()[1].startswith("handover: hint: ")
     assert not (tmp_path / "out").exists()
+
+
+def _notice_of(r) -> Path:
+    assert r.exit_code == 0, r.stderr
+    return Path([ln for ln in r.stdout.splitlines()
+                 if ln.startswith("password notice: ")][0].split()[2])
+
+
+def test_the_notice_says_where_to_get_the_opener_from_the_setting(tmp_path, monkeypatch):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "a.txt").write_bytes(b"x")
+    seal_args = ("seal", tmp_path / "a.txt", "--notice-dir", tmp_path / "n")
+    monkeypatch.delenv("HANDOVER_OPENER_SOURCE", raising=False)
+    text = re.sub(r"\s+", "", pdf_text(_notice_of(run(*seal_args, "--out",
+                                                      tmp_path / "pkg" / "a.hop"))))
+    assert "handoverプログラムの入手先：区の担当者" in text
+    monkeypatch.setenv("HANDOVER_OPENER_SOURCE", "  https://www.city.example.lg.jp/handover ")
+    text = re.sub(r"\s+", "", pdf_text(_notice_of(run(*seal_args, "--out",
+                                                      tmp_path / "pkg" / "b.hop"))))
+    assert "handoverプログラムの入手先：https://www.city.example.lg.jp/handover" in text
+    assert "handoverpackageopen" in text
+    # Too long for the paper: said before anything is sealed.
+    monkeypatch.setenv("HANDOVER_OPENER_SOURCE", "x" * 201)
+    r = run(*seal_args, "--out", tmp_path / "pkg" / "c.hop")
+    assert r.exit_code == EXIT_FAILURE
+    assert r.stderr.startswith("handover: error: HANDOVER_OPENER_SOURCE is 201 characters long")
+    assert "handover: hint: " in r.stderr
+    assert not (tmp_path / "pkg" / "c.hop").exists()
