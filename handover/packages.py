@@ -36,13 +36,15 @@ class SealResult:
 
 def seal_package(sources: Iterable[Path | str], out: Path | str, *, media: str | None = None,
                  package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
-                 progress: Progress | None = None) -> SealResult:
-    """Generate a password and seal `sources` into `out`."""
+                 progress: Progress | None = None, csv_header: bool = True) -> SealResult:
+    """Generate a password and seal `sources` into `out`. `csv_header`: each CSV starts with
+    a header line, which is not a data record (recorded in the manifest)."""
     with lifted():
         password = crypto.generate_password()
         sealed = crypto.seal_package(list(sources), out, password, media=media,
                                      package_id=package_id or new_id("package"),
-                                     kdf_params=kdf_params, progress=progress)
+                                     kdf_params=kdf_params, progress=progress,
+                                     csv_header=csv_header)
     return SealResult(sealed, password)
 
 
@@ -61,7 +63,8 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
                      case_name: str, issued_by: str, issued_at: dt.datetime,
                      notice_id: str | None = None, media: str | None = None,
                      package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
-                     progress: Progress | None = None) -> SealedWithNotice:
+                     progress: Progress | None = None,
+                     csv_header: bool = True) -> SealedWithNotice:
     """Seal `sources` into `out` and print the password on a notice PDF in `notice_dir`.
 
     All or nothing: if the notice cannot be written, the package is deleted too, since a
@@ -74,7 +77,7 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
     notice_id = notice_id or new_id("notice")
     path = notice_path(notice_dir, notice_id)
     result = seal_package(sources, out, media=media, package_id=package_id,
-                          kdf_params=kdf_params, progress=progress)
+                          kdf_params=kdf_params, progress=progress, csv_header=csv_header)
     package, password = result.package, result.password
     del result  # keep the password's references few: Python cannot wipe memory
     try:
@@ -100,12 +103,13 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
 
 def seal_standalone(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,
                     case_name: str, issued_by: str | None = None, media: str | None = None,
-                    progress: Progress | None = None) -> SealedWithNotice:
+                    progress: Progress | None = None,
+                    csv_header: bool = True) -> SealedWithNotice:
     """`handover package seal`: a package and its notice, outside any case (no ledger entry)."""
     return seal_with_notice(sources, out, notice_dir, case_name=case_name,
                             issued_by=issued_by or getpass.getuser(),
                             issued_at=dt.datetime.now().astimezone(), media=media,
-                            progress=progress)
+                            progress=progress, csv_header=csv_header)
 
 
 def open_package(pkg: Path | str, out_dir: Path | str, password: str, *,

@@ -70,3 +70,39 @@ def test_a_reprint_is_marked_recorded_and_filed_apart_from_the_original(run, war
     # The projection rebuilt from the ledger sees the same.
     ok(run("rebuild"))
     assert out_json(run("history", handover_id, "--json"))["entries"] == history["entries"]
+
+
+def test_seal_shows_progress_on_a_terminal_as_package_seal_does(run, ward, tmp_path,
+                                                              monkeypatch):
+    w = ward
+    seal = ("seal", w["case"], str(w["src"]), "--medium", "usb", "--content", "見本データ",
+            "--notice-dir", str(tmp_path / "notices"))
+    r = run(*seal, "--out", str(tmp_path / "quiet"), actor=w["staff"])
+    ok(r)
+    assert "sealing" not in r.stderr          # a pipe or a file gets no bar
+    monkeypatch.setattr("cli.output._stderr_is_terminal", lambda stream: True)
+    r = run(*seal, "--out", str(tmp_path / "shown"), actor=w["staff"])
+    ok(r)
+    assert "sealing" in r.stderr
+    (tmp_path / "pkg").mkdir()
+    r = run("package", "seal", str(w["src"]), "--out", str(tmp_path / "pkg" / "a.hop"),
+            "--notice-dir", str(tmp_path / "n2"))
+    ok(r)
+    assert "sealing" in r.stderr
+
+
+@needs_poppler
+def test_seal_open_and_the_kakuninsho_print_one_record_count(run, ward, tmp_path):
+    """The ward fixture's CSV: a header line and 30 data records."""
+    from tests.cli.test_package_cli import notice_password
+    w, s = ward, ward["sealed"]
+    password = notice_password(tmp_path / "notices" / f"notice-{s['notice_id']}.pdf")
+    package = next((tmp_path / "out").glob("*.hop"))
+    r = run("package", "verify", str(package), "--password-stdin", input=password)
+    ok(r)
+    assert "30 data records (データ件数; header line not counted)" in r.stdout
+    run.clock["now"] = START + dt.timedelta(hours=2)
+    medium = _provide(run, w, tmp_path, s["medium_id"])
+    text = _squash(pdf_text(tmp_path / "pdf" / f"kakuninsho-{medium}.pdf"))
+    assert "30件" in text and "31件" not in text
+    assert "見出し行は数えず" in text
