@@ -14,7 +14,7 @@ import click
 
 from cli.edge import actor_option, journal, resolve_actor
 from cli.handover_options import echo_handover, handover_options, handover_request
-from cli.output import emit_json, json_option
+from cli.output import emit_json, json_option, progress_bar
 from handover import actions, reports
 from handover.model import events as ev
 
@@ -163,6 +163,37 @@ def case_open(ctx, name, contractors, start, end, responsible, handlers, separat
     _done(as_json, {"case_id": case_id}, f"case: {case_id}")
 
 
+@case_group.command("show")
+@click.argument("case_id")
+@actor_option()
+@json_option
+@click.pass_context
+def case_show(ctx, case_id, actor, as_json):
+    """A case: its period and status, contractors, roster and workstations."""
+    if actor:
+        reports.require_person(journal(ctx), resolve_actor(actor))
+    c = reports.case_sheet(journal(ctx), case_id)
+    if as_json:
+        emit_json(c)
+        return
+    click.echo(f"{c['case_id']}  {c['name']}")
+    closed = f" on {c['closed_at']}: {c['close_reason'] or '-'}" if c["closed_at"] else ""
+    click.echo(f"  status: {c['status']}{closed}")
+    click.echo(f"  period: {c['period_start']} to {c['period_end']}")
+    click.echo(f"  ward: {c['ward']['name']} ({c['ward']['org_id']})")
+    for o in c["contractors"]:
+        click.echo(f"  contractor: {o['name']} ({o['org_id']})")
+    click.echo("  roster (取扱者名簿):")
+    for m in c["roster"]:
+        click.echo(f"    {m['person_id']}  {m['role_label']}  {m['name']}  {m['org']} "
+                   f"(since {m['since']})")
+    if not c["workstations"]:
+        click.echo("  workstations: none designated")
+    for w in c["workstations"]:
+        name = f" {w['name']}" if w["name"] else ""
+        click.echo(f"  workstation: {w['workstation_id']}  {w['hostname']}{name}")
+
+
 @case_group.command("roster")
 @click.argument("case_id")
 @click.option("--add-responsible", multiple=True, metavar="PERSON_ID")
@@ -224,14 +255,17 @@ def case_close(ctx, case_id, reason, override_reason, actor):
 def seal(ctx, case_id, files, medium, content, out_dir, notice_dir, labels_dir, label_key,
          no_csv_header, actor, as_json):
     """Encrypt FILES for a case: package, medium record, password notice (and labels)."""
-    s = actions.seal_extract(journal(ctx), resolve_actor(actor), case_id, files,
-                             medium_kind=medium, content=content, out_dir=out_dir,
-                             notice_dir=notice_dir, labels_dir=labels_dir,
-                             label_key_path=label_key, csv_header=not no_csv_header)
+    with progress_bar("sealing") as progress:
+        s = actions.seal_extract(journal(ctx), resolve_actor(actor), case_id, files,
+                                 medium_kind=medium, content=content, out_dir=out_dir,
+                                 notice_dir=notice_dir, labels_dir=labels_dir,
+                                 label_key_path=label_key, csv_header=not no_csv_header,
+                                 progress=progress)
     if as_json:
         emit_json(s.as_json())
         return
-    click.echo(f"package: {s.package_id} ({s.record_count:,} records, {s.size:,} bytes)")
+    click.echo(f"package: {s.package_id} ({s.record_count:,} data records (データ件数; header "
+               f"lines not counted), {s.size:,} bytes)")
     click.echo(f"  file: {s.package_path}")
     click.echo(f"  sha256: {s.sha256}")
     click.echo(f"medium: {s.medium_id} ({ev.MEDIUM_KINDS[s.medium_kind]})")

@@ -9,40 +9,12 @@ from __future__ import annotations
 
 import os
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import click
 
-from cli.output import emit_json, json_option
+from cli.output import emit_json, json_option, progress_bar
 from handover import packages
-
-
-@contextmanager
-def _progress(label: str) -> Iterator:
-    """A progress callback drawing a bar on stderr (only when stderr is a terminal)."""
-    state: dict = {}
-    stderr = click.get_text_stream("stderr")
-    if not stderr.isatty():
-        yield None  # no bar, and no stray label, when stderr is a file or a pipe
-        return
-
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = state["bar"] = click.progressbar(length=max(total, 1), label=label,
-                                                   file=stderr)
-            bar.__enter__()
-            state["done"] = 0
-        bar.update(done - state["done"])
-        state["done"] = done
-
-    try:
-        yield update
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)
 
 
 _NOT_UTF8 = "the password is not valid UTF-8 text"
@@ -88,8 +60,27 @@ def _print_manifest(manifest) -> None:
     click.echo(f"package {manifest.package_id}: {len(manifest.files)} file(s), "
                f"{manifest.payload_size:,} bytes, sealed {manifest.as_dict()['created']}")
     for entry in manifest.files:
-        rows = f", {entry.rows:,} rows" if entry.rows is not None else ""
-        click.echo(f"  {entry.name}: {entry.size:,} bytes{rows}, sha256 {entry.sha256}")
+        click.echo(f"  {entry.name}: {entry.size:,} bytes{_count_text(entry)}, "
+                   f"sha256 {entry.sha256}")
+
+
+def _count_text(entry) -> str:
+    """A CSV's count, saying which definition: データ件数 as on the 確認書 (header line not
+    counted) when the manifest says whether there is a header, else every record."""
+    if entry.rows is None:
+        return ""
+    if entry.records is None:
+        return (f", {entry.rows:,} CSV records (a header line counted, if there is one: the "
+                "package does not say)")
+    return f", {entry.records:,} data records (データ件数; header line not counted)"
+
+
+def _manifest_json(manifest) -> dict:
+    """The manifest as sealed, and each CSV's data records (null where unknown)."""
+    doc = manifest.as_dict()
+    for entry, f in zip(manifest.files, doc["files"]):
+        f["records"] = entry.records
+    return doc
 
 
 @click.group()
@@ -110,8 +101,11 @@ def package() -> None:
 @click.option("--case-name", default="（業務名未登録）", show_default=True,
               help="Business name printed on the notice.")
 @click.option("--issued-by", default=None, help="Issuer printed on the notice (default: OS account).")
+@click.option("--no-csv-header", is_flag=True,
+              help="CSV files have no header line (every record is data).")
 @json_option
-def seal(files, out, notice_dir, medium, old_media, case_name, issued_by, as_json):
+def seal(files, out, notice_dir, medium, old_media, case_name, issued_by, no_csv_header,
+         as_json):
     """Encrypt FILES into one package; its generated password goes only on a notice PDF.
 
     Nothing is recorded in the ledger: for a case's handovers use `handover seal`.
@@ -120,15 +114,15 @@ def seal(files, out, notice_dir, medium, old_media, case_name, issued_by, as_jso
     if medium and old_media and medium != old_media:
         raise click.UsageError("give --medium once")
     media = medium or old_media
-    with _progress("sealing") as progress:
+    with progress_bar("sealing") as progress:
         result = packages.seal_standalone(files, out, notice_dir, media=media,
                                           case_name=case_name, issued_by=issued_by,
-                                          progress=progress)
+                                          progress=progress, csv_header=not no_csv_header)
     sealed = result.package
     if as_json:
         emit_json({"package_id": sealed.package_id, "path": str(sealed.path),
                     "size": sealed.size, "sha256": sealed.sha256,
-                    "manifest": sealed.manifest.as_dict(), "notice_id": result.notice_id,
+                    "manifest": _manifest_json(sealed.manifest), "notice_id": result.notice_id,
                     "notice_path": str(result.notice_path)})
     else:
         click.echo(f"package: {sealed.package_id}")
@@ -148,7 +142,7 @@ def seal(files, out, notice_dir, medium, old_media, case_name, issued_by, as_jso
 def open_(pkg, out_dir, password_fd, password_stdin, as_json):
     """Decrypt PKG into a directory: every file, or nothing at all."""
     password = _read_password(password_fd, password_stdin)
-    with _progress("opening") as progress, warnings.catch_warnings(record=True) as swept:
+    with progress_bar("opening") as progress, warnings.catch_warnings(record=True) as swept:
         warnings.simplefilter("always", packages.CrashedPartRemoved)
         try:
             manifest = packages.open_package(pkg, out_dir, password, progress=progress)
@@ -157,7 +151,7 @@ def open_(pkg, out_dir, password_fd, password_stdin, as_json):
                 if issubclass(w.category, packages.CrashedPartRemoved):
                     click.echo(f"handover: warning: {w.message}", err=True)
     if as_json:
-        emit_json({"opened": True, "out": str(out_dir), "manifest": manifest.as_dict()})
+        emit_json({"opened": True, "out": str(out_dir), "manifest": _manifest_json(manifest)})
     else:
         _print_manifest(manifest)
         click.echo(f"opened into {out_dir}")
@@ -170,10 +164,10 @@ def open_(pkg, out_dir, password_fd, password_stdin, as_json):
 def verify(pkg, password_fd, password_stdin, as_json):
     """Check every byte of PKG without extracting anything."""
     password = _read_password(password_fd, password_stdin)
-    with _progress("verifying") as progress:
+    with progress_bar("verifying") as progress:
         manifest = packages.verify_package(pkg, password, progress=progress)
     if as_json:
-        emit_json({"verified": True, "manifest": manifest.as_dict()})
+        emit_json({"verified": True, "manifest": _manifest_json(manifest)})
     else:
         _print_manifest(manifest)
         click.echo("verified: every chunk authenticates and every file matches its SHA-256")

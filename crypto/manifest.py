@@ -43,9 +43,22 @@ class FileEntry:
     size: int
     sha256: str           # lower-case hex of the file's plaintext
     rows: int | None      # CSV records (see crypto/rows.py); None for other files
+    # For a CSV: whether its first record is a header line, not data. None for other files,
+    # and for CSVs in packages sealed before the key existed (then nobody can say).
+    header: bool | None = None
+
+    @property
+    def records(self) -> int | None:
+        """Data records (データ件数): `rows` without the header line; None when unknown."""
+        if self.rows is None or self.header is None:
+            return None
+        return self.rows - 1 if self.header else self.rows
 
     def as_dict(self) -> dict:
-        return {"name": self.name, "rows": self.rows, "sha256": self.sha256, "size": self.size}
+        d = {"name": self.name, "rows": self.rows, "sha256": self.sha256, "size": self.size}
+        if self.header is not None:
+            d["header"] = self.header
+        return d
 
 
 @dataclass(frozen=True)
@@ -120,10 +133,15 @@ def seal(key: bytes, manifest: Manifest) -> bytes:
     return LENGTH_PREFIX.pack(len(ct)) + ct
 
 
-def sealed_size_bound(package_id: str, files: list[tuple[str, int, bool]]) -> int:
+def sealed_size_bound(package_id: str, files: list[tuple[str, int, bool]], *,
+                      csv_header: bool = False) -> int:
     """An upper bound on the manifest area's size, known before any file is read:
-    the real manifest with every row count at its largest possible value."""
-    entries = tuple(FileEntry(n, size, "0" * 64, 10**20 if csv_ else None)
+    the real manifest with every row count at its largest possible value (and each CSV's
+    `header` when one is recorded)."""
+    # "false" is longer than "true"
+    header = False if csv_header else None
+    entries = tuple(FileEntry(n, size, "0" * 64, 10**20 if csv_ else None,
+                              header if csv_ else None)
                     for n, size, csv_ in files)
     m = Manifest(package_id, datetime(2000, 1, 1, tzinfo=timezone.utc), entries)
     return LENGTH_PREFIX.size + len(encode(m)) + TAG_LEN
@@ -239,6 +257,12 @@ def _decode(plain: bytes) -> Manifest:
                                "(a .csv file needs one)")
         elif rows is not None:
             raise _Invalid(f"{name!r} has a row count but is not a .csv file (rows must be null)")
-        entries.append(FileEntry(name, size, digest, rows))
+        header = f.get("header")   # optional: packages sealed before it have none
+        if header is not None:
+            if not is_csv(name) or type(header) is not bool:
+                raise _Invalid(f"the header of {name!r} is not true or false on a .csv file")
+            if header and rows == 0:
+                raise _Invalid(f"{name!r} has a header line but no records")
+        entries.append(FileEntry(name, size, digest, rows, header))
     check_names([e.name for e in entries])
     return Manifest(pid, when, tuple(entries))

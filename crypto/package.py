@@ -14,6 +14,7 @@ package whose file is missing, never a package nobody recorded.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import secrets
@@ -59,15 +60,18 @@ def _random_package_id(rng: Callable[[int], bytes]) -> str:
 def seal_package(sources: Iterable[Path | str], out: Path | str, password: Password, *,
                  media: str | None = None, package_id: str | None = None,
                  kdf_params: KdfParams | None = None,
-                 progress: Progress | None = None) -> SealedPackage:
+                 progress: Progress | None = None,
+                 csv_header: bool | None = None) -> SealedPackage:
     """Encrypt `sources` into one package at `out` (which must not exist).
 
     `password` comes from generate_password(). `media` (a key of MEDIA) refuses a package
     that would not fit, before any work. `kdf_params` defaults to DEFAULT_KDF (about 1 s);
-    tests pass tiny ones. `package_id` defaults to a random Crockford ID."""
+    tests pass tiny ones. `package_id` defaults to a random Crockford ID. `csv_header`:
+    whether each CSV's first record is a header line (recorded in the manifest, so readers
+    can count data records); None records nothing."""
     return _seal(sources, out, password, media=media, package_id=package_id,
                  kdf_params=kdf_params, progress=progress, rng=secrets.token_bytes,
-                 now=_utcnow, chunk_size=hdr.DEFAULT_CHUNK_SIZE)
+                 now=_utcnow, chunk_size=hdr.DEFAULT_CHUNK_SIZE, csv_header=csv_header)
 
 
 @dataclass
@@ -95,13 +99,14 @@ class StagedPackage:
 def seal_staged(sources: Iterable[Path | str], out: Path | str, password: Password, *,
                 media: str | None = None, package_id: str | None = None,
                 kdf_params: KdfParams | None = None,
-                progress: Progress | None = None) -> StagedPackage:
+                progress: Progress | None = None,
+                csv_header: bool | None = None) -> StagedPackage:
     """seal_package() up to, not including, giving the package its name `out`.
     Pair it with crypto.stage_bytes() for the password notice; release both after
     recording, or discard both."""
     return _stage(sources, out, password, media=media, package_id=package_id,
                  kdf_params=kdf_params, progress=progress, rng=secrets.token_bytes,
-                 now=_utcnow, chunk_size=hdr.DEFAULT_CHUNK_SIZE)
+                 now=_utcnow, chunk_size=hdr.DEFAULT_CHUNK_SIZE, csv_header=csv_header)
 
 
 def _seal(sources, out, password, *, into=None, **seam) -> SealedPackage:
@@ -120,7 +125,7 @@ def _seal(sources, out, password, *, into=None, **seam) -> SealedPackage:
 
 def _stage(sources, out, password, *, media, package_id, kdf_params, progress,
            rng: Callable[[int], bytes], now: Callable[[], datetime],
-           chunk_size: int, into=None):
+           chunk_size: int, into=None, csv_header: bool | None = None):
     if not isinstance(password, Password):
         raise TypeError("seal_package() needs a Password from generate_password()")
     sources = [Path(s) for s in sources]
@@ -155,7 +160,8 @@ def _stage(sources, out, password, *, media, package_id, kdf_params, progress,
     bound = (hdr.header_length(package_id, (placeholder,))
              + stream.ciphertext_size(payload_size, chunk_size)
              + mf.sealed_size_bound(package_id, [(s.name, n, rows.is_csv(s.name))
-                                                 for s, n in zip(sources, sizes)]))
+                                                 for s, n in zip(sources, sizes)],
+                                    csv_header=csv_header is not None))
     check_fits(media, bound)
     if into is None and os.path.lexists(out):
         raise exists_error(out, "packages never overwrite files; choose a new name")
@@ -173,7 +179,8 @@ def _stage(sources, out, password, *, media, package_id, kdf_params, progress,
 
     if into is not None:
         digest, written, manifest = _write_package(
-            into, header, ks, sources, sizes, chunk_size, package_id, created, progress)
+            into, header, ks, sources, sizes, chunk_size, package_id, created, progress,
+            csv_header=csv_header)
         return SealedPackage(out, package_id, digest, written, manifest)
     try:
         # Named, not anonymous: it must survive until the caller releases it.
@@ -185,7 +192,7 @@ def _stage(sources, out, password, *, media, package_id, kdf_params, progress,
                 Flusher(part.fd) as flusher:
             digest, written, manifest = _write_package(
                 f, header, ks, sources, sizes, chunk_size, package_id, created, progress,
-                flusher.wrote)
+                flusher.wrote, csv_header=csv_header)
             os.fsync(part.fd)
         os.close(part.fd)
         part.fd = None
@@ -208,7 +215,8 @@ def _write_all(f, data: memoryview) -> None:
 def _write_package(f, header: bytes, ks: keys.PackageKeys, sources: list[Path],
                    sizes: list[int], chunk_size: int, package_id: str, created: datetime,
                    progress: Progress | None,
-                   wrote: Callable[[int], None] | None = None) -> tuple[str, int, Manifest]:
+                   wrote: Callable[[int], None] | None = None, *,
+                   csv_header: bool | None = None) -> tuple[str, int, Manifest]:
     """Stream the whole package into the binary file `f`, hashing what is written.
     (bench/bench_package.py calls this with /dev/null.)"""
     package_hash = hashlib.sha256()
@@ -226,6 +234,10 @@ def _write_package(f, header: bytes, ks: keys.PackageKeys, sources: list[Path],
     with Pipeline(sink, batch * (chunk_size + stream.TAG_LEN), DEPTH) as pipe:
         pipe.put_bytes(header)
         entries = _seal_payload(pipe, ks.payload, sources, sizes, chunk_size, batch, progress)
+        if csv_header is not None:
+            # An empty CSV has no header line, whatever was said.
+            entries = [dataclasses.replace(e, header=csv_header and e.rows > 0)
+                       if e.rows is not None else e for e in entries]
         manifest = Manifest(package_id, created, tuple(entries))
         pipe.put_bytes(mf.seal(ks.manifest, manifest))
     return package_hash.hexdigest(), written, manifest

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import crypto
+from handover import config
 from handover.documents import PasswordNotice, render_notice, write_pdf
 from handover.errors import HandoverError, lifted
 from handover.files import make_private_dirs
@@ -36,13 +37,15 @@ class SealResult:
 
 def seal_package(sources: Iterable[Path | str], out: Path | str, *, media: str | None = None,
                  package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
-                 progress: Progress | None = None) -> SealResult:
-    """Generate a password and seal `sources` into `out`."""
+                 progress: Progress | None = None, csv_header: bool = True) -> SealResult:
+    """Generate a password and seal `sources` into `out`. `csv_header`: each CSV starts with
+    a header line, which is not a data record (recorded in the manifest)."""
     with lifted():
         password = crypto.generate_password()
         sealed = crypto.seal_package(list(sources), out, password, media=media,
                                      package_id=package_id or new_id("package"),
-                                     kdf_params=kdf_params, progress=progress)
+                                     kdf_params=kdf_params, progress=progress,
+                                     csv_header=csv_header)
     return SealResult(sealed, password)
 
 
@@ -61,25 +64,29 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
                      case_name: str, issued_by: str, issued_at: dt.datetime,
                      notice_id: str | None = None, media: str | None = None,
                      package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
-                     progress: Progress | None = None) -> SealedWithNotice:
+                     progress: Progress | None = None,
+                     csv_header: bool = True) -> SealedWithNotice:
     """Seal `sources` into `out` and print the password on a notice PDF in `notice_dir`.
 
     All or nothing: if the notice cannot be written, the package is deleted too, since a
-    package whose password exists nowhere is only a risk.
+    package whose password exists nowhere is only a risk. The notice says where to get the
+    program that opens the package: $HANDOVER_OPENER_SOURCE, else to ask the issuing ward.
     """
     out, notice_dir = Path(out), Path(notice_dir)
+    opener = config.opener_source()
     require_separate_locations(out.parent, notice_dir)
     notice_id = notice_id or new_id("notice")
     path = notice_path(notice_dir, notice_id)
     result = seal_package(sources, out, media=media, package_id=package_id,
-                          kdf_params=kdf_params, progress=progress)
+                          kdf_params=kdf_params, progress=progress, csv_header=csv_header)
     package, password = result.package, result.password
     del result  # keep the password's references few: Python cannot wipe memory
     try:
         notice = PasswordNotice(notice_id=notice_id, package_id=package.package_id,
                                 package_sha256=package.sha256, case_name=case_name,
                                 issued_at=issued_at, issued_by=issued_by,
-                                password_groups=tuple(password.reveal().split("-")))
+                                password_groups=tuple(password.reveal().split("-")),
+                                **({"opener_source": opener} if opener else {}))
         del password
         try:
             make_private_dirs(notice_dir)
@@ -97,12 +104,13 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
 
 def seal_standalone(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,
                     case_name: str, issued_by: str | None = None, media: str | None = None,
-                    progress: Progress | None = None) -> SealedWithNotice:
+                    progress: Progress | None = None,
+                    csv_header: bool = True) -> SealedWithNotice:
     """`handover package seal`: a package and its notice, outside any case (no ledger entry)."""
     return seal_with_notice(sources, out, notice_dir, case_name=case_name,
                             issued_by=issued_by or getpass.getuser(),
                             issued_at=dt.datetime.now().astimezone(), media=media,
-                            progress=progress)
+                            progress=progress, csv_header=csv_header)
 
 
 def open_package(pkg: Path | str, out_dir: Path | str, password: str, *,

@@ -32,6 +32,18 @@ class ScanError(HandoverError):
     """An image that cannot be read or holds no QR code."""
 
 
+# A label photo needs a few megapixels; phone cameras take up to about 50. Anything larger is
+# refused from its header, before a byte is decoded: a small PNG can claim 20000×20000 pixels
+# (a decompression bomb) and would take gigabytes and minutes to decode.
+MAX_IMAGE_PIXELS = 64_000_000
+
+
+def _too_large(path: Path, size: str) -> ScanError:
+    return ScanError(f"image {path} is too large to scan ({size}; at most "
+                     f"{MAX_IMAGE_PIXELS // 1_000_000} megapixels); it was not decoded",
+                     "photograph the label again, or resize the image to a few megapixels")
+
+
 def decode_image(path: Path | str) -> list[str]:
     """The text of every QR code in an image file (camera photo, PNG), in the order found."""
     # Imported here so that keyboard-wedge stations need neither Pillow nor zxing-cpp loaded.
@@ -41,11 +53,17 @@ def decode_image(path: Path | str) -> list[str]:
     path = Path(path)
     try:
         with Image.open(path) as img:
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise _too_large(path, f"{width}×{height} pixels")
             img.load()
             # zxing-cpp wants grayscale or RGB; palette and alpha images (many PNGs) are neither.
             image = img.convert("L")
     except FileNotFoundError:
         raise ScanError(f"image {path} not found", "check the path") from None
+    except Image.DecompressionBombError:
+        # Pillow's own limit, hit in Image.open for even larger claims.
+        raise _too_large(path, "its header claims far more pixels") from None
     except UnidentifiedImageError:
         raise ScanError(f"cannot read {path} as an image",
                         "save the photo as PNG or JPEG and try again") from None
@@ -61,11 +79,21 @@ def decode_image(path: Path | str) -> list[str]:
 
 def read_scans(stream: TextIO | Iterable[str | bytes]) -> Iterator[str]:
     """One payload per line from a keyboard-wedge scanner: line endings and surrounding
-    whitespace (some scanners add a tab or space) removed, blank lines skipped."""
-    for line in stream:
+    whitespace (some scanners add a tab or space) removed, blank lines skipped. A line that is
+    not UTF-8 is a scanner set up wrongly (a code page, a binary mode): a ScanError names the
+    line, rather than a guess at what was meant."""
+    # A text stream over bytes (stdin) is read as bytes, so a bad line can be named exactly.
+    lines = getattr(stream, "buffer", stream)
+    for number, line in enumerate(lines, start=1):
         if isinstance(line, bytes):
-            # Undecodable bytes become U+FFFD, which the label check then refuses by name.
-            line = line.decode("utf-8", errors="replace")
+            try:
+                line = line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise ScanError(f"line {number} of the scans is not UTF-8 text (byte "
+                                f"0x{line[e.start]:02x} at position {e.start + 1}); stopped "
+                                f"there, nothing was recorded",
+                                "set the scanner to send UTF-8 (or plain ASCII) text, then "
+                                "scan every item again") from None
         text = line.strip()   # str.strip() also removes the IME's full-width space
         if text:
             yield text

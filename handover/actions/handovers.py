@@ -241,24 +241,30 @@ def _record_and_print(journal: Journal, actor: str, build, handover_id: str,
 
 
 def reprint(journal: Journal, actor: str, handover_id: str, pdf_dir: Path | str) -> Path:
-    """Print a handover's 確認書 again, with a checkpoint signed now (it covers the entry)."""
+    """Print a handover's 確認書 again, marked 再発行 with the date, under a name of its own
+    (the filed original stays). The reprint is recorded, so the ledger accounts for every
+    copy; the checkpoint signed with it covers the handover's entries."""
     handover_id = ids.parse_id(handover_id, "handover")
 
     def build(tx: Tx):
-        return [], tx.state.handover(handover_id)
+        h = tx.state.handover(handover_id)
+        index = h.confirm_index if h.confirm_index is not None else h.entry_index
+        return [ev.ConfirmationReprinted(handover_id, tx.now.isoformat(), index)], index
 
     make_output_dir(pdf_dir, "確認書")
     done = record(journal, actor, build)
-    h = done.value
-    index = h.confirm_index if h.confirm_index is not None else h.entry_index
-    return _write_kakuninsho(journal, handover_id, done.checkpoint, index, Path(pdf_dir),
-                             f"{handover_id} is recorded")
+    entry = done.entries[0]
+    event = ev.decode(entry)
+    return _write_kakuninsho(journal, handover_id, done.checkpoint, done.value, Path(pdf_dir),
+                             f"the reprint of {handover_id} was recorded (entry {entry.index})",
+                             reprinted_at=dt.datetime.fromisoformat(event.reprinted_at),
+                             reprint_index=entry.index)
 
 
 def _write_kakuninsho(journal: Journal, handover_id: str, checkpoint, index: int, pdf_dir: Path,
-                      done: str) -> Path:
+                      done: str, **reprint) -> Path:
     try:
-        return confirmation.write(journal, handover_id, checkpoint, index, pdf_dir)
+        return confirmation.write(journal, handover_id, checkpoint, index, pdf_dir, **reprint)
     except OSError as e:
         raise HandoverError(f"{done}, but its 確認書 could not be written to {pdf_dir}: "
                             f"{e.strerror or e}",

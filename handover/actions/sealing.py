@@ -102,7 +102,8 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
                  medium_kind: str, content: str, out_dir: Path | str, notice_dir: Path | str,
                  labels_dir: Path | str | None = None, label_key_path: Path | str | None = None,
                  csv_header: bool = True,
-                 kdf_params: crypto.KdfParams | None = None) -> Sealed:
+                 kdf_params: crypto.KdfParams | None = None,
+                 progress: packages.Progress | None = None) -> Sealed:
     """Seal `sources` for a case. `csv_header`: each CSV starts with a header line, which
     is not a record (the record count on 確認書 and the envelope check exclude it)."""
     case_id = ids.parse_id(case_id, "case")
@@ -143,7 +144,8 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
         sealed = packages.seal_with_notice(
             sources, package_path, notice_dir, case_name=case_name, issued_by=issuer,
             issued_at=journal.now(), notice_id=notice_id, media=medium_kind,
-            package_id=package_id, kdf_params=kdf_params).package
+            package_id=package_id, kdf_params=kdf_params, progress=progress,
+            csv_header=csv_header).package
         created += [package_path, notice_path]
         # Labels before recording, so that a label directory that cannot be written leaves
         # no recorded package behind (staff would seal again, and two would exist).
@@ -152,8 +154,9 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
             label_paths = _write_labels(label_sheets.item_labels(
                 [(medium_id, ev.MEDIUM_KINDS[medium_kind]), (notice_id, None)], case_name,
                 label_key), Path(labels_dir), package_id, created)
-        record_count = sum(max((f.rows or 0) - (1 if csv_header else 0), 0)
-                           for f in sealed.manifest.files)
+        # データ件数 as the manifest records it (header lines not counted), the same number
+        # `package open` prints.
+        record_count = sum(f.records or 0 for f in sealed.manifest.files)
         kdf = (kdf_params or crypto.DEFAULT_KDF).as_dict()
 
         def build(tx: Tx):

@@ -252,11 +252,22 @@ class RemarkRecorded(Event):
     text: str
 
 
+@dataclass(frozen=True)
+class ConfirmationReprinted(Event):
+    """A handover's 確認書 was printed again (marked 再発行 with this date), so every paper
+    copy in circulation is accounted for in the ledger."""
+    KIND: ClassVar[str] = "ConfirmationReprinted"
+    handover_id: str
+    reprinted_at: str
+    of_entry: int                   # the entry the reprint shows: the confirmation, else the record
+
+
 ALL: tuple[type[Event], ...] = (
     OrganisationRegistered, PersonRegistered, CabinetRegistered, CabinetKeyHoldersChanged,
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
+    ConfirmationReprinted,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

@@ -222,6 +222,11 @@ def _remark(f: _Fold, e: ev.RemarkRecorded) -> None:
     """A remark changes no custody state and concerns no tracked ID: nothing to fold."""
 
 
+def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
+    """A reprint changes no custody state; it is indexed under its handover for `history`."""
+    f.subjects(e.handover_id)
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -231,6 +236,7 @@ _STEPS: dict[str, Callable] = {
     ev.NoticeIssued.KIND: _notice, ev.ItemStored.KIND: _stored,
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
+    ev.ConfirmationReprinted.KIND: _reprinted,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

@@ -99,7 +99,7 @@ class State:
     def case(self, case_id: str) -> Row:
         row = self._one(p.cases, "case_id", case_id)
         if row is None:
-            raise _not_found("C", case_id, "see the open cases with `handover case list`")
+            raise _not_found("C", case_id, "see every case with `handover status`")
         return row
 
     def closing_override(self, case_id: str) -> Row | None:
@@ -120,6 +120,14 @@ class State:
         t = p.roster
         return self._all(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
                          .order_by(t.c.role.desc(), t.c.person_id))
+
+    def case_workstations(self, case_id: str) -> list[Row]:
+        """The workstations designated for a case, with when, in the order designated."""
+        t, w = p.case_workstations, p.workstations
+        return self._all(sa.select(w, t.c.authorised_at).join(
+            t, sa.and_(t.c.log == w.c.log, t.c.workstation_id == w.c.workstation_id))
+            .where(t.c.log == self.log, t.c.case_id == case_id)
+            .order_by(t.c.authorised_at, t.c.workstation_id))
 
     # --- items -----------------------------------------------------------------------------
 

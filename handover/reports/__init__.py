@@ -1,6 +1,7 @@
 """Reports: what the projection and the ledger say, for people (status, history, overrides,
 the registry), for paper (確認書, label sheets) and for auditors (verification, proofs)."""
 
+from handover.reports.case_sheet import case_sheet
 from handover.reports.case_status import overrides, require_person, status, where_text
 from handover.reports.item_history import history
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
@@ -10,7 +11,7 @@ from handover.reports.verification import (check_proof, export_proof, require_ok
                                            verify)
 
 __all__ = [
-    "LABEL_FORMATS", "check_proof", "export_proof", "history", "list_registry", "overrides",
+    "LABEL_FORMATS", "case_sheet", "check_proof", "export_proof", "history", "list_registry", "overrides",
     "print_labels", "require_ok", "require_person", "show_entries", "status", "verify",
     "where_text",
 ]

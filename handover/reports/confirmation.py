@@ -4,7 +4,9 @@ Everything printed comes from the ledger's facts (via the projection): who, when
 many, how, any override reason, and the receiver's confirmation once given. The checkpoint
 is the one signed in the same transaction as the entry, so the paper anchors its own entry.
 A record printed before confirmation is named `kakuninsho-H-….pdf`; the confirmed one
-`kakuninsho-H-…-confirmed.pdf`, so a filed paper copy is never silently replaced.
+`kakuninsho-H-…-confirmed.pdf`; a reprint (marked 再発行 with its date) adds `-reprint-N`, N
+being the ledger index of the entry that recorded the reprint, so a filed paper copy is never
+silently replaced.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import ledger
 from handover.documents import (ConfirmationItem, ConfirmationRecord, render_confirmation,
                                 write_pdf)
 from handover.model import events as ev
+from handover.model import policy
 from handover.model.journal import Journal
 from handover.model.state import State, overrides_of
 from handover.reports.label_sheets import kind_label
@@ -29,12 +32,16 @@ def _items(st: State, handover_id: str) -> list[ConfirmationItem]:
         item = st.item(item_id)
         package = st.package(item.package_id)
         if item.kind == ev.MEDIUM:
-            out.append(ConfirmationItem(item_id, kind_label(item), package.content, media_count=1,
+            # An LGWAN file is a file (件), not a disc (枚).
+            count = ({"file_count": 1} if item.medium_kind == "lgwan"
+                     else {"media_count": 1})
+            out.append(ConfirmationItem(item_id, kind_label(item), package.content,
                                         record_count=package.record_count,
-                                        package_sha256=package.sha256))
+                                        package_sha256=package.sha256, **count))
         elif item.kind == ev.NOTICE:
             out.append(ConfirmationItem(item_id, kind_label(item),
-                                        f"パッケージ {package.package_id} のパスワード"))
+                                        f"パッケージ {package.package_id} のパスワード",
+                                        notice_count=1))
         else:
             out.append(ConfirmationItem(item_id, kind_label(item),
                                         f"{package.content}に基づき作成・封入封緘したもの",
@@ -42,15 +49,8 @@ def _items(st: State, handover_id: str) -> list[ConfirmationItem]:
     return out
 
 
-def _override_text(st: State, handover) -> str | None:
-    if not handover.override_reason:
-        return None
-    rules = ", ".join(dict.fromkeys(o["rule"] for o in overrides_of(handover)))
-    return f"{handover.override_reason}（例外とした規則: {rules}）"
-
-
-def build_record(st: State, handover_id: str, checkpoint_text: str,
-                 entry_index: int) -> ConfirmationRecord:
+def build_record(st: State, handover_id: str, checkpoint_text: str, entry_index: int, *,
+                 reprinted_at: dt.datetime | None = None) -> ConfirmationRecord:
     h = st.handover(handover_id)
     confirmed_by = None
     if h.confirmed_by:
@@ -66,18 +66,26 @@ def build_record(st: State, handover_id: str, checkpoint_text: str,
         to_person=st.name(h.to_person), to_org=st.name(h.to_org),
         method=h.method, items=tuple(_items(st, handover_id)),
         checkpoint_text=checkpoint_text, entry_index=entry_index,
-        condition_on_receipt=condition, override_reason=_override_text(st, h),
+        condition_on_receipt=condition, override_reason=h.override_reason or None,
+        overridden_rules=tuple(o["rule"] for o in overrides_of(h)),
+        rule_titles=policy.RULE_TITLES_JA, content=h.content or None,
         confirmed_by=confirmed_by,
-        confirmed_at=dt.datetime.fromisoformat(h.confirmed_at) if h.confirmed_at else None)
+        confirmed_at=dt.datetime.fromisoformat(h.confirmed_at) if h.confirmed_at else None,
+        reprinted_at=reprinted_at)
 
 
-def pdf_name(handover_id: str, confirmed: bool) -> str:
-    return f"kakuninsho-{handover_id}{'-confirmed' if confirmed else ''}.pdf"
+def pdf_name(handover_id: str, confirmed: bool, reprint_index: int | None = None) -> str:
+    reprint = f"-reprint-{reprint_index}" if reprint_index is not None else ""
+    return f"kakuninsho-{handover_id}{'-confirmed' if confirmed else ''}{reprint}.pdf"
 
 
 def write(journal: Journal, handover_id: str, checkpoint: ledger.SignedCheckpoint,
-          entry_index: int, pdf_dir: Path) -> Path:
+          entry_index: int, pdf_dir: Path, *, reprinted_at: dt.datetime | None = None,
+          reprint_index: int | None = None) -> Path:
+    """Print the 確認書 of `entry_index`; a reprint passes when and in which entry it was
+    recorded."""
     with journal.reading() as st:
-        rec = build_record(st, handover_id, checkpoint.note, entry_index)
-    return write_pdf(pdf_dir / pdf_name(handover_id, rec.confirmed_by is not None),
+        rec = build_record(st, handover_id, checkpoint.note, entry_index,
+                           reprinted_at=reprinted_at)
+    return write_pdf(pdf_dir / pdf_name(handover_id, rec.confirmed_by is not None, reprint_index),
                      render_confirmation(rec), mode=0o644)

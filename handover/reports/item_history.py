@@ -44,6 +44,9 @@ def _summary(st: State, entry: ledger.Entry) -> str:
         case ev.HandoverConfirmed() as e:
             cond = f": {e.condition}" if e.condition else ""
             return f"{e.handover_id} confirmed by {st.label(e.confirmed_by)}{cond}"
+        case ev.ConfirmationReprinted() as e:
+            return f"確認書 of {e.handover_id} reprinted (再発行) at {e.reprinted_at}, " \
+                   f"showing entry {e.of_entry}"
         case ev.CaseOpened() as e:
             return f"case opened: {e.name} ({e.period_start} to {e.period_end})"
         case ev.RosterChanged() as e:

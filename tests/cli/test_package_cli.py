@@ -51,6 +51,9 @@ def test_seal_open_verify_with_default_parameters(tmp_path):
     assert "password" not in doc and doc["notice_id"].startswith("N-")
     assert doc["size"] == (tmp_path / "pkg" / "p.hop").stat().st_size
     assert [f["rows"] for f in doc["manifest"]["files"]] == [2, None]
+    # One definition of データ件数 everywhere: the header line is recorded, and not counted.
+    assert [f.get("header") for f in doc["manifest"]["files"]] == [True, None]
+    assert [f["records"] for f in doc["manifest"]["files"]] == [1, None]
     assert doc["package_id"].startswith("P-")
     notice = Path(doc["notice_path"])
     assert notice.parent == tmp_path / "notices" and notice.stat().st_mode & 0o077 == 0
@@ -64,7 +67,7 @@ def test_seal_open_verify_with_default_parameters(tmp_path):
     assert r.exit_code == 0, r.stderr
     assert (out / "b.bin").read_bytes() == (tmp_path / "b.bin").read_bytes()
     assert sorted(os.listdir(out)) == ["a.csv", "b.bin"]
-    assert "a.csv: 8 bytes, 2 rows" in r.stdout
+    assert "a.csv: 8 bytes, 1 data records (データ件数; header line not counted)" in r.stdout
 
 
 def test_seal_prints_no_password_and_the_package_hash(tmp_path):
@@ -108,7 +111,10 @@ def test_open_and_verify(sealed, tmp_path):
     pkg, password, files = sealed
     r = run("verify", pkg, "--password-stdin", "--json", input=password)
     assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout)["manifest"]["files"][0]["rows"] == 40001
+    entry = json.loads(r.stdout)["manifest"]["files"][0]
+    assert entry["rows"] == 40001
+    # Sealed without saying whether there is a header line: nobody can tell the data records.
+    assert entry["records"] is None and "header" not in entry
     read, write = os.pipe()
     os.write(write, password.lower().encode() + b"\n")
     os.close(write)
@@ -333,3 +339,56 @@ def test_a_hostile_or_suspicious_kdf_is_refused_at_once(sealed, tmp_path, params
     assert r.stderr.splitlines()[0] == message
     assert r.stderr.splitlines()[1].startswith("handover: hint: ")
     assert not (tmp_path / "out").exists()
+
+
+def _notice_of(r) -> Path:
+    assert r.exit_code == 0, r.stderr
+    return Path([ln for ln in r.stdout.splitlines()
+                 if ln.startswith("password notice: ")][0].split()[2])
+
+
+def test_the_notice_says_where_to_get_the_opener_from_the_setting(tmp_path, monkeypatch):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "a.txt").write_bytes(b"x")
+    seal_args = ("seal", tmp_path / "a.txt", "--notice-dir", tmp_path / "n")
+    monkeypatch.delenv("HANDOVER_OPENER_SOURCE", raising=False)
+    text = re.sub(r"\s+", "", pdf_text(_notice_of(run(*seal_args, "--out",
+                                                      tmp_path / "pkg" / "a.hop"))))
+    assert "handoverプログラムの入手先：区の担当者" in text
+    monkeypatch.setenv("HANDOVER_OPENER_SOURCE", "  https://www.city.example.lg.jp/handover ")
+    text = re.sub(r"\s+", "", pdf_text(_notice_of(run(*seal_args, "--out",
+                                                      tmp_path / "pkg" / "b.hop"))))
+    assert "handoverプログラムの入手先：https://www.city.example.lg.jp/handover" in text
+    assert "handoverpackageopen" in text
+    # Too long for the paper: said before anything is sealed.
+    monkeypatch.setenv("HANDOVER_OPENER_SOURCE", "x" * 201)
+    r = run(*seal_args, "--out", tmp_path / "pkg" / "c.hop")
+    assert r.exit_code == EXIT_FAILURE
+    assert r.stderr.startswith("handover: error: HANDOVER_OPENER_SOURCE is 201 characters long")
+    assert "handover: hint: " in r.stderr
+    assert not (tmp_path / "pkg" / "c.hop").exists()
+
+
+def test_open_says_which_count_it_prints(sealed, tmp_path):
+    pkg, password, _ = sealed
+    r = run("verify", pkg, "--password-stdin", input=password)
+    assert r.exit_code == 0, r.stderr
+    assert ("residents.csv: 160,008 bytes, 40,001 CSV records (a header line counted, if there "
+            "is one: the package does not say)") in r.stdout
+
+
+def test_seal_without_csv_header_counts_every_record_as_data(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "a.csv").write_bytes(b"1,2\n3,4\n")
+    (tmp_path / "empty.csv").write_bytes(b"")
+    for flag, records, header in (("--no-csv-header", 2, False), (None, 1, True)):
+        out = tmp_path / "pkg" / f"{flag or 'header'}.hop"
+        r = run("seal", tmp_path / "a.csv", tmp_path / "empty.csv", "--out", out,
+                "--notice-dir", tmp_path / "n", "--json", *([flag] if flag else []))
+        assert r.exit_code == 0, r.stderr
+        files = json.loads(r.stdout)["manifest"]["files"]
+        assert [(f["rows"], f["header"], f["records"]) for f in files] == \
+            [(2, header, records), (0, False, 0)]   # an empty CSV has no header line
+        r = run("verify", out, "--password-stdin",
+                input=notice_password(Path(json.loads(r.stdout)["notice_path"])))
+        assert f"a.csv: 8 bytes, {records} data records (データ件数" in r.stdout

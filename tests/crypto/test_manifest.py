@@ -49,6 +49,12 @@ DEFECTS = [
     ("csv-rows-negative", encoded(with_file_change(0, rows=-1)), "row count of 'a.csv'"),
     ("csv-rows-float", encoded(with_file_change(0, rows=1.0)), "row count of 'a.csv'"),
     ("csv-rows-bool", encoded(with_file_change(0, rows=True)), "row count of 'a.csv'"),
+    ("csv-header-string", encoded(with_file_change(0, header="yes")),
+     "the header of 'a.csv' is not true or false on a .csv file"),
+    ("csv-header-integer", encoded(with_file_change(0, header=1)), "the header of 'a.csv'"),
+    ("txt-header", encoded(with_file_change(1, header=False)), "the header of 'b.txt'"),
+    ("csv-header-without-records", encoded(with_file_change(0, rows=0, header=True)),
+     "'a.csv' has a header line but no records"),
     ("version-true", encoded(manifest_doc(version=True)), "manifest version true"),
     ("version-float", encoded(manifest_doc(version=1.0)), "manifest version 1.0"),
     ("version-string", encoded(manifest_doc(version="1")), 'manifest version "1"'),
@@ -95,6 +101,19 @@ def test_the_reference_manifest_and_unknown_keys_are_accepted():
     doc["files"].append({"name": "C.CSV", "rows": 0, "sha256": SHA, "size": 0})
     m = mf.decode(encoded(doc))
     assert [(f.name, f.rows) for f in m.files] == [("a.csv", 1), ("b.txt", None), ("C.CSV", 0)]
+
+
+def test_header_says_how_many_records_are_data():
+    doc = manifest_doc()
+    doc["files"][0]["header"] = True
+    doc["files"][1]["header"] = None          # null on a non-CSV, as if absent
+    doc["files"].append({"name": "c.csv", "rows": 3, "header": False, "sha256": SHA, "size": 6})
+    doc["files"].append({"name": "d.csv", "rows": 3, "sha256": SHA, "size": 6})  # sealed before
+    m = mf.decode(encoded(doc))
+    assert [(f.header, f.records) for f in m.files] == \
+        [(True, 0), (None, None), (False, 3), (None, None)]
+    # Written back: the key only where it was known.
+    assert [("header" in f) for f in m.as_dict()["files"]] == [True, False, True, False]
 
 
 def seal_matching(tmp_path, seed: str):

@@ -164,6 +164,11 @@ def spec_manifest(plain: bytes) -> dict:  # §8
                 raise Rejected("rows of a .csv")
         elif f["rows"] is not None:
             raise Rejected("rows of a non-CSV")
+        header = f.get("header")  # optional
+        if header is not None and (not f["name"].lower().endswith(".csv")
+                                   or not isinstance(header, bool)
+                                   or (header and f["rows"] == 0)):
+            raise Rejected("header")
     return doc
 
 
@@ -224,3 +229,16 @@ def test_spec_reader_refuses_the_manifest_defects_crypto_refuses(tmp_path):
             spec_open(pkg.read_bytes(), pw.reveal())
         with pytest.raises(FormatError, match="the package manifest is invalid"):
             verify_package(pkg, pw)
+
+
+def test_spec_reader_reads_the_header_crypto_records(tmp_path):
+    from crypto import generate_password, seal_package
+    from tests.crypto.conftest import TINY_KDF
+    (tmp_path / "a.csv").write_bytes(b"id,x\n1,a\n2,b\n")
+    (tmp_path / "b.txt").write_bytes(b"x")
+    pw = generate_password()
+    sealed = seal_package([tmp_path / "a.csv", tmp_path / "b.txt"], tmp_path / "p.hop", pw,
+                          kdf_params=TINY_KDF, csv_header=True)
+    manifest, _ = spec_open((tmp_path / "p.hop").read_bytes(), pw.reveal())
+    assert [(f["rows"], f.get("header")) for f in manifest["files"]] == [(3, True), (None, None)]
+    assert [f.records for f in sealed.manifest.files] == [2, None]

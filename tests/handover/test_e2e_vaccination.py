@@ -54,6 +54,9 @@ def test_vaccination_case_004(world, tmp_path):
     password = "-".join(groups)
     manifest = packages.verify_package(s.package_path, password)
     assert manifest.package_id == s.package_id and manifest.files[0].rows == RECORDS + 1
+    # One definition of データ件数: the manifest's data records are the case's record count.
+    assert manifest.files[0].header is True
+    assert manifest.files[0].records == s.record_count == RECORDS
 
     # Labels: the QR on the rendered PDF decodes back to the same MAC'd payload.
     key = load_label_key(w.label_key)

@@ -82,7 +82,18 @@ def test_read_scans_text_stream():
 
 
 def test_read_scans_bytes_lines():
-    assert list(read_scans([b"M-AAAA\r\n", b"\n", b"\xff\xfeX\n"])) == ["M-AAAA", "\ufffd\ufffdX"]
+    assert list(read_scans([b"M-AAAA\r\n", b"\n", "\u3000N-BBBB\n".encode()])) == \
+        ["M-AAAA", "N-BBBB"]
+
+
+def test_read_scans_names_the_line_that_is_not_utf8():
+    scans = read_scans(io.TextIOWrapper(io.BytesIO(b"M-AAAA\r\n\nN-\xff\xfeX\nM-CCCC\n"),
+                                        encoding="utf-8"))
+    assert next(scans) == "M-AAAA"
+    with pytest.raises(ScanError, match=r"^line 3 of the scans is not UTF-8 text \(byte 0xff "
+                                        r"at position 3\)") as e:
+        next(scans)
+    assert "UTF-8" in e.value.hint
 
 
 # --- ScanSession -----------------------------------------------------------------------------

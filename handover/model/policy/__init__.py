@@ -41,3 +41,4 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
                                              require_not_together, check_interval, check_courier,
                                              require_package_of_case, check_envelopes,
                                              require_receiving_party)
+from handover.model.policy.rule_titles import RULE_TITLES_JA
