@@ -17,7 +17,7 @@ from ledger.errors import LedgerError
 
 def generate_key(path: Path, name: str) -> Path:
     """Write a new signing key to `path` (0600, never overwriting) and its public key to
-    `path.pub`. Returns the public key's path."""
+    the same path with the suffix `.pub`. Returns the public key's path."""
     path = Path(path)
     pub = path.with_suffix(".pub")
     for p in (path, pub):
