@@ -202,6 +202,8 @@ def cmd_verify(a):
         key.unlink(missing_ok=True)
         key.with_suffix(".pub").unlink(missing_ok=True)
         ledger.generate_key(key, "bench")
+    if a.reuse and not key.exists():
+        sys.exit(f"no key {key} beside a log to reuse: build the log first, without --reuse")
     signer = ledger.load_signer(key)
     if not a.reuse:
         t = time.perf_counter()
@@ -214,7 +216,10 @@ def cmd_verify(a):
         with ledger.writer(engine, "bench") as lg:
             ledger.take_checkpoint(lg, signer)
     with engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.sum(sa.func.length(entries.c.entry)))).scalar()
+        total, count = conn.execute(sa.select(sa.func.sum(sa.func.length(entries.c.entry)), sa.func.count())
+                                    .where(entries.c.log == "bench")).one()
+    if count != a.n:
+        sys.exit(f"the log holds {count:,} entries, not --n {a.n:,}: give the same --n as when it was built")
     print(f"stored entry bytes: {total / 1e6:.1f} MB ({total / a.n:.0f} bytes/entry)")
 
     # The floor: read the same rows the same way and SHA-256 them, nothing else.
