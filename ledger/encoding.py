@@ -176,31 +176,28 @@ _FIELDS = {"actor", "kind", "log", "payload", "time"}
 # key beyond U+FFFF (orjson sorts by code point, JCS by UTF-16 unit): tests/ledger/
 # test_canonical_fast.py checks this differentially. A body holding any of those takes the
 # exact path, which alone may refuse: the fast path only ever accepts what it would accept.
+# (Any character beyond U+FFFF, not only in a key, sends a body the exact way: it is rare.)
 _fast_loads, _fast_dumps = orjson.loads, orjson.dumps
 _SORTED = orjson.OPT_SORT_KEYS
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+# A character beyond U+FFFF anywhere (not only in keys): a 4-byte UTF-8 sequence.
+_ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4]")
 
 
-def _orjson_is_canonical_for(v: Any) -> bool:
-    """True if `v` holds no float, no integer beyond int64 and no key beyond U+FFFF."""
+def _no_float_or_wide_int(v: Any) -> bool:
+    """True if `v` holds no float and no integer beyond int64."""
     t = type(v)
     if t is str or v is None or t is bool:
         return True
     if t is int:
         return INT_MIN <= v <= INT_MAX
     if t is dict:
-        for k, x in v.items():
-            if not k.isascii() and _ASTRAL.search(k):
-                return False
-            if type(x) is not str and not _orjson_is_canonical_for(x):
-                return False
-        return True
-    if t is list:
-        for x in v:
-            if type(x) is not str and not _orjson_is_canonical_for(x):
-                return False
-        return True
-    return False
+        v = v.values()
+    elif t is not list:
+        return False
+    for x in v:
+        if type(x) is not str and not _no_float_or_wide_int(x):
+            return False
+    return True
 
 
 _decoder = json.JSONDecoder(parse_float=_no_float, parse_int=_int64, parse_constant=_no_float)
@@ -225,7 +222,8 @@ def check_body(raw: bytes, log: str, index: int) -> dict:
     body_bytes = raw[HEADER_SIZE:]
     try:
         body = _fast_loads(body_bytes)
-        fast = _fast_dumps(body, option=_SORTED) == body_bytes and _orjson_is_canonical_for(body)
+        fast = (_fast_dumps(body, option=_SORTED) == body_bytes and _no_float_or_wide_int(body)
+                and (body_bytes.isascii() or not _ASTRAL_UTF8.search(body_bytes)))
     except (orjson.JSONDecodeError, orjson.JSONEncodeError):
         fast = False
     if not fast:
