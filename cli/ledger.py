@@ -80,16 +80,20 @@ def checkpoint(settings, as_json):
 @trusted_key_option
 @click.option("--state", type=click.Path(path_type=Path),
               help="Auditor state file: the last accepted checkpoint (created or updated on success).")
+@click.option("--all-signatures", is_flag=True,
+              help="Check the signature of every stored checkpoint, not only the newest "
+                   "(each older one's root is always checked).")
 @json_option
 @click.pass_obj
-def verify(settings, trusted_keys, state, as_json):
+def verify(settings, trusted_keys, state, all_signatures, as_json):
     """Replay the whole log: hashes, chain, Merkle roots, signatures and your saved state."""
-    report = reports.verify(settings, list(trusted_keys), state)
+    report = reports.verify(settings, list(trusted_keys), state, all_signatures)
     if as_json:
         emit_json(report.as_json())
     else:
         click.echo(f"log {report.log}: {report.size} entries, "
-                   f"{report.checkpoints_checked} checkpoint(s) checked")
+                   f"{report.checkpoints_checked} checkpoint(s) checked, "
+                   f"{report.signatures_checked} signature(s)")
         if report.latest:
             click.echo(f"newest trusted checkpoint: size {report.latest.size}, "
                        f"root {report.latest.root_hash.hex()}")

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from ledger.errors import EncodingError
 from ledger.rfc6962 import leaf_hash
 
@@ -168,14 +170,50 @@ def _int64(text: str) -> int:
     return n
 
 
-_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 _FIELDS = {"actor", "kind", "log", "payload", "time"}
-# The C decoder and encoder do the common case fast; their output matches canonical_json
-# for what they accept here (no floats, int64 only), except key order when a key holds a
-# character beyond U+FFFF (code points vs UTF-16 units): such bodies take the exact path.
+# The verifier's fast path: orjson decodes and re-encodes (sorted keys) at C speed. Its output
+# equals canonical_json for every value without floats, with integers in int64 range and no
+# key beyond U+FFFF (orjson sorts by code point, JCS by UTF-16 unit): tests/ledger/
+# test_canonical_fast.py checks this differentially. A body holding any of those takes the
+# exact path, which alone may refuse: the fast path only ever accepts what it would accept.
+# (Any character beyond U+FFFF, not only in a key, sends a body the exact way: it is rare.)
+_fast_loads, _fast_dumps = orjson.loads, orjson.dumps
+_SORTED = orjson.OPT_SORT_KEYS
+# A character beyond U+FFFF anywhere (not only in keys): a 4-byte UTF-8 sequence.
+_ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4]")
+
+
+def _no_float_or_wide_int(v: Any) -> bool:
+    """True if `v` holds no float and no integer beyond int64."""
+    t = type(v)
+    if t is str or v is None or t is bool:
+        return True
+    if t is int:
+        return INT_MIN <= v <= INT_MAX
+    if t is dict:
+        v = v.values()
+    elif t is not list:
+        return False
+    for x in v:
+        if type(x) is not str and not _no_float_or_wide_int(x):
+            return False
+    return True
+
+
 _decoder = json.JSONDecoder(parse_float=_no_float, parse_int=_int64, parse_constant=_no_float)
-_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
-                            check_circular=False, allow_nan=False)
+
+
+def _exact_body(body_bytes: bytes, index: int) -> Any:
+    """The decoded body if canonical_json gives back exactly `body_bytes`, else EncodingError."""
+    try:
+        body = _decoder.decode(body_bytes.decode("utf-8"))
+    except EncodingError as e:
+        raise EncodingError(f"entry {index}: {e.message}", e.hint) from None
+    except (UnicodeDecodeError, ValueError) as e:
+        raise EncodingError(f"entry {index}: body is not valid UTF-8 JSON ({e})") from None
+    if canonical_json(body) != body_bytes:
+        raise EncodingError(f"entry {index}: body is not in canonical form")
+    return body
 
 
 def check_body(raw: bytes, log: str, index: int) -> dict:
@@ -183,17 +221,15 @@ def check_body(raw: bytes, log: str, index: int) -> dict:
     canonical version 1 body of an entry of `log`. The verifier's per-entry check."""
     body_bytes = raw[HEADER_SIZE:]
     try:
-        text = body_bytes.decode("utf-8")
-        body = _decoder.decode(text)
-    except EncodingError as e:
-        raise EncodingError(f"entry {index}: {e.message}", e.hint) from None
-    except (UnicodeDecodeError, ValueError) as e:
-        raise EncodingError(f"entry {index}: body is not valid UTF-8 JSON ({e})") from None
+        body = _fast_loads(body_bytes)
+        fast = (_fast_dumps(body, option=_SORTED) == body_bytes and _no_float_or_wide_int(body)
+                and (body_bytes.isascii() or not _ASTRAL_UTF8.search(body_bytes)))
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
+        fast = False
+    if not fast:
+        body = _exact_body(body_bytes, index)
     if type(body) is not dict or body.keys() != _FIELDS:
         raise EncodingError(f"entry {index}: body does not have the version 1 fields")
-    if _encoder.encode(body) != text or (not text.isascii() and _ASTRAL.search(text)):
-        if canonical_json(body) != body_bytes:
-            raise EncodingError(f"entry {index}: body is not in canonical form")
     if body["log"] != log:
         raise EncodingError(f"entry {index}: body names log {body['log']!r}, not {log!r}")
     if type(body["kind"]) is not str or not KIND_NAME.fullmatch(body["kind"]):

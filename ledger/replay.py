@@ -3,8 +3,8 @@ before, and feed the Merkle tree. Shared by verification and by checkpointing, w
 must never sign over a chain it has not checked.
 
 This loop is the verifier's hot path (1M entries in seconds): the chain is checked on
-fixed-offset slices of the stored bytes, and each body with the C JSON codec
-(encoding.check_body), falling back to the exact canonical encoder only when needed.
+fixed-offset slices of the stored bytes, and each body with orjson (encoding.check_body),
+falling back to the exact canonical encoder only where orjson's output could differ.
 """
 
 from __future__ import annotations

@@ -13,14 +13,15 @@ from handover.files import write_bytes_atomically
 from handover.model.database import open_database
 
 
-def verify(settings: Settings, trusted_keys: list[Path], state: Path | None) -> ledger.VerifyReport:
+def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
+           all_signatures: bool = False) -> ledger.VerifyReport:
     """Full replay against keys the auditor brings. Problems are in the report; call
     `require_ok` to turn them into an error after showing it."""
     engine = open_database(settings.db_url)
     with lifted():
         trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
         with engine.connect() as conn:
-            return ledger.verify_log(conn, settings.log, trusted, state)
+            return ledger.verify_log(conn, settings.log, trusted, state, all_signatures=all_signatures)
 
 
 def require_ok(report: ledger.VerifyReport) -> None:

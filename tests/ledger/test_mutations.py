@@ -150,3 +150,39 @@ def test_state_signed_by_another_key_is_refused(engine, ten, trusted, tmp_path):
     assert verify(engine, trusted, state).ok
     with pytest.raises(ledger.VerificationError, match="state file"):
         verify(engine, [note.generate_signer("other").verifier()], state)
+
+
+def _forge_older_checkpoint(engine, size: int, root: bytes) -> None:
+    """Replace the stored checkpoint at `size` with one signed by an attacker's key."""
+    body = note.Checkpoint("handover/ward", size, root).body()
+    forged = note.sign_note(body, note.generate_signer("handover-test"))
+    tamper(engine, "UPDATE ledger_checkpoints SET note = :n WHERE size = :s",
+           params={"n": forged, "s": size})
+
+
+def test_older_checkpoints_are_root_checked_and_signature_checked_on_request(engine, signer, trusted):
+    fill(engine, 3)
+    checkpoint(engine, signer)
+    with engine.connect() as conn:
+        root = ledger.verify_log(conn, "ward", trusted).latest.root_hash
+    fill(engine, 2, start=3)
+    checkpoint(engine, signer)
+    _forge_older_checkpoint(engine, 3, root)
+    # The newest signature covers the older roots: by default the forged signature is not read.
+    report = verify(engine, trusted)
+    assert report.ok and report.checkpoints_checked == 2 and report.signatures_checked == 1
+    # An auditor who relies on each stored checkpoint asks for every signature.
+    with engine.connect() as conn:
+        report = ledger.verify_log(conn, "ward", trusted, all_signatures=True)
+    assert [p.failure for p in report.problems] == ["checkpoint-signature"]
+    assert "size 3" in report.problems[0].message and report.signatures_checked == 1
+
+
+def test_an_older_checkpoint_with_a_wrong_root_fails_without_its_signature_checked(engine, signer, trusted):
+    fill(engine, 3)
+    checkpoint(engine, signer)
+    fill(engine, 2, start=3)
+    checkpoint(engine, signer)
+    _forge_older_checkpoint(engine, 3, b"\x07" * 32)
+    report = verify(engine, trusted)
+    assert [p.failure for p in report.problems] == ["checkpoint-mismatch"]
