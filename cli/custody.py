@@ -15,7 +15,7 @@ import click
 from cli.edge import actor_option, journal, resolve_actor
 from cli.handover_options import echo_handover, handover_options, handover_request
 from cli.output import emit_json, json_option
-from handover import actions, reports
+from cli.lazy import actions, reports
 from handover.model import events as ev
 
 

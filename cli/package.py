@@ -16,7 +16,7 @@ from typing import Iterator
 import click
 
 from cli.output import emit_json, json_option
-from handover import packages
+from cli.lazy import packages
 
 
 @contextmanager
