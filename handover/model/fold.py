@@ -41,6 +41,14 @@ class _Batch:
     def add(self, table: sa.Table, values: dict) -> None:
         self.rows.setdefault((table, tuple(values)), []).append(values)
         self.pending += 1
+
+    def waiting(self, table: sa.Table, column: str, keys: set[str]) -> list[dict]:
+        """Rows of `table` not written yet whose `column` is one of `keys`, in insertion order."""
+        return [row for (t, _), rows in self.rows.items() if t is table
+                for row in rows if row[column] in keys]
+
+    def entry_done(self) -> None:
+        # Only between entries: an entry's rows are then all written or all waiting.
         if self.pending >= self.LIMIT:
             self.flush()
 
@@ -248,8 +256,14 @@ def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
                   since=e.occurred_at, last_handover=e.handover_id)
     if e.moment == ev.PROVIDE:
         values["ever_provided"] = True
-    if e.items:   # every item moves alike: one statement, whatever the number of items
-        f.update(items, items.c.item_id.in_(e.items), **values)
+    # Every item moves alike. Items registered in this batch are moved before they are
+    # written; the others with one statement, whatever their number.
+    moved = set(e.items)
+    for row in f.batch.waiting(items, "item_id", moved):
+        row.update(values)
+        moved.discard(row["item_id"])
+    if moved:
+        f.update(items, items.c.item_id.in_(sorted(moved)), **values)
     position = 0
     for item in e.items:
         f.insert(handover_items, handover_id=e.handover_id, item_id=item, position=position)
@@ -265,11 +279,18 @@ def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
 
 
 def _confirmed(f: _Fold, e: ev.HandoverConfirmed) -> None:
-    f.update(handovers, handovers.c.handover_id == e.handover_id, confirmed_by=e.confirmed_by,
-             confirmed_at=e.confirmed_at, condition=e.condition, confirm_index=f.entry.index)
-    moved = f.conn.execute(sa.select(handover_items.c.item_id).where(
-        handover_items.c.log == f.log, handover_items.c.handover_id == e.handover_id)
-        .order_by(handover_items.c.position)).scalars()
+    values = dict(confirmed_by=e.confirmed_by, confirmed_at=e.confirmed_at,
+                  condition=e.condition, confirm_index=f.entry.index)
+    waiting = f.batch.waiting(handovers, "handover_id", {e.handover_id})
+    if waiting:     # recorded in this batch: its row and its items are not written yet
+        waiting[0].update(values)
+        rows = f.batch.waiting(handover_items, "handover_id", {e.handover_id})
+        moved = [r["item_id"] for r in sorted(rows, key=lambda r: r["position"])]
+    else:
+        f.update(handovers, handovers.c.handover_id == e.handover_id, **values)
+        moved = f.conn.execute(sa.select(handover_items.c.item_id).where(
+            handover_items.c.log == f.log, handover_items.c.handover_id == e.handover_id)
+            .order_by(handover_items.c.position)).scalars().all()
     f.subjects(e.handover_id, e.confirmed_by, *moved)
 
 
@@ -303,6 +324,7 @@ def _step(batch: _Batch, log: str, entry: ledger.Entry) -> None:
     event = ev.decode(entry)
     if event is not None:
         _STEPS[entry.kind](_Fold(batch, log, entry), event)
+    batch.entry_done()
 
 
 def applied_size(conn: sa.Connection, log: str) -> int:
