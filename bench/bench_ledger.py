@@ -1,6 +1,7 @@
 """Ledger benchmarks: durable appends/s and full-verify speed.
 
     python3 bench/bench_ledger.py appends --db sqlite:///bench/_work/a.db --n 5000
+    python3 bench/bench_ledger.py appends --db sqlite:///bench/_work/a.db --n 5000 --checkpoint
     python3 bench/bench_ledger.py appends --db postgresql+psycopg://… --n 5000
     python3 bench/bench_ledger.py parallel --db postgresql+psycopg://… --writers 8 --n 1000
     python3 bench/bench_ledger.py verify --db sqlite:///bench/_work/v.db --n 1000000
@@ -49,15 +50,40 @@ def _fresh(url: str) -> sa.Engine:
     return engine
 
 
-def durable_appends(url: str, n: int, log: str = "bench") -> float:
+def durable_appends(url: str, n: int, log: str = "bench", checkpoint: bool = False) -> float:
+    """Appends/s, one transaction each; with `checkpoint`, each also signs a checkpoint
+    (what journal.record does at the end of every recording transaction)."""
     engine = ledger.create_engine(url)
+    signer = note.generate_signer("bench")
     t = time.perf_counter()
     for i in range(n):
         with ledger.writer(engine, log) as lg:
             ledger.append(lg, "MediumProvided", PAYLOAD | {"i": i}, "U-STAFF", T0)
+            if checkpoint:
+                ledger.take_checkpoint(lg, signer)
     dt = time.perf_counter() - t
     engine.dispose()
     return n / dt
+
+
+def interleaved(url: str, n: int, block: int = 50) -> tuple[float, float]:
+    """(plain, with a checkpoint each) appends/s, measured in alternating blocks on two logs
+    of one database, so both see the same disk and the same neighbours' load."""
+    engine = ledger.create_engine(url)
+    signer = note.generate_signer("bench")
+    spent = {False: 0.0, True: 0.0}
+    for start in range(0, n, block):
+        for signed in (False, True):
+            log = "signed" if signed else "plain"
+            t = time.perf_counter()
+            for i in range(start, min(n, start + block)):
+                with ledger.writer(engine, log) as lg:
+                    ledger.append(lg, "MediumProvided", PAYLOAD | {"i": i}, "U-STAFF", T0)
+                    if signed:
+                        ledger.take_checkpoint(lg, signer)
+            spent[signed] += time.perf_counter() - t
+    engine.dispose()
+    return n / spent[False], n / spent[True]
 
 
 def _worker(args):
@@ -67,6 +93,12 @@ def _worker(args):
 
 def cmd_appends(a):
     _fresh(a.db)
+    if a.checkpoint:
+        plain, signed = interleaved(a.db, a.n)
+        print(f"durable appends, one writer, {a.n} appends each, alternating blocks of 50: "
+              f"{plain:,.0f}/s plain, {signed:,.0f}/s with a checkpoint each "
+              f"({signed / plain:.2f}x)")
+        return
     rate = durable_appends(a.db, a.n)
     print(f"durable appends, one writer, {a.n} appends: {rate:,.0f}/s")
 
@@ -84,7 +116,13 @@ def cmd_parallel(a):
 
 def cmd_verify(a):
     engine = _fresh(a.db) if not a.reuse else ledger.create_engine(a.db)
-    signer = note.generate_signer("bench")
+    # The key is kept beside the database: --reuse must sign with the log's own key.
+    key = Path("bench/_work") / f"verify-{engine.url.database and Path(engine.url.database).stem or 'pg'}.key"
+    if not a.reuse:
+        key.unlink(missing_ok=True)
+        key.with_suffix(".pub").unlink(missing_ok=True)
+        ledger.generate_key(key, "bench")
+    signer = ledger.load_signer(key)
     if not a.reuse:
         t = time.perf_counter()
         with ledger.writer(engine, "bench") as lg:
@@ -128,6 +166,7 @@ def main():
         s.add_argument("--n", type=int, default=5000)
         s.add_argument("--writers", type=int, default=8)
         s.add_argument("--reuse", action="store_true", help="verify: reuse an existing log")
+        s.add_argument("--checkpoint", action="store_true", help="appends: compare with a checkpoint per append")
     a = p.parse_args()
     {"appends": cmd_appends, "parallel": cmd_parallel, "verify": cmd_verify}[a.cmd](a)
 

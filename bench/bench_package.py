@@ -1,6 +1,14 @@
 """Package throughput and memory, compared with age, gpg, cp and `openssl speed`.
 
-    python bench/bench_package.py [--dir /tmp/handover-bench] [--gib 1] [--big-gb 4.5] [--repeat 3]
+    python bench/bench_package.py [--dir bench/_work] [--gib 1] [--big-gb 4.5] [--repeat 3]
+    python bench/bench_package.py --export-only [--dir bench/_work] [--gib 1] [--repeat 3]
+
+--export-only runs just the quoted-export measurements (issue 15 §1): row counting alone,
+old counter against new, in-process; sealing the export against the two-core floor (read +
+AES-256-GCM + 2 × SHA-256 of the same file, measured in the same run, divided by 2 cores)
+and against `age -r` on the same file; peak RSS of `handover package seal` on it. Wall
+times and CPU times (user + sys, from wait4) are both shown: on a shared machine the CPU
+time is the steadier figure.
 
 Prints a Markdown report (docs/PERFORMANCE.md, "## Packages" holds one). Every command runs
 as a separate process on the same input, timed from outside (so Python's start-up, ~0.1 s,
@@ -67,6 +75,76 @@ def _worker(argv: list[str]) -> None:
     elif mode == "kdf":
         from crypto.kdf import measure
         print(f"{measure(DEFAULT_KDF):.3f}")
+    elif mode == "seal-null-old-rows":
+        # The same seal with the counter before issue 15 (now the exact fallback).
+        from crypto import rows
+        rows.RowCounter = _OldRowCounter
+        _worker(["seal-null", *rest])
+    elif mode == "count":
+        print(*_count(rest[0], Path(rest[1])))
+    elif mode == "floor":
+        print(*_floor(Path(rest[0])))
+
+
+class _OldRowCounter:
+    """RowCounter as it was before issue 15: the exact path on every block."""
+
+    def __init__(self):
+        from crypto import rows
+        self._exact = rows._ExactCounter(rows._START_RECORD)
+
+    def update(self, data):
+        self._exact.update(data)
+
+    def finish(self):
+        from crypto import rows
+        n, state = self._exact.flush()
+        return n + (state != rows._START_RECORD)
+
+
+def _blocks(path: Path, size: int = 1 << 20):
+    buf = bytearray(size)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(buf):
+            yield view[:n]
+
+
+def _count(which: str, path: Path) -> tuple[float, float, int]:
+    """Wall and CPU seconds spent in the counter alone (reading excluded), and the count."""
+    from crypto import rows
+    counter = rows.RowCounter() if which == "new" else _OldRowCounter()
+    counter.update(b"")  # imports numpy for the new counter: not part of counting a GiB
+    spent = cpu = 0.0
+    for block in _blocks(path):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        counter.update(block)
+        spent += time.perf_counter() - start
+        cpu += time.process_time() - start_cpu
+    return spent, cpu, counter.finish()
+
+
+def _floor(path: Path) -> tuple[float, float, float]:
+    """CPU seconds to read the file, AES-256-GCM it in 64 KiB chunks, and SHA-256 it once:
+    the work no seal can avoid (it hashes twice: the file, and the package)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    gcm = AESGCM(bytes(32))
+    read = encrypt = digest = 0.0
+    sha = hashlib.sha256()
+    start = time.process_time()
+    for block in _blocks(path):
+        now = time.process_time()
+        read += now - start
+        for i in range(0, len(block), 1 << 16):
+            gcm.encrypt(i.to_bytes(12, "big"), block[i:i + (1 << 16)], None)
+        after = time.process_time()
+        encrypt += after - now
+        sha.update(block)
+        start = time.process_time()
+        digest += start - after
+    return read, encrypt, digest
 
 
 # ------------------------------------------------------------------ harness
@@ -101,6 +179,25 @@ def rss(cmd: list[str], stdin: str | None = None) -> tuple[float, int]:
     return time.perf_counter() - start, usage.ru_maxrss * 1024
 
 
+def measured(cmd: list[str], stdin: str | None = None) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + sys) and peak RSS (bytes) of one process."""
+    start = time.perf_counter()
+    r, w = os.pipe()
+    pid = os.posix_spawn(cmd[0], cmd, os.environ,
+                         file_actions=[(os.POSIX_SPAWN_DUP2, r, 0),
+                                       (os.POSIX_SPAWN_CLOSE, w),
+                                       (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
+    os.close(r)
+    if stdin:
+        os.write(w, stdin.encode())
+    os.close(w)
+    _, status, usage = os.wait4(pid, 0)
+    if status != 0:
+        raise RuntimeError(f"{cmd} failed with status {status}")
+    return (time.perf_counter() - start, usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss * 1024)
+
+
 def best(cmd, repeat, **kw) -> tuple[float, float]:
     times = [run(cmd, **kw)[0] for _ in range(repeat)]
     return min(times), statistics.median(times)
@@ -113,6 +210,20 @@ def openssl_speed(alg: str) -> float:
     return float(line.split()[-1].rstrip("k")) * 1000  # bytes/s at 16 KiB blocks
 
 
+# What ward systems usually export: every field quoted, Shift_JIS, CRLF.
+_TYPICAL = '"{}","山田 太郎","東京都千代田区1-{}","1960-01-01","160-0022","090-0000-0000"\r\n'
+
+
+def _write_rows(path: Path, row: str, encoding: str, size: int) -> None:
+    if path.exists() and path.stat().st_size >= size:
+        return
+    with open(path, "wb") as f:
+        i = 0
+        while f.tell() < size:
+            f.write("".join(row.format(i + k, k) for k in range(1000)).encode(encoding))
+            i += 1000
+
+
 def make_inputs(d: Path, gib: float) -> tuple[Path, Path, Path]:
     data, csv_, export = d / "data.bin", d / "data.csv", d / "export.csv"
     size = int(gib * GIB)
@@ -122,21 +233,86 @@ def make_inputs(d: Path, gib: float) -> tuple[Path, Path, Path]:
                 f.write(os.urandom(1 << 20))
     # The worst case: every record has a comma and a line break inside quotes.
     worst = '{},"山田 太郎","東京都千代田区1-{}","memo, with ""quotes""\n and a line break",090-0000-0000\r\n'
-    # What ward systems usually export: every field quoted, Shift_JIS, CRLF.
-    typical = '"{}","山田 太郎","東京都千代田区1-{}","1960-01-01","160-0022","090-0000-0000"\r\n'
-    for path, row, enc in ((csv_, worst, "utf-8"), (export, typical, "cp932")):
-        if not path.exists() or path.stat().st_size < size:
-            with open(path, "wb") as f:
-                i = 0
-                while f.tell() < size:
-                    f.write("".join(row.format(i + k, k) for k in range(1000)).encode(enc))
-                    i += 1000
+    _write_rows(csv_, worst, "utf-8", size)
+    _write_rows(export, _TYPICAL, "cp932", size)
     return data, csv_, export
+
+
+def export_report(d: Path, gib: float, repeat: int, py: list[str]) -> None:
+    """Issue 15 §1: counting old against new, sealing against the floor and age."""
+    export = d / "export.csv"
+    _write_rows(export, _TYPICAL, "cp932", int(gib * GIB))
+    mib = export.stat().st_size / (1 << 20)
+    subprocess.run(["cat", str(export)], stdout=subprocess.DEVNULL)  # into the page cache
+
+    counts = {}
+    for which in ("old", "new"):
+        runs = [run(py + ["count", which, str(export)])[1].split() for _ in range(repeat)]
+        counts[which] = (min(float(r[0]) for r in runs), min(float(r[1]) for r in runs),
+                         {int(r[2]) for r in runs})
+    assert counts["old"][2] == counts["new"][2] and len(counts["new"][2]) == 1, counts
+    floors = [tuple(map(float, run(py + ["floor", str(export)])[1].split()))
+              for _ in range(repeat)]
+    read, gcm, sha = (min(f[i] for f in floors) for i in range(3))
+    floor = (read + gcm + 2 * sha) / 2
+
+    key = d / "age-key.txt"
+    if not key.exists():
+        subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True)
+    recipient = subprocess.run(["age-keygen", "-y", str(key)], check=True, capture_output=True,
+                               text=True).stdout.strip()
+    lines = []
+    for name, cmd in (
+            ("handover seal → /dev/null", py + ["seal-null", str(export)]),
+            ("handover seal → /dev/null, old row counter", py + ["seal-null-old-rows", str(export)]),
+            ("age -r → /dev/null", ["/usr/bin/env", "age", "-r", recipient, "-o", os.devnull,
+                                    str(export)])):
+        runs = [measured(cmd) for _ in range(repeat)]
+        lines.append((name, min(r[0] for r in runs), statistics.median(r[0] for r in runs),
+                      min(r[1] for r in runs)))
+
+    # The command staff run, default KDF, to disk: peak RSS.
+    out, notices = d / "export-package", d / "export-notices"
+    for path in (out, notices):
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir()
+    handover = [sys.executable, "-c", "import sys; from cli.main import main; main()"]
+    cmd_wall, _, cmd_rss = measured(handover + ["package", "seal", str(export), "--out",
+                                                str(out / "export.hop"), "--notice-dir",
+                                                str(notices)])
+    for path in (out, notices):
+        shutil.rmtree(path, ignore_errors=True)
+
+    rows = next(iter(counts["new"][2]))
+    print(f"Input: {mib:,.0f} MiB quoted CP932 export, {rows:,} records, in the page cache; "
+          f"{os.cpu_count()} cores; best of {repeat} runs.\n")
+    print("| run | best wall s | median wall s | MiB/s (best wall) | best CPU s |")
+    print("|---|---:|---:|---:|---:|")
+    (old, old_cpu, _), (new, new_cpu, _) = counts["old"], counts["new"]
+    print(f"| row counting alone, old counter (in-process) | {old:.2f} | | {mib / old:,.0f} | "
+          f"{old_cpu:.2f} |")
+    print(f"| row counting alone, new counter (in-process) | {new:.2f} | | {mib / new:,.0f} | "
+          f"{new_cpu:.2f} |")
+    for name, b, m, cpu in lines:
+        print(f"| {name} | {b:.2f} | {m:.2f} | {mib / b:,.0f} | {cpu:.2f} |")
+    print(f"| floor: read {read:.2f} + AES-256-GCM {gcm:.2f} + 2 × SHA-256 {sha:.2f}, "
+          f"CPU s / 2 cores | {floor:.2f} | | {mib / floor:,.0f} | {2 * floor:.2f} |")
+    print()
+    seal, seal_old, age = (lines[i][1] for i in range(3))
+    seal_cpu = lines[0][3]
+    print(f"- counting: new is {old / new:.1f}× faster than old in wall time, "
+          f"{old_cpu / new_cpu:.1f}× in CPU time")
+    print(f"- seal of the export: {seal / floor:.2f}× the two-core floor's time "
+          f"({seal_cpu / (2 * floor):.2f}× its CPU); {seal_old / seal:.2f}× faster than with "
+          f"the old counter; {seal / age:.2f}× `age -r`'s time")
+    print(f"- `handover package seal` of the export (default KDF, to disk): peak RSS "
+          f"{cmd_rss / 1e6:.1f} MB, {cmd_wall:.1f} s")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "handover-bench")
+    ap.add_argument("--dir", type=Path, default=ROOT / "bench" / "_work")
+    ap.add_argument("--export-only", action="store_true")
     ap.add_argument("--gib", type=float, default=1.0)
     ap.add_argument("--big-gb", type=float, default=4.5)
     ap.add_argument("--repeat", type=int, default=3)
@@ -144,6 +320,10 @@ def main() -> None:
     d = args.dir
     d.mkdir(parents=True, exist_ok=True)
     py = [sys.executable, str(Path(__file__).resolve()), "--worker"]
+    export_report(d, args.gib, args.repeat, py)
+    if args.export_only:
+        return
+    print()
     data, csv_, export = make_inputs(d, args.gib)
     mib = data.stat().st_size / (1 << 20)
     rows: list[tuple[str, float, float]] = []

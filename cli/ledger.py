@@ -32,6 +32,28 @@ def keygen(settings, name):
     click.echo(f"public key for auditors: {pub}")
 
 
+@ledger.command("rotate-key")
+@click.argument("new_key", type=click.Path(path_type=Path))
+@click.option("--reason", required=True, help="Why: lost, compromised, retired… (recorded in the log).")
+@click.option("--old-key-lost", is_flag=True,
+              help="The current key (--key) is lost for good: record the loss instead of its signature.")
+@click.option("--name", help="Key name (default: handover-<log>).")
+@actor_option()
+@click.pass_context
+def rotate_key(ctx, new_key, reason, old_key_lost, name, actor):
+    """Replace the log's signing key by a new one written to NEW_KEY, recorded in the log.
+
+    The current key (--key) signs the change unless --old-key-lost; then auditors must be
+    given NEW_KEY's .pub through a channel they trust."""
+    pub, entry, cp = actions.rotate_signing_key(journal(ctx), resolve_actor(actor), new_key, reason,
+                                                old_key_lost, name)
+    click.echo(f"recorded entry {entry.index} SigningKeyRotated; checkpoint {cp.size} signed with the new key")
+    click.echo(f"new signing key: {new_key} (back it up; from now on use --key {new_key} or HANDOVER_KEY)")
+    click.echo(f"public key for auditors: {pub}")
+    if old_key_lost:
+        click.echo("the old key did not sign this change: give auditors the new public key in person")
+
+
 @ledger.command()
 @click.argument("text")
 @actor_option()

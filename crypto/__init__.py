@@ -11,7 +11,9 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "crypto.errors": ('AuthenticationError', 'CryptoError', 'FormatError', 'MediaTooSmall', 'OutputExists', 'PackageDamaged', 'PasswordTypo', 'UnsupportedVersion', 'WrongPassword'),
+    "crypto.errors": ("AuthenticationError", "CryptoError", "FormatError", "MediaTooSmall",
+                      "OutputExists", "PackageDamaged", "PasswordTypo", "UnsupportedVersion",
+                      "WrongPassword"),
     "crypto.kdf": ('DEFAULT_KDF', 'KdfParams', 'SuspiciousKdf'),
     "crypto.manifest": ('FileEntry', 'Manifest'),
     "crypto.media": ('COUNTERS', 'LABELS', 'MEDIA', 'check_fits'),

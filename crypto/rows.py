@@ -6,15 +6,22 @@ lines: a line break inside a quoted field does not start a record.
 
 Why ISO-8859-1: it maps every byte to one character, so decoding never fails, and the
 bytes that matter to CSV (quote, comma, CR, LF) are ASCII. In UTF-8, Shift_JIS/CP932 and
-EUC-JP, no multi-byte character contains those bytes (Shift_JIS trail bytes start at 0x40),
-so the count is the same as decoding with the file's real encoding, which we do not know.
+EUC-JP, no multi-byte character contains those bytes (CP932 trail bytes start at 0x40:
+tests/crypto/test_rows.py checks the whole table), so the count is the same as decoding
+with the file's real encoding, which we do not know.
 
-Speed: the file is streamed once, block by block. Blocks whose quotes (if any) pair up
-between separators (see `_count_records`) are counted with bytes operations on their
-skeleton (about 1 GB/s); other blocks with quotes go through the csv module; a
-small exact copy of the csv module's state machine carries the state across block
-boundaries and takes over in the rare cases the csv module cannot (fields over its
-field_size_limit). Memory is bounded by the block size plus 1 MiB.
+Speed: the file is streamed once, in blocks of `_BLOCK` bytes, each counted with numpy on
+bit masks, 64 bytes per machine word (`RowCounter._count_block`): which bytes are quotes,
+commas and line breaks; a running XOR of the quote bits says which bytes lie inside quotes
+(the parity of the quotes before them); the line breaks outside quotes that follow
+something other than a line break end the records. That parity rule is the csv module's
+exactly while every quote that opens starts a field or doubles a closing one, which the
+same bit masks check; a block where one does not (a literal quote in an unquoted field,
+`5"`, or one after text after a closing quote, `"a"b"`) goes to `_ExactCounter`: the skeleton and csv-module paths
+and a small exact copy of the csv module's state machine, which also carries the state
+into and out of that block. numpy is imported on the first CSV, not with crypto, so
+commands that count nothing do not pay for it. Memory: a few times the block size in
+temporaries, whatever the file's size.
 """
 
 from __future__ import annotations
@@ -83,12 +90,13 @@ def _count_records(block: bytes) -> int | None:
     return skeleton.count(b"\n") + skeleton.count(b"\r") - block.count(b"\r\n")
 
 
-class RowCounter:
-    """Feed the file's bytes in order with update(); finish() returns the record count."""
+class _ExactCounter:
+    """The exact path for blocks the bit masks cannot count: starts in a given csv-module
+    state, and `flush()` leaves it at the end of what it was fed, in a known state."""
 
-    def __init__(self) -> None:
+    def __init__(self, state: int) -> None:
         self._rows = 0
-        self._state = _START_RECORD
+        self._state = state
         self._tail = b""
 
     def update(self, data) -> None:
@@ -108,16 +116,12 @@ class RowCounter:
             else:
                 self._machine(tail, 0)
 
-    def finish(self) -> int:
+    def flush(self) -> tuple[int, int]:
+        """Records ended so far, and the state after the last byte fed."""
         if self._tail:
             self._machine(self._tail, 0)
             self._tail = b""
-        if self._state != _START_RECORD:
-            # The last record has no line break after it (or ends inside quotes): the csv
-            # module still returns it.
-            self._rows += 1
-            self._state = _START_RECORD
-        return self._rows
+        return self._rows, self._state
 
     def _lines(self, block: bytes) -> None:
         pos = 0
@@ -192,6 +196,121 @@ class RowCounter:
         self._state = state
         self._rows += rows
         return pos
+
+
+# What the last byte was (when it is not inside quotes): all the bit masks need to carry
+# into the next block, besides the quote parity. The file's start counts as a line break
+# (no record is open).
+_AFTER_BREAK, _AFTER_COMMA, _AFTER_QUOTE, _AFTER_OTHER = range(4)
+_AFTER = {_CR: _AFTER_BREAK, _LF: _AFTER_BREAK, _COMMA: _AFTER_COMMA, _QUOTE: _AFTER_QUOTE}
+# The same, as the csv module's state (outside quotes; inside quotes it is _IN_QUOTED).
+_STATE_AFTER = {_AFTER_BREAK: _START_RECORD, _AFTER_COMMA: _START_FIELD,
+                _AFTER_QUOTE: _QUOTE_IN_QUOTED, _AFTER_OTHER: _IN_FIELD}
+_AFTER_STATE = {v: k for k, v in _STATE_AFTER.items()}
+# 1 MiB: large enough that numpy's per-call overhead vanishes, small enough that the
+# temporaries (a few bytes of mask per input byte) stay a few MiB.
+_BLOCK = 1 << 20
+
+
+class RowCounter:
+    """Feed the file's bytes in order with update(); finish() returns the record count."""
+
+    def __init__(self) -> None:
+        self._rows = 0
+        self._inside = False        # inside a quoted field after the last byte
+        self._after = _AFTER_BREAK  # what the last byte was (if not inside)
+
+    def update(self, data) -> None:
+        np = _numpy()
+        view = np.frombuffer(data, dtype=np.uint8)
+        for start in range(0, len(view), _BLOCK):
+            block = view[start:start + _BLOCK]
+            if not self._count_block(np, block):
+                self._count_exactly(block)
+
+    def finish(self) -> int:
+        # The last record has no line break after it (or ends inside quotes): the csv module
+        # still returns it.
+        rows = self._rows + (self._inside or self._after != _AFTER_BREAK)
+        self.__init__()
+        return rows
+
+    def _count_exactly(self, block) -> None:
+        exact = _ExactCounter(_IN_QUOTED if self._inside else _STATE_AFTER[self._after])
+        exact.update(block.tobytes())
+        rows, state = exact.flush()
+        self._rows += rows
+        self._inside = state == _IN_QUOTED
+        self._after = _AFTER_OTHER if self._inside else _AFTER_STATE[state]
+
+    def _count_block(self, np, a) -> bool:
+        """Count the records `a` ends with bit masks, or return False (nothing counted) if
+        some quote in it is not where the parity rule holds.
+
+        Take every quote as a toggle: a byte is inside quotes if an odd number of quotes
+        precedes it. That is the csv module's reading exactly as long as every quote that
+        opens (an even number before it) follows a separator (comma, CR, LF), another quote
+        or the start of a record. Why: such a quote starts a field, so the csv module opens
+        a quoted field there too, or it directly follows a closing quote, and the csv module
+        reads the pair as a doubled "" and stays in the field. A closing quote needs no
+        check: if text follows it, the csv module reads the rest of the field as unquoted,
+        and so does the parity rule until the next quote, which, with no separator between,
+        follows that text and fails the check. A record then ends at each line break
+        outside quotes that does not follow another line break (a blank line is no record).
+        """
+        quote = _bits(np, a == _QUOTE)
+        brk = _bits(np, (a == _LF) | (a == _CR))
+        if quote.any():
+            inside = _prefix_xor(np, quote)
+            # Carry each word's parity into the following words (and the previous block's).
+            parity = np.bitwise_xor.accumulate(inside >> np.uint64(63))
+            carry = np.empty_like(parity)
+            carry[0] = self._inside
+            carry[1:] = parity[:-1] ^ np.uint64(self._inside)
+            inside ^= carry * np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+            sep = quote | brk | _bits(np, a == _COMMA)
+            if (quote & inside & ~_shift_up(np, sep, self._after != _AFTER_OTHER)).any():
+                return False
+            last_word, last_bit = divmod(len(a) - 1, 64)
+            self._inside = bool((int(inside[last_word]) >> last_bit) & 1)
+        elif self._inside:
+            self._after = _AFTER_OTHER
+            return True  # all of it inside one quoted field
+        else:
+            inside = np.zeros_like(quote)
+        ends = brk & ~inside & ~_shift_up(np, brk, self._after == _AFTER_BREAK)
+        self._rows += int(np.bitwise_count(ends).sum())
+        self._after = _AFTER.get(int(a[-1]), _AFTER_OTHER)
+        return True
+
+
+def _numpy():
+    import numpy
+    return numpy
+
+
+def _bits(np, mask):
+    """A boolean mask as little-endian 64-bit words: byte i is bit i % 64 of word i // 64."""
+    packed = np.packbits(mask, bitorder="little")
+    if len(packed) % 8:
+        packed = np.concatenate((packed, np.zeros(8 - len(packed) % 8, np.uint8)))
+    return packed.view("<u8")
+
+
+def _prefix_xor(np, words):
+    """Each bit becomes the XOR of itself and all lower bits of its word."""
+    x = words.copy()
+    for shift in (1, 2, 4, 8, 16, 32):
+        x ^= x << np.uint64(shift)
+    return x
+
+
+def _shift_up(np, words, first: bool):
+    """Bit i becomes bit i - 1 (the byte before): the first from `first`."""
+    up = words << np.uint64(1)
+    up[1:] |= words[:-1] >> np.uint64(63)
+    up[0] |= np.uint64(first)
+    return up
 
 
 def count_rows(data: bytes) -> int:

@@ -11,25 +11,28 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "ledger.checkpoints": ('SignedCheckpoint', 'open_checkpoint', 'origin_for', 'take_checkpoint'),
-    "ledger.encoding": ('Entry', 'canonical_json', 'decode_entry'),
-    "ledger.errors": ('EncodingError', 'LedgerError', 'VerificationError'),
-    "ledger.keys": ('generate_key', 'load_signer', 'load_verifiers'),
-    "ledger.log": ('Log', 'append', 'list_logs', 'log_size', 'read_entries', 'read_entry', 'writer'),
-    "ledger.proofs": ('ProofResult', 'export_consistency_proof', 'export_inclusion_proof', 'verify_proof'),
-    "ledger.replay": ('Problem',),
-    "ledger.schema": ('create_engine', 'create_schema'),
-    "ledger.verify": ('VerifyReport', 'verify_log'),
+    "ledger.checkpoints": ("SignedCheckpoint", "open_checkpoint", "origin_for", "take_checkpoint"),
+    "ledger.encoding": ("Entry", "canonical_json", "decode_entry"),
+    "ledger.errors": ("EncodingError", "LedgerError", "VerificationError"),
+    "ledger.keys": ("generate_key", "load_signer", "load_verifiers"),
+    "ledger.log": ("Log", "append", "list_logs", "log_size", "read_entries", "read_entry",
+                   "write_connection", "writer"),
+    "ledger.proofs": ("ProofResult", "export_consistency_proof", "export_inclusion_proof",
+                      "verify_proof"),
+    "ledger.replay": ("Problem",),
+    "ledger.rotation": ("ROTATION_KIND", "current_key_id", "rotate_key"),
+    "ledger.schema": ("create_engine", "create_schema"),
+    "ledger.verify": ("VerifyReport", "verify_log"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
-    "EncodingError", "Entry", "LedgerError", "Log", "Problem", "ProofResult", "SignedCheckpoint",
+    "ROTATION_KIND", "EncodingError", "Entry", "LedgerError", "Log", "Problem", "ProofResult", "SignedCheckpoint",
     "VerificationError", "VerifyReport", "append", "canonical_json", "create_engine",
-    "create_schema", "decode_entry", "export_consistency_proof", "export_inclusion_proof",
+    "create_schema", "current_key_id", "decode_entry", "export_consistency_proof", "export_inclusion_proof",
     "generate_key", "list_logs", "load_signer", "load_verifiers",
-    "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "take_checkpoint",
-    "verify_log", "verify_proof", "writer",
+    "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "rotate_key", "take_checkpoint",
+    "verify_log", "verify_proof", "write_connection", "writer",
 ]
 
 

@@ -7,6 +7,7 @@ log is caught even by someone holding only an old checkpoint.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,12 +15,13 @@ import sqlalchemy as sa
 from ledger import note
 from ledger.encoding import genesis_hash
 from ledger.errors import LedgerError, VerificationError
-from ledger.log import Log
+from ledger.log import Log, Tip
 from ledger.replay import Replay
 from ledger.rfc6962 import RootBuilder
 from ledger.schema import checkpoints, entries
 
 ORIGIN_PREFIX = "handover/"
+_INSERT = checkpoints.insert()
 
 
 def origin_for(log: str) -> str:
@@ -38,17 +40,59 @@ class SignedCheckpoint:
         return {"log": self.log, "size": self.size, "root": self.root_hash.hex(), "note": self.note}
 
 
+def key_id(key: note.Signer | note.Verifier) -> str:
+    """`name+keyhash`, as on a signature line: enough to tell keys apart, never the key."""
+    return f"{key.name}+{key.key_hash:08x}"
+
+
+def signature_key_ids(signed_note: str) -> list[str]:
+    """The `name+keyhash` of each signature line of a signed note (not checked)."""
+    ids = []
+    for line in signed_note.rsplit("\n\n", 1)[-1].splitlines():
+        name, _, b64 = line.removeprefix(note.SIGNATURE_PREFIX).partition(" ")
+        try:
+            raw = base64.b64decode(b64)
+        except ValueError:
+            continue
+        if len(raw) >= 4:
+            ids.append(f"{name}+{int.from_bytes(raw[:4], 'big'):08x}")
+    return ids
+
+
 def take_checkpoint(log: Log, signer: note.Signer) -> SignedCheckpoint:
     """Sign the log's current size and root inside the writer's transaction, and store it.
 
     Starts from the previous checkpoint's compact range and replays only what was
-    appended since, checking the chain on the way: we never sign what we have not checked.
+    appended since, checking the chain and each entry's canonical form on the way: we
+    never sign what we have not checked. Cheap enough to call at the end of every
+    transaction. Refuses a key other than the one of the log's checkpoints: a replaced
+    key would make auditors reject everything signed from then on.
     """
+    return sign_checkpoint(log, signer, check_key=True)
+
+
+def sign_checkpoint(log: Log, signer: note.Signer, *, check_key: bool) -> SignedCheckpoint:
+    """`take_checkpoint`; `check_key=False` only right after a recorded key rotation."""
+    size = log.size
+    tip = log.tip
+    if tip is not None and log.appended and len(log.appended) == size - tip.size:
+        # The fast path of a checkpoint per transaction: this process signed the head this
+        # transaction started from, and encoded everything appended since (canonical by
+        # construction), so nothing needs reading back.
+        if check_key and key_id(signer) != tip.key_id:
+            raise _other_key(log.name, [tip.key_id], signer)
+        tree = RootBuilder.from_compact_range(tip.size, tip.compact_range)
+        for leaf in log.appended:
+            tree.append(leaf)
+        return _store(log, signer, tree)
     conn = log.connection
     last = conn.execute(
         sa.select(checkpoints.c.size, checkpoints.c.note, checkpoints.c.compact_range)
         .where(checkpoints.c.log == log.name).order_by(checkpoints.c.size.desc()).limit(1)).first()
-    size = log.size
+    if check_key and last is not None:
+        current = signature_key_ids(last.note)
+        if key_id(signer) not in current:
+            raise _other_key(log.name, current, signer)
     if last is not None and last.size == size:
         return _parse_stored(log.name, last.note)
     if last is None:
@@ -77,12 +121,25 @@ def take_checkpoint(log: Log, signer: note.Signer) -> SignedCheckpoint:
                                 failure=problem.failure if problem else "race",
                                 index=problem.index if problem else None,
                                 hint="nothing was signed; run `handover ledger verify`")
-    root = tree.root()
-    body = note.Checkpoint(origin_for(log.name), size, root).body()
-    signed = note.sign_note(body, signer)
-    conn.execute(checkpoints.insert().values(log=log.name, size=size, note=signed,
-                                             compact_range=b"".join(tree.compact_range())))
+    return _store(log, signer, tree)
+
+
+def _store(log: Log, signer: note.Signer, tree: RootBuilder) -> SignedCheckpoint:
+    root, size = tree.root(), tree.size
+    signed = note.sign_note(note.Checkpoint(origin_for(log.name), size, root).body(), signer)
+    compact = tree.compact_range()
+    log.connection.execute(_INSERT, {"log": log.name, "size": size, "note": signed,
+                                     "compact_range": b"".join(compact)})
+    log.new_tip = Tip(size, log._head, tuple(compact), key_id(signer))
     return SignedCheckpoint(log.name, size, root, signed)
+
+
+def _other_key(log: str, current: list[str], signer: note.Signer) -> LedgerError:
+    return LedgerError(
+        f"log {log!r} is signed with key {', '.join(current) or '(unreadable)'}, "
+        f"but the signing key given is {key_id(signer)}; nothing was signed",
+        "restore the log's signing key from its backup; if it is lost for good, "
+        "record a rotation with `handover ledger rotate-key`")
 
 
 def stored_checkpoints(conn: sa.Connection, log: str) -> list[tuple[int, str]]:

@@ -27,12 +27,16 @@ from datetime import datetime
 from typing import Any
 
 from ledger.errors import EncodingError
+from ledger.rfc6962 import leaf_hash
 
 MAGIC = b"HLE\x01"
 HEADER = struct.Struct(">4sQ32s")
 HEADER_SIZE = HEADER.size  # 44
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 GENESIS_LABEL = b"handover/ledger/v1 genesis\x00"
+
+# The one entry kind the ledger itself writes (ledger/rotation.py).
+ROTATION_KIND = "SigningKeyRotated"
 
 LOG_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 KIND_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
@@ -46,7 +50,7 @@ def genesis_hash(log: str) -> bytes:
 
 def entry_hash(raw: bytes) -> bytes:
     """An entry's hash is its RFC 6962 leaf hash: the chain and the tree share it."""
-    return hashlib.sha256(b"\x00" + raw).digest()
+    return leaf_hash(raw)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -151,6 +155,50 @@ def encode_entry(log: str, index: int, prev: bytes, kind: str, payload: Any,
     body = canonical_json({"actor": actor, "kind": kind, "log": log, "payload": payload,
                            "time": normalize_time(claimed_time)})
     return HEADER.pack(MAGIC, index, prev) + body
+
+
+def _no_float(text: str):
+    raise EncodingError(f"number {text} is not an integer", "floats are not allowed")
+
+
+def _int64(text: str) -> int:
+    n = int(text)
+    if not INT_MIN <= n <= INT_MAX:
+        raise EncodingError(f"integer {text} is outside the 64-bit range")
+    return n
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+_FIELDS = {"actor", "kind", "log", "payload", "time"}
+# The C decoder and encoder do the common case fast; their output matches canonical_json
+# for what they accept here (no floats, int64 only), except key order when a key holds a
+# character beyond U+FFFF (code points vs UTF-16 units): such bodies take the exact path.
+_decoder = json.JSONDecoder(parse_float=_no_float, parse_int=_int64, parse_constant=_no_float)
+_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+                            check_circular=False, allow_nan=False)
+
+
+def check_body(raw: bytes, log: str, index: int) -> dict:
+    """The decoded body of stored entry bytes, or EncodingError if it is not exactly the
+    canonical version 1 body of an entry of `log`. The verifier's per-entry check."""
+    body_bytes = raw[HEADER_SIZE:]
+    try:
+        text = body_bytes.decode("utf-8")
+        body = _decoder.decode(text)
+    except EncodingError as e:
+        raise EncodingError(f"entry {index}: {e.message}", e.hint) from None
+    except (UnicodeDecodeError, ValueError) as e:
+        raise EncodingError(f"entry {index}: body is not valid UTF-8 JSON ({e})") from None
+    if type(body) is not dict or body.keys() != _FIELDS:
+        raise EncodingError(f"entry {index}: body does not have the version 1 fields")
+    if _encoder.encode(body) != text or (not text.isascii() and _ASTRAL.search(text)):
+        if canonical_json(body) != body_bytes:
+            raise EncodingError(f"entry {index}: body is not in canonical form")
+    if body["log"] != log:
+        raise EncodingError(f"entry {index}: body names log {body['log']!r}, not {log!r}")
+    if type(body["kind"]) is not str or not KIND_NAME.fullmatch(body["kind"]):
+        raise EncodingError(f"entry {index}: kind {body['kind']!r} is not allowed")
+    return body
 
 
 def decode_entry(raw: bytes, *, check_canonical: bool = True) -> Entry:

@@ -21,10 +21,13 @@ class VerificationError(LedgerError):
 
     `index` is the first bad entry index when one can be named, `failure` a short
     machine-readable kind ("hash-mismatch", "chain-break", "missing-entry", …).
+    `expected` and `found` are the values that disagreed (hex for hashes), when there are two.
     """
 
     def __init__(self, message: str, *, failure: str, index: int | None = None,
-                 hint: str | None = None):
+                 hint: str | None = None, expected: object = None, found: object = None):
         super().__init__(message, hint)
         self.failure = failure
         self.index = index
+        self.expected = expected
+        self.found = found

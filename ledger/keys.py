@@ -17,7 +17,7 @@ from ledger.errors import LedgerError
 
 def generate_key(path: Path, name: str) -> Path:
     """Write a new signing key to `path` (0600, never overwriting) and its public key to
-    `path.pub`. Returns the public key's path."""
+    the same path with the suffix `.pub`. Returns the public key's path."""
     path = Path(path)
     pub = path.with_suffix(".pub")
     for p in (path, pub):
@@ -70,9 +70,14 @@ def _write_new(path: Path, text: str, mode: int) -> None:
     """Create `path` with `mode` from the first byte (no window with wider permissions),
     fully written before it appears: write a temporary file, then link it into place,
     which fails rather than replace a key that appeared meanwhile."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except OSError as e:
+        raise LedgerError(f"cannot create key file {path}: {e.strerror}"
+                          + (f" ({e.filename})" if e.filename and str(e.filename) != str(tmp) else ""),
+                          "give a path in a directory you can write to (not under a regular file)") from None
     try:
         with os.fdopen(fd, "w", encoding="ascii") as f:
             f.write(text)

@@ -8,6 +8,7 @@ writer that somehow raced would fail to insert rather than fork the chain.
 
 from __future__ import annotations
 
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,21 @@ _INSERT = entries.insert()
 _LOCK = sa.text("SELECT pg_advisory_xact_lock(:k)")
 
 
+@dataclass(frozen=True)
+class Tip:
+    """What this process knows of a log after it committed a checkpoint at its head: the
+    tree's compact range there and the signing key. The next writer that finds the same
+    head (same size and hash) signs from it without reading the log back."""
+    size: int
+    head: bytes
+    compact_range: tuple[bytes, ...]
+    key_id: str
+
+
+# Per engine and log; only ever set after a commit, so a rollback cannot leave it ahead.
+_tips: "weakref.WeakKeyDictionary[sa.Engine, dict[str, Tip]]" = weakref.WeakKeyDictionary()
+
+
 @dataclass
 class Log:
     """A log opened for writing within one transaction. `connection` is that
@@ -36,6 +52,11 @@ class Log:
     name: str
     _size: int | None = field(default=None, repr=False)
     _head: bytes | None = field(default=None, repr=False)
+    _engine: sa.Engine | None = field(default=None, repr=False)
+    # The cached tip, if it matches the head found; the leaf hashes appended since.
+    tip: Tip | None = field(default=None, repr=False)
+    appended: list[bytes] = field(default_factory=list, repr=False)
+    new_tip: Tip | None = field(default=None, repr=False)
 
     @property
     def size(self) -> int:
@@ -56,6 +77,9 @@ class Log:
                 failure="hash-mismatch", index=row.idx,
                 hint="run `handover ledger verify`; nothing was appended")
         self._size, self._head = row.idx + 1, row.hash
+        tip = _tips.get(self._engine, {}).get(self.name) if self._engine is not None else None
+        if tip is not None and tip.size == self._size and tip.head == self._head:
+            self.tip = tip
 
 
 def _check_log_name(name: str) -> None:
@@ -68,10 +92,20 @@ def _check_log_name(name: str) -> None:
 def writer(engine: sa.Engine, name: str) -> Iterator[Log]:
     """Open `name` for appending: commit on success, roll back on any exception."""
     _check_log_name(name)
-    with engine.connect().execution_options(ledger_write=True) as conn, conn.begin():
-        if engine.dialect.name == "postgresql":
-            conn.execute(_LOCK, {"k": log_lock_key(name)})
-        yield Log(conn, name)
+    with engine.connect().execution_options(ledger_write=True) as conn:
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(_LOCK, {"k": log_lock_key(name)})
+            log = Log(conn, name, _engine=engine)
+            yield log
+        if log.new_tip is not None:
+            _tips.setdefault(engine, {})[name] = log.new_tip
+
+
+def write_connection(engine: sa.Engine) -> sa.Connection:
+    """A connection whose transactions take the database's write lock at BEGIN (SQLite
+    BEGIN IMMEDIATE), for callers that write their own tables beside the ledger's."""
+    return engine.connect().execution_options(ledger_write=True)
 
 
 def append(log: Log, kind: str, payload: Any, actor: str,
@@ -88,6 +122,7 @@ def append(log: Log, kind: str, payload: Any, actor: str,
                           "(a concurrent writer bypassed the lock)",
                           "retry; if it persists, check that every writer uses handover") from e
     entry = decode_entry(raw, check_canonical=False)
+    log.appended.append(digest)
     log._size += 1
     log._head = digest
     return entry

@@ -82,7 +82,7 @@ class RootBuilder:
         # Each trailing 1 bit of the old size is a perfect subtree of the same
         # height as h: merge it in, exactly like carrying in binary addition.
         while n & 1:
-            h = _sha256(b"\x01" + stack.pop() + h).digest()
+            h = _sha256(NODE_PREFIX + stack.pop() + h).digest()  # node_hash, inlined: hot path
             n >>= 1
         stack.append(h)
         self._size += 1
@@ -109,7 +109,7 @@ class RootBuilder:
             return EMPTY_ROOT
         r = stack[-1]
         for h in reversed(stack[:-1]):
-            r = _sha256(b"\x01" + h + r).digest()
+            r = node_hash(h, r)
         return r
 
 
@@ -203,62 +203,60 @@ def _inclusion_shape(index: int, size: int) -> tuple[int, int]:
     return inner, (index >> inner).bit_count()
 
 
+def _chain_inner(seed: bytes, proof: Sequence[bytes], index: int) -> bytes:
+    """Hash `seed` up the levels where the paths of `index` and the last leaf have not yet
+    met; bit i of `index` says whether proof[i] is the left or the right sibling."""
+    for i, h in enumerate(proof):
+        seed = node_hash(seed, h) if (index >> i) & 1 == 0 else node_hash(h, seed)
+    return seed
+
+
+def _chain_inner_right(seed: bytes, proof: Sequence[bytes], index: int) -> bytes:
+    """As `_chain_inner`, keeping only left siblings: the old tree's view of the path."""
+    for i, h in enumerate(proof):
+        if (index >> i) & 1:
+            seed = node_hash(h, seed)
+    return seed
+
+
+def _chain_border_right(seed: bytes, proof: Sequence[bytes]) -> bytes:
+    """Hash `seed` up the right border of the tree, where every sibling is on the left."""
+    for h in proof:
+        seed = node_hash(h, seed)
+    return seed
+
+
 def root_from_inclusion_proof(leaf_hash: bytes, index: int, size: int,
                               proof: Sequence[bytes]) -> bytes:
-    """The root that `proof` implies for leaf `index` of a `size`-leaf tree (RFC 9162 §2.1.3.2)."""
+    """The root that `proof` implies for leaf `index` of a `size`-leaf tree (RFC 9162 §2.1.3.2,
+    arranged as transparency-dev/merkle's proof/verify.go)."""
     _check_hash(leaf_hash, "the leaf hash", _INCLUSION, index)
     if not 0 <= index < size:
         raise VerificationError(f"entry {index} cannot be in a tree of {size} entries",
-                                failure=_INCLUSION, index=index)
-    want = sum(_inclusion_shape(index, size))
-    if len(proof) != want:
+                                failure=_INCLUSION, index=index, expected=f"index < {size}",
+                                found=index)
+    inner, border = _inclusion_shape(index, size)
+    if len(proof) != inner + border:
         raise VerificationError(
             f"the inclusion proof for entry {index} in a tree of {size} entries has "
-            f"{len(proof)} hashes, but it must have exactly {want}",
-            failure=_INCLUSION, index=index, hint=_TAMPER_HINT)
+            f"{len(proof)} hashes, but it must have exactly {inner + border}",
+            failure=_INCLUSION, index=index, hint=_TAMPER_HINT,
+            expected=inner + border, found=len(proof))
     for i, p in enumerate(proof):
         _check_hash(p, f"hash {i} of the inclusion proof", _INCLUSION, index)
-    fn, sn, r = index, size - 1, bytes(leaf_hash)
-    for p in proof:
-        if sn == 0:  # Unreachable after the length check; kept as RFC 9162 step 4a.
-            raise VerificationError("the inclusion proof is too long",
-                                    failure=_INCLUSION, index=index)
-        if fn & 1 or fn == sn:
-            r = node_hash(p, r)
-            # On the right border a node may have no right sibling: skip the
-            # levels where it is promoted unchanged.
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            r = node_hash(r, p)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise VerificationError("the inclusion proof is too short",
-                                failure=_INCLUSION, index=index)
-    return r
+    return _chain_border_right(_chain_inner(bytes(leaf_hash), proof[:inner], index), proof[inner:])
 
 
 def verify_inclusion(leaf_hash: bytes, index: int, size: int,
                      proof: Sequence[bytes], root: bytes) -> None:
     """Check that `leaf_hash` is entry `index` of the tree of `size` leaves with `root`."""
     _check_hash(root, "the root hash", _INCLUSION, index)
-    if root_from_inclusion_proof(leaf_hash, index, size, proof) != root:
+    found = root_from_inclusion_proof(leaf_hash, index, size, proof)
+    if found != root:
         raise VerificationError(
             f"entry {index} is not proven to be in the tree of {size} entries: "
             "the inclusion proof leads to a different root",
-            failure=_INCLUSION, index=index, hint=_TAMPER_HINT)
-
-
-def _consistency_length(old_size: int, new_size: int) -> int:
-    inner, border = _inclusion_shape(old_size - 1, new_size)
-    shift = (old_size & -old_size).bit_length() - 1  # trailing zeros of old_size
-    # The old tree's biggest perfect right subtree (2**shift leaves) is shared by
-    # both trees, so the proof starts at its root; that root is only omitted
-    # when it is the whole old tree (old_size a power of two).
-    start = 0 if old_size == 1 << shift else 1
-    return start + inner - shift + border
+            failure=_INCLUSION, index=index, hint=_TAMPER_HINT, expected=root.hex(), found=found.hex())
 
 
 def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: bytes,
@@ -290,44 +288,31 @@ def verify_consistency(old_size: int, new_size: int, old_root: bytes, new_root: 
                 f"two different roots for the same size {new_size}: the log was forked "
                 "or rewritten", failure=_CONSISTENCY, hint=_TAMPER_HINT)
         return
-    want = _consistency_length(old_size, new_size)
+    inner, border = _inclusion_shape(old_size - 1, new_size)
+    shift = (old_size & -old_size).bit_length() - 1  # trailing zeros of old_size
+    inner -= shift
+    # The old tree's biggest perfect right subtree (2**shift leaves) is shared by both trees,
+    # so the proof starts at its root, omitted when it is the whole old tree.
+    start = 0 if old_size == 1 << shift else 1
+    want = start + inner + border
     if len(proof) != want:
         raise VerificationError(
             f"the consistency proof from {old_size} to {new_size} entries has "
             f"{len(proof)} hashes, but it must have exactly {want}",
-            failure=_CONSISTENCY, hint=_TAMPER_HINT)
+            failure=_CONSISTENCY, hint=_TAMPER_HINT, expected=want, found=len(proof))
     for i, p in enumerate(proof):
         _check_hash(p, f"hash {i} of the consistency proof", _CONSISTENCY)
-
-    path = list(proof)
-    if old_size & (old_size - 1) == 0:  # RFC 9162 step 2: old tree is a perfect subtree.
-        path.insert(0, bytes(old_root))
-    fn, sn = old_size - 1, new_size - 1
-    while fn & 1:
-        fn >>= 1
-        sn >>= 1
-    fr = sr = path[0]
-    for c in path[1:]:
-        if sn == 0:  # Unreachable after the length check; kept as RFC 9162 step 6.
-            raise VerificationError("the consistency proof is too long", failure=_CONSISTENCY)
-        if fn & 1 or fn == sn:
-            fr = node_hash(c, fr)
-            sr = node_hash(c, sr)
-            while fn and not fn & 1:
-                fn >>= 1
-                sn >>= 1
-        else:
-            sr = node_hash(sr, c)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise VerificationError("the consistency proof is too short", failure=_CONSISTENCY)
-    if fr != old_root:
+    seed = bytes(old_root) if start == 0 else proof[0]
+    rest = proof[start:]
+    mask = (old_size - 1) >> shift  # chaining starts at level `shift`
+    old = _chain_border_right(_chain_inner_right(seed, rest[:inner], mask), rest[inner:])
+    if old != old_root:
         raise VerificationError(
             f"the consistency proof does not lead to the old root (size {old_size})",
-            failure=_CONSISTENCY, hint=_TAMPER_HINT)
-    if sr != new_root:
+            failure=_CONSISTENCY, hint=_TAMPER_HINT, expected=old_root.hex(), found=old.hex())
+    new = _chain_border_right(_chain_inner(seed, rest[:inner], mask), rest[inner:])
+    if new != new_root:
         raise VerificationError(
             f"the tree of {new_size} entries does not extend the one of {old_size}: "
             "the consistency proof leads to a different new root",
-            failure=_CONSISTENCY, hint=_TAMPER_HINT)
+            failure=_CONSISTENCY, hint=_TAMPER_HINT, expected=new_root.hex(), found=new.hex())

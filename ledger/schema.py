@@ -7,6 +7,7 @@ PostgreSQL): defence in depth, since verification never relies on them.
 from __future__ import annotations
 
 import hashlib
+import os
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -81,6 +82,17 @@ def create_engine(url: str, **kwargs) -> sa.Engine:
         raise LedgerError(f"cannot use database URL {url!r}: {e}",
                           "use sqlite:///path/to/file.db or postgresql+psycopg://user@host/db") from None
     if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "do_connect")
+        def _sqlite_private_file(_dialect, _record, _cargs, _cparams):
+            # SQLite creates the file with the umask (0644, or 0666); its -wal and -shm files
+            # copy the database file's mode. Create it 0600 first: it holds personal data.
+            path = engine.url.database
+            if path and path != ":memory:" and not path.startswith("file:"):
+                try:
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                except OSError:
+                    pass  # it exists, or SQLite will report why it cannot be opened
+
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves

@@ -19,11 +19,13 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ledger import note
-from ledger.checkpoints import SignedCheckpoint, open_checkpoint, stored_checkpoints
+from ledger.checkpoints import SignedCheckpoint, key_id, open_checkpoint, stored_checkpoints
 from ledger.encoding import genesis_hash
 from ledger.errors import LedgerError, VerificationError
 from ledger.replay import Problem, Replay
+from ledger.log import list_logs
 from ledger.rfc6962 import RootBuilder
+from ledger.rotation import Rotation, follow_rotations
 from ledger.schema import entries
 
 STATE_FORMAT = "handover-auditor-state/v1"
@@ -76,25 +78,13 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
     if not trusted:
         raise LedgerError("no trusted public key given", "pass the log's .pub file")
     report = VerifyReport(log)
+    if state_path:
+        _check_state_dir(Path(state_path))
     state = _load_state(state_path, log, trusted) if state_path else None
 
-    # Stored checkpoints: each must carry a trusted signature and name this log.
-    accepted: dict[int, SignedCheckpoint] = {}
-    for size, text in stored_checkpoints(conn, log):
-        try:
-            cp = open_checkpoint(text, log, trusted)
-        except VerificationError as e:
-            report.problems.append(Problem("checkpoint-signature",
-                                           f"log {log!r}: stored checkpoint of size {size}: {e.message}"))
-            continue
-        if cp.size != size:
-            report.problems.append(Problem("checkpoint-mismatch",
-                                           f"log {log!r}: checkpoint row {size} holds a checkpoint of size {cp.size}"))
-            continue
-        accepted[size] = cp
-
     roots: dict[int, bytes] = {}
-    marks = set(accepted)
+    stored = stored_checkpoints(conn, log)
+    marks = {size for size, _ in stored}
     if state:
         marks.add(state.size)
     replay = Replay(log, 0, genesis_hash(log), RootBuilder(), marks,
@@ -112,6 +102,32 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
         report.problems.append(replay.problem)
     report.size = replay.size
     complete = replay.problem is None
+
+    # Key rotations recorded in the log decide which key must sign each checkpoint.
+    rotations = follow_rotations(log, replay.rotations, trusted + (state.followed if state else []))
+    for r in rotations:
+        if r.problem:
+            report.problems.append(Problem("untrusted-key-rotation", f"log {log!r}: {r.problem}", r.index))
+    followed = [r.key for r in rotations if r.key is not None and key_id(r.key) not in
+                {key_id(v) for v in trusted}]
+
+    # Stored checkpoints: each must carry a signature by the key of its time and name this log.
+    accepted: dict[int, SignedCheckpoint] = {}
+    for size, text in stored:
+        keys = _keys_at(size, rotations, trusted + (state.followed if state else []))
+        if keys is None:
+            continue  # signed after a rotation to a key the auditor cannot trust: reported above
+        try:
+            cp = open_checkpoint(text, log, keys)
+        except VerificationError as e:
+            report.problems.append(Problem("checkpoint-signature",
+                                           f"log {log!r}: stored checkpoint of size {size}: {e.message}"))
+            continue
+        if cp.size != size:
+            report.problems.append(Problem("checkpoint-mismatch",
+                                           f"log {log!r}: checkpoint row {size} holds a checkpoint of size {cp.size}"))
+            continue
+        accepted[size] = cp
 
     matched = 0
     for size, cp in sorted(accepted.items()):
@@ -147,7 +163,11 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
                 f"than the one you accepted before (size {state.size})"))
 
     if replay.size == 0 and not report.problems:
-        report.warnings.append(f"log {log!r} has no entries: check the log name (--log)")
+        known = [name for name in list_logs(conn) if name != log]
+        report.problems.append(Problem(
+            "empty-log", f"log {log!r} is empty or unknown: it has no entries"
+            + (f" (logs in this database: {', '.join(known)})" if known else
+               " (this database holds no log at all)")))
     elif not accepted and not report.problems:
         report.warnings.append("no signed checkpoint is stored: the newest entries are not yet "
                                "protected against deletion; run `handover ledger checkpoint`")
@@ -157,9 +177,33 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
 
     if report.ok and state_path and report.latest:
         if state is None or report.latest.size >= state.size:
-            _save_state(state_path, log, report.latest, bytes(replay.leaf_prefixes[:report.latest.size * 8]))
+            _save_state(state_path, log, report.latest, bytes(replay.leaf_prefixes[:report.latest.size * 8]),
+                        followed)
             report.state_updated = True
     return report
+
+
+def _check_state_dir(path: Path) -> None:
+    # Before a replay that may take seconds: the new state is written beside the old one.
+    parent = path.parent
+    if not parent.is_dir():
+        raise LedgerError(f"cannot keep the auditor state file {path}: directory {parent} does not exist",
+                          "create the directory first, or give --state another path")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise LedgerError(f"cannot keep the auditor state file {path}: directory {parent} is not writable",
+                          "give --state a path in a directory you can write to")
+    if path.is_dir():
+        raise LedgerError(f"auditor state file {path} is a directory", "give --state a file path")
+
+
+def _keys_at(size: int, rotations: list[Rotation], trusted: list[note.Verifier]) -> list[note.Verifier] | None:
+    """The keys that may sign a checkpoint of `size`: the auditor's until the first rotation
+    inside it, then only the key the newest such rotation installed (None: untrusted)."""
+    keys: list[note.Verifier] | None = trusted
+    for r in rotations:
+        if r.index < size:
+            keys = [r.key] if r.key is not None else None
+    return keys
 
 
 @dataclass(frozen=True)
@@ -167,6 +211,7 @@ class _State:
     size: int
     root: bytes
     prefixes: bytes
+    followed: list[note.Verifier]
 
 
 def _load_state(path: Path, log: str, trusted: list[note.Verifier]) -> _State | None:
@@ -175,32 +220,45 @@ def _load_state(path: Path, log: str, trusted: list[note.Verifier]) -> _State | 
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError(f"it holds a JSON {type(data).__name__}, not an object")
         if data.get("format") != STATE_FORMAT:
             raise ValueError(f"format is {data.get('format')!r}, expected {STATE_FORMAT!r}")
         prefixes = base64.b64decode(data["leaf_prefixes"], validate=True)
         state_log = data["log"]
         text = data["checkpoint"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise LedgerError(f"auditor state file {path} is unreadable: {e}",
+        followed = [note.parse_verifier_key(k) for k in data.get("followed_keys", [])]
+        if not isinstance(text, str) or not isinstance(state_log, str):
+            raise ValueError("checkpoint and log must be strings")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, LedgerError) as e:
+        why = e.message if isinstance(e, LedgerError) else e
+        raise LedgerError(f"auditor state file {path} is unreadable: {why}",
                           "restore it from your own copy; never recreate it from the database") from None
     if state_log != log:
         raise LedgerError(f"auditor state file {path} is for log {state_log!r}, not {log!r}",
                           "keep one state file per log")
     try:
-        cp = open_checkpoint(text, log, trusted)
+        cp = open_checkpoint(text, log, trusted + followed)
     except VerificationError as e:
         raise VerificationError(f"auditor state file {path}: {e.message}", failure="state",
                                 hint="the state file itself was altered or the wrong key was given") from None
     if len(prefixes) != cp.size * 8:
         raise LedgerError(f"auditor state file {path} is damaged (leaf list does not match size {cp.size})")
-    return _State(cp.size, cp.root_hash, prefixes)
+    return _State(cp.size, cp.root_hash, prefixes, followed)
 
 
-def _save_state(path: Path, log: str, cp: SignedCheckpoint, prefixes: bytes) -> None:
+def _save_state(path: Path, log: str, cp: SignedCheckpoint, prefixes: bytes,
+                followed: list[note.Verifier]) -> None:
     path = Path(path)
+    # Keys the log rotated to, endorsed by keys the auditor trusted: followed next time too.
     data = {"format": STATE_FORMAT, "log": log, "size": cp.size, "root": cp.root_hash.hex(),
-            "checkpoint": cp.note, "leaf_prefixes": base64.b64encode(prefixes).decode()}
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+            "checkpoint": cp.note, "leaf_prefixes": base64.b64encode(prefixes).decode(),
+            "followed_keys": [note.verifier_key_string(v) for v in followed]}
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    except OSError as e:
+        raise LedgerError(f"cannot write auditor state file {path}: {e.strerror}",
+                          "give --state a path in an existing directory you can write to") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1)

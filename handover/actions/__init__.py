@@ -5,7 +5,8 @@ from handover.actions.cabinets import store_item
 from handover.actions.cases import change_roster, close_case, open_case
 from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
                                         record_handover, reprint)
-from handover.actions.ledger_admin import create_signing_key, rebuild, sign_checkpoint
+from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_signing_key,
+                                           sign_checkpoint)
 from handover.actions.registry import (Bootstrapped, authorise_workstation, bootstrap,
                                        change_key_holders, register_cabinet, register_org,
                                        register_person, register_workstation)
@@ -22,6 +23,6 @@ __all__ = [
     "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",
-    "register_workstation", "reprint", "scan_images", "seal_extract", "sign_checkpoint",
+    "register_workstation", "reprint", "rotate_signing_key", "scan_images", "seal_extract", "sign_checkpoint",
     "store_item",
 ]

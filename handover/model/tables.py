@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+import ledger
+
 
 metadata = sa.MetaData()
 _S = sa.String(200)
@@ -139,7 +141,7 @@ _SCHEMA_LOCK = 0x68616E646F767072  # "handovpr": projection DDL, distinct from t
 
 def create_tables(engine: sa.Engine) -> None:
     """Create the projection tables if missing. Safe to call from several processes at once."""
-    with engine.connect().execution_options(ledger_write=True) as conn, conn.begin():
+    with ledger.write_connection(engine) as conn, conn.begin():
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
         metadata.create_all(conn)

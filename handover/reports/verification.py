@@ -38,7 +38,11 @@ def export_proof(settings: Settings, out: Path, index: int | None = None,
             doc = ledger.export_inclusion_proof(conn, settings.log, index)
         else:
             raise HandoverError("say which proof: an entry INDEX, or --consistency-from SIZE")
-    write_bytes_atomically(out, (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
+    try:
+        write_bytes_atomically(out, (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode())
+    except OSError as e:
+        raise HandoverError(f"cannot write proof file {out}: {e.strerror}",
+                            "give --out a path in a directory you can write to") from None
     return doc
 
 

@@ -118,3 +118,85 @@ def test_remark_needs_a_registered_person(run, auditor):
     r = run("ledger", "remark", "   ", "--as", auditor)
     assert r.exit_code == 1 and "needs some text" in r.stderr
     assert len(json.loads(run("ledger", "show", "--json").output)) == 2
+
+
+def test_keygen_refuses_to_replace_the_key_of_a_log_with_checkpoints(run, auditor, tmp_path):
+    # Issue 8 §2: staff who lost the key were told to run keygen, which broke the audit.
+    run("ledger", "keygen")
+    run("ledger", "checkpoint")
+    (tmp_path / "log.key").rename(tmp_path / "elsewhere.key")
+    (tmp_path / "log.pub").unlink()
+    r = run("ledger", "keygen")
+    assert r.exit_code == 1 and "already has checkpoints signed by key handover-ward+" in r.stderr
+    assert "restore the key file from its backup" in r.stderr and "rotate-key" in r.stderr
+    assert not (tmp_path / "log.key").exists()
+
+
+def test_rotate_key_when_lost_then_auditor_trusting_both_keys_verifies(run, auditor, tmp_path):
+    run("ledger", "keygen")
+    run("ledger", "checkpoint")
+    old_pub = tmp_path / "old.pub"
+    (tmp_path / "log.pub").rename(old_pub)
+    (tmp_path / "log.key").unlink()
+    new_key = tmp_path / "new.key"
+    r = run("ledger", "rotate-key", str(new_key), "--reason", "PC stolen", "--as", auditor)
+    assert r.exit_code == 1 and "--old-key-lost" in r.stderr
+    r = run("ledger", "rotate-key", str(new_key), "--reason", "PC stolen", "--old-key-lost",
+            "--as", auditor)
+    assert r.exit_code == 0, r.stderr
+    assert "SigningKeyRotated" in r.output and os.stat(new_key).st_mode & 0o777 == 0o600
+    r = run("ledger", "verify", "--trusted-key", str(old_pub))
+    assert r.exit_code == 3 and "untrusted-key-rotation at index 2" in r.output and "PC stolen" in r.output
+    r = run("ledger", "verify", "--trusted-key", str(old_pub), "--trusted-key", str(tmp_path / "new.pub"))
+    assert r.exit_code == 0, r.output
+
+
+def test_rotate_key_with_the_old_key_is_followed_by_an_auditor_of_the_old_key(run, auditor, tmp_path):
+    run("ledger", "keygen")
+    run("ledger", "checkpoint")
+    new_key = tmp_path / "2027.key"
+    r = run("ledger", "rotate-key", str(new_key), "--reason", "yearly retirement", "--as", auditor)
+    assert r.exit_code == 0, r.stderr
+    r = run("ledger", "verify", "--trusted-key", run.pub)
+    assert r.exit_code == 0 and "newest trusted checkpoint: size 3" in r.output, r.output
+    r = run("ledger", "checkpoint")  # --key still names the retired key
+    assert r.exit_code == 1 and "restore the log's signing key from its backup" in r.stderr
+
+
+def test_outputs_under_a_regular_file_are_clear_errors(run, auditor, tmp_path):
+    # Issue 8 §5: these were tracebacks.
+    (tmp_path / "plain").write_text("x")
+    runner = CliRunner()
+    r = runner.invoke(main, ["--db", run.db_url, "--key", str(tmp_path / "plain" / "k.key"),
+                             "--log", "ward", "ledger", "keygen"])
+    assert r.exit_code == 1 and isinstance(r.exception, SystemExit), r.exception
+    assert "cannot create key file" in r.stderr and "Traceback" not in r.output + r.stderr
+    run("ledger", "keygen")
+    run("ledger", "checkpoint")
+    r = run("ledger", "proof", "0", "--out", str(tmp_path / "plain" / "p.json"))
+    assert r.exit_code == 1 and "cannot write proof file" in r.stderr
+
+
+def test_verify_of_an_unknown_log_exits_non_zero(run, auditor):
+    run("ledger", "keygen")
+    r = CliRunner().invoke(main, ["--db", run.db_url, "--log", "wrd", "ledger", "verify",
+                                  "--trusted-key", run.pub])
+    assert r.exit_code == 3
+    assert "log 'wrd' is empty or unknown" in r.stderr and "ward" in r.stderr
+
+
+@pytest.mark.parametrize("content", ["[]", '"x"', None])
+def test_verify_with_a_malformed_state_file_is_a_clear_error(run, auditor, tmp_path, content):
+    run("ledger", "keygen")
+    run("ledger", "checkpoint")
+    state = tmp_path / "s.json"
+    run("ledger", "verify", "--trusted-key", run.pub, "--state", str(state))
+    if content is None:
+        data = json.loads(state.read_text())
+        data["checkpoint"] = 5
+        content = json.dumps(data)
+    state.write_text(content)
+    r = run("ledger", "verify", "--trusted-key", run.pub, "--state", str(state))
+    assert r.exit_code == 1 and "is unreadable" in r.stderr
+    r = run("ledger", "verify", "--trusted-key", run.pub, "--state", str(tmp_path / "no" / "s.json"))
+    assert r.exit_code == 1 and "does not exist" in r.stderr

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
+from crypto import rows
 from crypto.rows import RowCounter, count_rows, is_csv
 
 
@@ -53,6 +56,19 @@ def test_long_quoted_field_beyond_csv_field_limit():
     data = b'a,"' + big + b'\n' + big + b'"\nb,c\n'
     assert count_rows(data) == oracle(data) == 2
     assert counted_in_pieces(data, [5, 200_000, 400_000]) == 2
+
+
+def test_exact_path_keeps_fields_beyond_csv_field_limit_exact(monkeypatch):
+    # The stray quote in `5"` sends the block to the exact path, where the csv module
+    # refuses the 300,000-byte field and the state machine counts it instead.
+    calls = []
+    real = rows._ExactCounter
+    monkeypatch.setattr(rows, "_ExactCounter", lambda state: calls.append(state) or real(state))
+    big = b"x" * 300_000
+    data = b'5",a,"' + big + b'\n' + big + b'"\nb,c\n'
+    assert count_rows(data) == oracle(data) == 2
+    assert counted_in_pieces(data, [5, 200_000, 400_000]) == 2
+    assert calls
 
 
 def test_very_long_line_keeps_memory_bounded():
@@ -117,3 +133,98 @@ def test_typical_quoted_export_takes_the_fast_path():
     assert _count_records(row * 100) == 100
     assert _count_records(b'"a,b"\r\n') is None   # a separator inside quotes: the exact path
     assert count_rows(row * 1000) == 1000
+
+
+def _without_exact_path(monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("took the exact path")
+    monkeypatch.setattr(rows, "_ExactCounter", refuse)
+
+
+def test_quoted_exports_are_counted_on_bit_masks(monkeypatch):
+    # Every shape a quoted export takes: quoted and unquoted fields, doubled quotes, commas
+    # and line breaks (CR LF, LF, CR) inside quotes, empty quoted fields, blank lines.
+    row = ('1001,"山田 ""太郎""","東京都\r\n新宿区, 1-1","",x\r\n"a\nb"\n"c\rd"\r\r\n'
+           .encode("cp932"))
+    data = row * 5000
+    expected = oracle(data)
+    _without_exact_path(monkeypatch)
+    assert counted_in_pieces(data, list(range(0, len(data), 4099))) == expected == 15000
+
+
+def test_stray_quotes_take_the_exact_path_and_come_back(monkeypatch):
+    calls = []
+    real = rows._ExactCounter
+
+    def spy(state):
+        calls.append(state)
+        return real(state)
+    monkeypatch.setattr(rows, "_ExactCounter", spy)
+    monkeypatch.setattr(rows, "_BLOCK", 64)
+    data = b'"a","b"\r\n' * 20 + b'5",x"y,"z"w\n' + b'"a","b"\r\n' * 20
+    assert count_rows(data) == oracle(data) == 41
+    assert len(calls) == 1  # only the block with the stray quotes
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 5, 7, 64, 65])
+def test_every_block_boundary(monkeypatch, block):
+    # Boundaries inside quotes, inside doubled quotes, between CR and LF, right after a
+    # closing quote (whether text or a separator follows it is only known in the next block).
+    monkeypatch.setattr(rows, "_BLOCK", block)
+    cases = [b'"a\r\nb","c""d"\r\n', b'x\r\n\r\ny\r\n', b'"a"b\r\n"c"\n', b'"",""\r\n\r',
+             b'a"b,"c\nd"e\r\nf', '"山田","ソ表\n能"\r\n'.encode("cp932"),
+             b'"\x81"\x81\x22,\x81\n"\r\n\x82\r\n', b'"""",""""""\n\r\n"',
+             b'a,"\n' * 9 + b'"\n']
+    for data in cases:
+        for shift in range(block):
+            assert counted_in_pieces(data, [shift]) == oracle(data), (data, shift)
+
+
+def test_cp932_never_uses_quote_comma_cr_or_lf_inside_a_character():
+    """The proof the count rests on for Shift_JIS files: every two-byte sequence that
+    Python's cp932 codec decodes to one character, and no such character has a byte
+    0x22, 0x2C, 0x0A or 0x0D; those bytes decode only to themselves."""
+    special = {0x22: '"', 0x2C: ",", 0x0A: "\n", 0x0D: "\r"}
+    two_byte = 0
+    for lead in range(256):
+        for trail in range(256):
+            try:
+                text = bytes([lead, trail]).decode("cp932")
+            except UnicodeDecodeError:
+                continue
+            if len(text) == 1:
+                two_byte += 1
+                assert lead not in special and trail not in special, (hex(lead), hex(trail))
+    assert two_byte > 7000  # the table really was walked (CP932 has 7,915 of them)
+    for byte, char in special.items():
+        assert bytes([byte]).decode("cp932") == char
+
+
+_pieces_cp932_like = st.sampled_from([b'"', b'""', b",", b"\r", b"\n", b"\r\n", b"a",
+                                      b"\x81\x22", b"\x81\x0a", b"\x82\x0d", b"\x83\x2c",
+                                      "表".encode("cp932"), "能".encode("cp932")])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(_pieces_cp932_like, max_size=40), st.lists(st.integers(0, 160), max_size=4),
+       st.integers(1, 9))
+def test_small_blocks_and_lead_bytes_before_quote_or_lf(parts, cuts, block):
+    # Bytes 0x81-0x9F before a quote or LF look like CP932 lead bytes (they are not: see
+    # above); the count must take them as the csv module does, as ordinary characters.
+    data = b"".join(parts)
+    cuts = [c for c in cuts if c <= len(data)]
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(rows, "_BLOCK", block)
+        assert counted_in_pieces(data, cuts) == oracle(data)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_300000_random_cases_match_the_csv_module(seed):
+    """The differential test, 6 × 50,000 cases (in six parts so parallel runs spread them):
+    seeded random inputs over the bytes that matter, each fed in random pieces."""
+    rng = random.Random(seed)
+    alphabet = [b'"', b'"', b",", b"\r", b"\n", b"a", b" ", b"\x81"]
+    for case in range(50_000):
+        data = b"".join(rng.choices(alphabet, k=rng.randrange(24)))
+        cuts = [rng.randrange(len(data) + 1) for _ in range(rng.randrange(3))]
+        assert counted_in_pieces(data, cuts) == oracle(data), (seed, case, data, cuts)

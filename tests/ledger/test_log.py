@@ -125,8 +125,13 @@ def test_create_schema_restores_dropped_guards(engine):
             conn.exec_driver_sql("DELETE FROM ledger_entries")
 
 
-def test_verify_of_an_empty_or_misnamed_log_warns(engine, trusted):
+def test_verify_of_an_empty_or_misnamed_log_fails_naming_the_logs_there(engine, trusted):
+    # Issue 8 §9: it used to print ok and exit 0, so a mistyped --log "verified" nothing.
     fill(engine, 2, log="shinjuku")
     report = verify(engine, trusted, log="shinjyuku")
-    assert report.ok and report.size == 0
-    assert report.warnings == ["log 'shinjyuku' has no entries: check the log name (--log)"]
+    assert not report.ok and report.size == 0
+    assert report.first_problem.failure == "empty-log"
+    assert report.first_problem.message == ("log 'shinjyuku' is empty or unknown: it has no entries "
+                                            "(logs in this database: shinjuku)")
+    with pytest.raises(ledger.VerificationError, match="empty or unknown"):
+        report.raise_for_problems()

@@ -291,3 +291,22 @@ def test_large_tree_proofs():
     verify_inclusion(leaves[99_999], 99_999, n, inclusion_proof(leaves, 99_999, n), root)
     old = n - 7
     verify_consistency(old, n, root_hash(leaves[:old]), root, consistency_proof(leaves, old, n))
+
+
+def test_verification_errors_carry_expected_and_found_values():
+    from ledger import rfc6962
+    leaves = [rfc6962.leaf_hash(bytes([i])) for i in range(7)]
+    root = rfc6962.root_hash(leaves)
+    proof = rfc6962.inclusion_proof(leaves, 2, 7)
+    with pytest.raises(VerificationError) as e:
+        rfc6962.verify_inclusion(leaves[3], 2, 7, proof, root)
+    assert e.value.expected == root.hex() and len(e.value.found) == 64 and e.value.found != root.hex()
+    with pytest.raises(VerificationError) as e:
+        rfc6962.verify_inclusion(leaves[2], 2, 7, proof[:-1], root)
+    assert (e.value.expected, e.value.found) == (len(proof), len(proof) - 1)
+    old = rfc6962.root_hash(leaves[:3])
+    cproof = rfc6962.consistency_proof(leaves, 3, 7)
+    bad_new = rfc6962.leaf_hash(b"x")
+    with pytest.raises(VerificationError) as e:
+        rfc6962.verify_consistency(3, 7, old, bad_new, cproof)
+    assert (e.value.expected, e.value.found) == (bad_new.hex(), root.hex())
