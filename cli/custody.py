@@ -14,8 +14,8 @@ import click
 
 from cli.edge import actor_option, journal, resolve_actor
 from cli.handover_options import echo_handover, handover_options, handover_request
+from cli.lazy import actions, reports
 from cli.output import emit_json, json_option, progress_bar
-from handover import actions, reports
 from handover.model import events as ev
 
 

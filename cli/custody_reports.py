@@ -12,8 +12,12 @@ import click
 from cli.edge import actor_option, journal, resolve_actor
 from cli.handover_options import echo_handover, handover_request, make_handover_options
 from cli.output import emit_json, json_option
-from handover import actions, reports
-from handover import demo as demo_module
+
+# reports.LABEL_FORMATS, spelled out so that defining the option imports no PDF code
+# (tests/cli/test_cold_start.py checks that they agree).
+LABEL_FORMATS = ("a4", "tape")
+from cli.lazy import actions, reports
+from cli.lazy import demo as demo_module
 
 
 def _check_reader(ctx, actor) -> None:
@@ -24,13 +28,15 @@ def _check_reader(ctx, actor) -> None:
 
 @click.command()
 @click.option("--case", "case_id", metavar="CASE_ID", help="Only this case.")
+@click.option("--limit", type=int, metavar="N", help="Show at most N cases (a page).")
+@click.option("--after", metavar="CASE_ID", help="The page after this case (with --limit).")
 @actor_option()
 @json_option
 @click.pass_context
-def status(ctx, case_id, actor, as_json):
+def status(ctx, case_id, limit, after, actor, as_json):
     """Every medium and notice per case: where, who holds it, since when, overdue returns."""
     _check_reader(ctx, actor)
-    data = reports.status(journal(ctx), case_id)
+    data = reports.status(journal(ctx), case_id, after=after, limit=limit)
     if as_json:
         emit_json(data)
         return
@@ -57,6 +63,8 @@ def status(ctx, case_id, actor, as_json):
             rules = ", ".join(r["rule"] for r in o["rules"])
             what = o["handover_id"] or "closing the case"
             click.echo(f"  override {what} ({rules}): {o['reason']}")
+    if data.get("next_after"):
+        click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")
 
 
 @click.command()
@@ -103,7 +111,7 @@ def overrides(ctx, as_json):
 @click.argument("item_ids", nargs=-1)
 @click.option("--case", "case_id", metavar="CASE_ID", help="Every medium and notice of a case.")
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--format", "formats", multiple=True, type=click.Choice(reports.LABEL_FORMATS),
+@click.option("--format", "formats", multiple=True, type=click.Choice(LABEL_FORMATS),
               help="a4 (24 per sheet) and/or tape (24 mm); default both.")
 @click.option("--label-key", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
@@ -111,7 +119,7 @@ def labels(ctx, item_ids, case_id, out_dir, formats, label_key):
     """Print QR label PDFs for the case or envelope of each item (never the disc surface)."""
     paths = reports.print_labels(journal(ctx), item_ids, case_id=case_id,
                                    key_path=label_key, out_dir=out_dir,
-                                   formats=formats or reports.LABEL_FORMATS)
+                                   formats=formats or LABEL_FORMATS)
     for path in paths:
         click.echo(f"labels: {path}")
 

@@ -5,12 +5,15 @@ receives an actor the edge established (person-bound signing will build on this)
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
 import click
 
+if TYPE_CHECKING:
+    from handover.model.journal import Journal
+
 from handover import ids
 from handover.errors import HandoverError
-from handover.model import Journal, open_journal
 
 ENV_ACTOR = "HANDOVER_ACTOR"
 
@@ -31,4 +34,5 @@ def resolve_actor(text: str | None) -> str:
 
 
 def journal(ctx: click.Context) -> Journal:
+    from handover.model.journal import open_journal   # SQLAlchemy: only for commands that use it
     return open_journal(ctx.obj)

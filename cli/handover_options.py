@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from cli.output import emit_json
-from handover import actions
+from cli.lazy import actions
 from handover.errors import HandoverError
 from handover.model import events as ev
 

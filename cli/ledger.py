@@ -9,7 +9,7 @@ import click
 
 from cli.edge import actor_option, journal, resolve_actor
 from cli.output import emit_json, json_option
-from handover import actions, reports
+from cli.lazy import actions, reports
 
 
 trusted_key_option = click.option(

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
+from cli.lazy import packages
 from cli.output import emit_json, json_option, progress_bar
-from handover import packages
 
 
 _NOT_UTF8 = "the password is not valid UTF-8 text"

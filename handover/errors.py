@@ -9,8 +9,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-import crypto
-import ledger
+from crypto.errors import AuthenticationError, CryptoError
+from ledger.errors import LedgerError, VerificationError
 
 # Exit codes, decided here and applied only at the CLI's edge.
 EXIT_FAILURE = 1
@@ -58,11 +58,11 @@ def lifted() -> Iterator[None]:
     """Re-raise crypto and ledger errors as HandoverError, keeping message and hint."""
     try:
         yield
-    except ledger.VerificationError as e:
+    except VerificationError as e:
         raise VerificationFailed(e.message, e.hint, failure=e.failure, index=e.index) from e
-    except ledger.LedgerError as e:
+    except LedgerError as e:
         raise HandoverError(e.message, e.hint) from e
-    except crypto.AuthenticationError as e:
+    except AuthenticationError as e:
         raise VerificationFailed(e.message, e.hint, failure="authentication") from e
-    except crypto.CryptoError as e:
+    except CryptoError as e:
         raise HandoverError(e.message, e.hint) from e

@@ -16,11 +16,9 @@ from typing import Callable, Iterable
 
 import crypto
 from handover import config
-from handover.documents import PasswordNotice, render_notice, write_pdf
 from handover.errors import HandoverError, lifted
 from handover.files import make_private_dirs
 from handover.ids import new_id
-from handover.model.policy import require_separate_locations
 
 # A warning `open_package` gives when it removed plaintext a killed earlier open left behind.
 CrashedPartRemoved = crypto.CrashedPartRemoved
@@ -56,6 +54,12 @@ class SealedWithNotice:
     notice_path: Path
 
 
+def write_pdf(path: Path, pdf: bytes) -> Path:
+    """Write a notice atomically (documents.write_pdf, imported only when a notice is made)."""
+    from handover.documents import write_pdf as write
+    return write(path, pdf)
+
+
 def notice_path(notice_dir: Path | str, notice_id: str) -> Path:
     return Path(notice_dir) / f"notice-{notice_id}.pdf"
 
@@ -72,6 +76,11 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
     package whose password exists nowhere is only a risk. The notice says where to get the
     program that opens the package: $HANDOVER_OPENER_SOURCE, else to ask the issuing ward.
     """
+    # Imported here: `package inspect`, `open` and `verify` need neither PDFs nor the policy
+    # (and with it SQLAlchemy), and start faster without them.
+    from handover.documents import PasswordNotice, render_notice
+    from handover.model.policy import require_separate_locations
+
     out, notice_dir = Path(out), Path(notice_dir)
     opener = config.opener_source()
     require_separate_locations(out.parent, notice_dir)

@@ -3,18 +3,28 @@
 Entries are chained by hash and are the leaves of an RFC 6962 Merkle tree; signed C2SP
 checkpoints leave the database so deletion or rewriting is caught. See docs/ledger-format.md.
 """
+# The names below are imported on first use (PEP 562), so that a command which needs one
+# module does not pay for all of them at start-up (docs/PERFORMANCE.md, cold start).
 
-from ledger.checkpoints import SignedCheckpoint, open_checkpoint, origin_for, take_checkpoint
-from ledger.encoding import Entry, canonical_json, decode_entry
-from ledger.errors import EncodingError, LedgerError, VerificationError
-from ledger.keys import generate_key, load_signer, load_verifiers
-from ledger.log import (Log, append, list_logs, log_size, read_entries, read_entry,
-                        write_connection, writer)
-from ledger.proofs import ProofResult, export_consistency_proof, export_inclusion_proof, verify_proof
-from ledger.replay import Problem
-from ledger.rotation import ROTATION_KIND, current_key_id, rotate_key
-from ledger.schema import create_engine, create_schema
-from ledger.verify import VerifyReport, verify_log
+from __future__ import annotations
+
+import importlib
+
+_EXPORTS = {
+    "ledger.checkpoints": ("SignedCheckpoint", "open_checkpoint", "origin_for", "take_checkpoint"),
+    "ledger.encoding": ("Entry", "canonical_json", "decode_entry"),
+    "ledger.errors": ("EncodingError", "LedgerError", "VerificationError"),
+    "ledger.keys": ("generate_key", "load_signer", "load_verifiers"),
+    "ledger.log": ("Log", "append", "list_logs", "log_size", "read_entries", "read_entry",
+                   "write_connection", "writer"),
+    "ledger.proofs": ("ProofResult", "export_consistency_proof", "export_inclusion_proof",
+                      "verify_proof"),
+    "ledger.replay": ("Problem",),
+    "ledger.rotation": ("ROTATION_KIND", "current_key_id", "rotate_key"),
+    "ledger.schema": ("create_engine", "create_schema"),
+    "ledger.verify": ("VerifyReport", "verify_log"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
     "ROTATION_KIND", "EncodingError", "Entry", "LedgerError", "Log", "Problem", "ProofResult", "SignedCheckpoint",
@@ -24,3 +34,17 @@ __all__ = [
     "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "rotate_key", "take_checkpoint",
     "verify_log", "verify_proof", "write_connection", "writer",
 ]
+
+
+def __getattr__(name: str):
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    found = importlib.import_module(module)
+    value = found if module == f"{__name__}.{name}" else getattr(found, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from handover import ids
 from handover.actions import handovers
@@ -21,6 +21,7 @@ from handover.errors import HandoverError, VerificationFailed
 from handover.ids import InvalidID
 from handover.label_codes import load_key
 from handover.model.journal import Journal
+from handover.model.state import State
 from handover.scanners import ScanResult, ScanSession, ScanSummary, decode_image
 
 
@@ -80,11 +81,19 @@ def open_station(journal: Journal, *, label_key_path: Path | str | None = None,
             handover_id = ids.parse_id(handover_id, "handover")
             st.handover(handover_id)
             manifest += st.handover_items(handover_id)
-        known = {i.item_id for i in st.items()}
     manifest = list(dict.fromkeys(manifest))
     expected_list = manifest if manifest or handover_id else None
-    return Station(ScanSession(expected_list, known.__contains__, key), expected_list,
+    return Station(ScanSession(expected_list, _registered(journal), key), expected_list,
                    handover_id)
+
+
+def _registered(journal: Journal) -> Callable[[str], bool]:
+    """Whether a scanned ID is registered: one lookup by key per scan, so opening the station
+    costs the same with ten items as with a hundred thousand."""
+    def known(item_id: str) -> bool:
+        with journal.engine.connect() as conn:
+            return State(conn, journal.log).find_item(item_id) is not None
+    return known
 
 
 def scan_images(station: Station, paths: Iterable[Path | str]) -> list[ScanResult]:

@@ -23,14 +23,57 @@ from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstation
                                    workstations)
 
 
-class _Fold:
-    """One entry applied to one log's tables."""
+class _Batch:
+    """Rows waiting to be inserted, many per statement (rebuild and catch-up fold entries by the
+    thousand), and lookups of what no event changes once recorded: a person's organisation,
+    a package's sealing entry, a cabinet's organisation."""
 
-    def __init__(self, conn: sa.Connection, log: str, entry: ledger.Entry):
-        self.conn, self.log, self.entry = conn, log, entry
+    LIMIT = 5000
+
+    def __init__(self, conn: sa.Connection):
+        self.conn = conn
+        self.rows: dict[tuple[sa.Table, tuple[str, ...]], list[dict]] = {}
+        self.pending = 0
+        self.org_of_person: dict[str, str] = {}
+        self.package_entry: dict[str, int] = {}
+        self.org_of_cabinet: dict[str, str] = {}
+
+    def add(self, table: sa.Table, values: dict) -> None:
+        self.rows.setdefault((table, tuple(values)), []).append(values)
+        self.pending += 1
+
+    def waiting(self, table: sa.Table, column: str, keys: set[str]) -> list[dict]:
+        """Rows of `table` not written yet whose `column` is one of `keys`, in insertion order."""
+        return [row for (t, _), rows in self.rows.items() if t is table
+                for row in rows if row[column] in keys]
+
+    def entry_done(self) -> None:
+        # Only between entries: an entry's rows are then all written or all waiting.
+        if self.pending >= self.LIMIT:
+            self.flush()
+
+    def flush(self) -> None:
+        for (table, _), rows in self.rows.items():
+            self.conn.execute(table.insert(), rows)
+        self.rows.clear()
+        self.pending = 0
+
+
+class _Fold:
+    """One entry applied to one log's tables. Inserts wait in the batch; reading `conn` (any
+    query, update or delete of a step) first writes them, so a step always sees every earlier
+    entry's rows."""
+
+    def __init__(self, batch: _Batch, log: str, entry: ledger.Entry):
+        self.batch, self.log, self.entry = batch, log, entry
+
+    @property
+    def conn(self) -> sa.Connection:
+        self.batch.flush()
+        return self.batch.conn
 
     def insert(self, table: sa.Table, **values) -> None:
-        self.conn.execute(table.insert().values(log=self.log, **values))
+        self.batch.add(table, dict(log=self.log, **values))
 
     def update(self, table: sa.Table, where, **values) -> None:
         self.conn.execute(table.update().where(table.c.log == self.log, where).values(**values))
@@ -40,8 +83,28 @@ class _Fold:
             self.insert(subject_entries, subject_id=subject, entry_index=self.entry.index)
 
     def org_of(self, person_id: str) -> str:
-        return self.conn.execute(sa.select(people.c.org_id).where(
-            people.c.log == self.log, people.c.person_id == person_id)).scalar_one()
+        known = self.batch.org_of_person
+        if person_id not in known:
+            known[person_id] = self.conn.execute(sa.select(people.c.org_id).where(
+                people.c.log == self.log, people.c.person_id == person_id)).scalar_one()
+        return known[person_id]
+
+    def cabinet_org(self, cabinet_id: str) -> str:
+        known = self.batch.org_of_cabinet
+        if cabinet_id not in known:
+            known[cabinet_id] = self.conn.execute(sa.select(cabinets.c.org_id).where(
+                cabinets.c.log == self.log, cabinets.c.cabinet_id == cabinet_id)).scalar_one()
+        return known[cabinet_id]
+
+    def sealing_entry(self, package_id: str) -> int | None:
+        known = self.batch.package_entry
+        if package_id not in known:
+            index = self.conn.execute(sa.select(packages.c.entry_index).where(
+                packages.c.log == self.log, packages.c.package_id == package_id)).scalar()
+            if index is None:
+                return None
+            known[package_id] = index
+        return known[package_id]
 
     def package_of(self, item_id: str) -> str | None:
         return self.conn.execute(sa.select(items.c.package_id).where(
@@ -139,6 +202,7 @@ def _sealed(f: _Fold, e: ev.PackageSealed) -> None:
              record_count=e.record_count, file_count=e.file_count, content=e.content,
              workstation_id=e.workstation_id, sealed_by=f.entry.actor, sealed_at=f.entry.time,
              entry_index=f.entry.index)
+    f.batch.package_entry[e.package_id] = f.entry.index
     f.subjects(e.package_id, e.case_id)
 
 
@@ -153,8 +217,7 @@ def _new_item(f: _Fold, item_id: str, kind: str, case_id: str, package_id: str |
 
 def _sealed_entry(f: _Fold, item_id: str, package_id: str) -> None:
     """An item's history starts with the sealing of its package (workstation, sha256)."""
-    index = f.conn.execute(sa.select(packages.c.entry_index).where(
-        packages.c.log == f.log, packages.c.package_id == package_id)).scalar()
+    index = f.sealing_entry(package_id)
     if index is not None:
         f.insert(subject_entries, subject_id=item_id, entry_index=index)
 
@@ -174,8 +237,7 @@ def _notice(f: _Fold, e: ev.NoticeIssued) -> None:
 
 
 def _stored(f: _Fold, e: ev.ItemStored) -> None:
-    org = f.conn.execute(sa.select(cabinets.c.org_id).where(
-        cabinets.c.log == f.log, cabinets.c.cabinet_id == e.cabinet_id)).scalar_one()
+    org = f.cabinet_org(e.cabinet_id)
     f.update(items, items.c.item_id == e.item_id, cabinet_id=e.cabinet_id, holder_person=None,
              holder_org=org, since=f.entry.time)
     f.subjects(e.item_id, e.cabinet_id)
@@ -190,13 +252,20 @@ def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
              overrides=_json(ev.plain(e.overrides)),
              recorded_by=f.entry.actor, entry_index=f.entry.index, confirmed_by=None,
              confirmed_at=None, condition=None, confirm_index=None)
+    values = dict(cabinet_id=None, holder_person=e.to_person, holder_org=e.to_org,
+                  since=e.occurred_at, last_handover=e.handover_id)
+    if e.moment == ev.PROVIDE:
+        values["ever_provided"] = True
+    # Every item moves alike. Items registered in this batch are moved before they are
+    # written; the others with one statement, whatever their number.
+    moved = set(e.items)
+    for row in f.batch.waiting(items, "item_id", moved):
+        row.update(values)
+        moved.discard(row["item_id"])
+    if moved:
+        f.update(items, items.c.item_id.in_(sorted(moved)), **values)
     position = 0
     for item in e.items:
-        values = dict(cabinet_id=None, holder_person=e.to_person, holder_org=e.to_org,
-                      since=e.occurred_at, last_handover=e.handover_id)
-        if e.moment == ev.PROVIDE:
-            values["ever_provided"] = True
-        f.update(items, items.c.item_id == item, **values)
         f.insert(handover_items, handover_id=e.handover_id, item_id=item, position=position)
         position += 1
     for batch in e.envelopes:
@@ -210,11 +279,18 @@ def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
 
 
 def _confirmed(f: _Fold, e: ev.HandoverConfirmed) -> None:
-    f.update(handovers, handovers.c.handover_id == e.handover_id, confirmed_by=e.confirmed_by,
-             confirmed_at=e.confirmed_at, condition=e.condition, confirm_index=f.entry.index)
-    moved = f.conn.execute(sa.select(handover_items.c.item_id).where(
-        handover_items.c.log == f.log, handover_items.c.handover_id == e.handover_id)
-        .order_by(handover_items.c.position)).scalars()
+    values = dict(confirmed_by=e.confirmed_by, confirmed_at=e.confirmed_at,
+                  condition=e.condition, confirm_index=f.entry.index)
+    waiting = f.batch.waiting(handovers, "handover_id", {e.handover_id})
+    if waiting:     # recorded in this batch: its row and its items are not written yet
+        waiting[0].update(values)
+        rows = f.batch.waiting(handover_items, "handover_id", {e.handover_id})
+        moved = [r["item_id"] for r in sorted(rows, key=lambda r: r["position"])]
+    else:
+        f.update(handovers, handovers.c.handover_id == e.handover_id, **values)
+        moved = f.conn.execute(sa.select(handover_items.c.item_id).where(
+            handover_items.c.log == f.log, handover_items.c.handover_id == e.handover_id)
+            .order_by(handover_items.c.position)).scalars().all()
     f.subjects(e.handover_id, e.confirmed_by, *moved)
 
 
@@ -244,10 +320,17 @@ assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 def apply(conn: sa.Connection, log: str, entry: ledger.Entry) -> None:
     """Fold one entry into the tables. Entries of kinds this version does not know only
     advance applied_size."""
+    batch = _Batch(conn)
+    _step(batch, log, entry)
+    batch.flush()
+    _set_applied(conn, log, entry.index + 1)
+
+
+def _step(batch: _Batch, log: str, entry: ledger.Entry) -> None:
     event = ev.decode(entry)
     if event is not None:
-        _STEPS[entry.kind](_Fold(conn, log, entry), event)
-    _set_applied(conn, log, entry.index + 1)
+        _STEPS[entry.kind](_Fold(batch, log, entry), event)
+    batch.entry_done()
 
 
 def applied_size(conn: sa.Connection, log: str) -> int:
@@ -273,9 +356,11 @@ def catch_up(writer_log: ledger.Log) -> int:
     done = 0
     try:
         with lifted():
+            batch = _Batch(conn)
             for entry in ledger.read_entries(conn, name, start, writer_log.size):
-                apply(conn, name, entry)
+                _step(batch, name, entry)
                 done += 1
+            batch.flush()
     except sa.exc.IntegrityError:
         # Refolding an entry already in the tables: proj_meta says fewer entries are folded
         # than really are (rewound by hand or a restore mixing backups). The writer rolls back.
@@ -283,6 +368,7 @@ def catch_up(writer_log: ledger.Log) -> int:
             f"the projection of log {name!r} says {start} entries are folded in, but entry "
             f"{start + done} is already there: the projection is out of step with the ledger",
             "run `handover rebuild` to refold it from the ledger (nothing recorded is lost)") from None
+    _set_applied(conn, name, start + done)
     return done
 
 

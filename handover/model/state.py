@@ -32,6 +32,10 @@ def _not_found(kind: str, item_id: str, hint: str | None = None) -> NotFound:
 class State:
     def __init__(self, conn: sa.Connection, log: str):
         self.conn, self.log = conn, log
+        # Names and organisations never change once registered, so each is read once per
+        # State; an ID not (yet) registered is not remembered.
+        self._names: dict[str, str] = {}
+        self._orgs: dict[str, Row] = {}
 
     # --- generic ---------------------------------------------------------------------------
 
@@ -57,9 +61,10 @@ class State:
         return set(self.person(person_id).roles.split())
 
     def org(self, org_id: str) -> Row:
-        row = self._one(p.organisations, "org_id", org_id)
+        row = self._orgs.get(org_id) or self._one(p.organisations, "org_id", org_id)
         if row is None:
             raise _not_found("O", org_id, "register it first: `handover register org`")
+        self._orgs[org_id] = row
         return row
 
     def is_ward(self, org_id: str) -> bool:
@@ -174,6 +179,43 @@ class State:
                 q = q.where(t.c[column] == value)
         return self._all(q.order_by(t.c.entry_index, t.c.item_id))
 
+    def cases_page(self, *, after: str | None = None, limit: int | None = None) -> list[Row]:
+        """Cases in ID order; with `limit`, at most that many after the case `after`."""
+        t = p.cases
+        q = sa.select(t).where(t.c.log == self.log)
+        if after is not None:
+            q = q.where(t.c.case_id > after)
+        q = q.order_by(t.c.case_id)
+        return self._all(q if limit is None else q.limit(limit))
+
+    def _by_case(self, table: sa.Table, case_ids: list[str] | None, *order) -> dict[str, list[Row]]:
+        """Rows of `table` for these cases (None: every case) in one query, grouped by case."""
+        q = sa.select(table).where(table.c.log == self.log)
+        if case_ids is not None:
+            q = q.where(table.c.case_id.in_(case_ids))
+        out: dict[str, list[Row]] = {}
+        for row in self.conn.execute(q.order_by(table.c.case_id, *order)).all():
+            out.setdefault(row.case_id, []).append(row)
+        return out
+
+    def items_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        """What `items(case_id=…)` returns, for many cases at once."""
+        return self._by_case(p.items, case_ids, p.items.c.entry_index, p.items.c.item_id)
+
+    def handovers_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.handovers, case_ids, p.handovers.c.entry_index)
+
+    def case_orgs_by_case(self, case_ids: list[str] | None) -> dict[str, list[str]]:
+        rows = self._by_case(p.case_orgs, case_ids, p.case_orgs.c.position)
+        return {case: [r.org_id for r in group] for case, group in rows.items()}
+
+    def roster_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.roster, case_ids, p.roster.c.role.desc(), p.roster.c.person_id)
+
+    def closing_overrides_by_case(self, case_ids: list[str] | None) -> dict[str, Row]:
+        return {case: group[0] for case, group in
+                self._by_case(p.closing_overrides, case_ids).items()}
+
     def counterparts(self, item: Row) -> list[Row]:
         """For a medium, its package's notices; for a notice, its package's media."""
         other = {ev.MEDIUM: ev.NOTICE, ev.NOTICE: ev.MEDIUM}.get(item.kind)
@@ -238,8 +280,14 @@ class State:
                          "W": (p.workstations, "workstation_id")}.get(any_id[0], (None, None))
         if table is None:
             return any_id
-        row = self._one(table, column, any_id)
-        return any_id if row is None else row.name
+        if any_id in self._names:
+            return self._names[any_id]
+        name = self.conn.execute(sa.select(table.c.name).where(
+            table.c.log == self.log, table.c[column] == any_id)).scalar()
+        if name is None:
+            return any_id
+        self._names[any_id] = name
+        return name
 
     def label(self, any_id: str | None) -> str:
         """`name (ID)`, as messages name people and places."""

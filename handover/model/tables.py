@@ -122,6 +122,19 @@ subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
     sa.Column("entry_index", sa.BigInteger, primary_key=True))
 
+# Indexes for what reports and the scanning station ask (status per case, history of one ID,
+# a label's item), so none of them reads rows it was not asked about.
+INDEXES = (
+    sa.Index("ix_proj_items_case", items.c.log, items.c.case_id, items.c.entry_index, items.c.item_id),
+    sa.Index("ix_proj_items_package", items.c.log, items.c.package_id),
+    sa.Index("ix_proj_items_cabinet", items.c.log, items.c.cabinet_id),
+    sa.Index("ix_proj_handovers_case", handovers.c.log, handovers.c.case_id, handovers.c.entry_index),
+    sa.Index("ix_proj_handover_items_item", handover_items.c.log, handover_items.c.item_id),
+    sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
+    sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
+    sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
+)
+
 TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
 _SCHEMA_LOCK = 0x68616E646F767072  # "handovpr": projection DDL, distinct from the ledger's
 
@@ -132,6 +145,8 @@ def create_tables(engine: sa.Engine) -> None:
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
         metadata.create_all(conn)
+        for index in INDEXES:       # databases made before the indexes existed get them too
+            index.create(conn, checkfirst=True)
 
 
 def snapshot(conn: sa.Connection, log: str) -> dict[str, list[tuple]]:

@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from handover import ids
+from handover.errors import HandoverError
 from handover.model import events as ev
 from handover.model import tables
 from handover.model.journal import Journal, require_actor
@@ -43,33 +44,51 @@ def where_text(item: dict) -> str:
     return f"{place} since {item['since']}"
 
 
-def status(journal: Journal, case_id: str | None = None) -> dict[str, Any]:
+def status(journal: Journal, case_id: str | None = None, *, after: str | None = None,
+           limit: int | None = None) -> dict[str, Any]:
     """For each case: every medium, notice and envelope batch, where it is, who holds it,
-    since when; overdue returns, unconfirmed handovers and overrides."""
+    since when; overdue returns, unconfirmed handovers and overrides.
+
+    The whole-ward view pages by case ID: `limit` cases after the case `after`; `next_after`
+    then names the case to continue after (None on the last page)."""
+    if limit is not None and limit < 1:
+        raise HandoverError(f"a page of {limit} cases shows nothing", "pass --limit 1 or more")
     now = journal.now()
     with journal.reading() as st:
         if case_id is not None:
             case_rows = [st.case(ids.parse_id(case_id, "case"))]
         else:
-            case_rows = st.list(tables.cases)
+            after = ids.parse_id(after, "case") if after is not None else None
+            case_rows = st.cases_page(after=after, limit=None if limit is None else limit + 1)
+        more = limit is not None and case_id is None and len(case_rows) > limit
+        case_rows = case_rows[:limit] if more else case_rows
+        # One query per table for the whole page (every case when not paged), never per case.
+        wanted = None if case_id is None and limit is None else [c.case_id for c in case_rows]
+        items_of, handovers_of = st.items_by_case(wanted), st.handovers_by_case(wanted)
+        orgs_of, roster_of = st.case_orgs_by_case(wanted), st.roster_by_case(wanted)
+        closings = st.closing_overrides_by_case(wanted)
         cases = []
         for case in case_rows:
-            items = [item_json(st, i, case, now.date()) for i in st.items(case_id=case.case_id)]
-            handovers = st.handovers(case.case_id)
+            items = [item_json(st, i, case, now.date()) for i in items_of.get(case.case_id, [])]
+            handovers = handovers_of.get(case.case_id, [])
             cases.append({
                 "case_id": case.case_id, "name": case.name, "status": case.status,
                 "period_start": case.period_start, "period_end": case.period_end,
-                "contractors": [{"org_id": o, "name": st.name(o)} for o in st.case_orgs(case.case_id)],
+                "contractors": [{"org_id": o, "name": st.name(o)}
+                                for o in orgs_of.get(case.case_id, [])],
                 "roster": [{"person_id": r.person_id, "name": st.name(r.person_id), "role": r.role}
-                           for r in st.roster(case.case_id)],
+                           for r in roster_of.get(case.case_id, [])],
                 "items": items,
                 "out": [i["item_id"] for i in items if i["out"] and i["kind"] != ev.ENVELOPES],
                 "overdue": [i["item_id"] for i in items if i["overdue"]],
                 "unconfirmed_handovers": [h.handover_id for h in handovers if h.confirmed_by is None],
                 "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
-                + _closing_overrides(st, case),
+                + _closing_json(st, case, closings.get(case.case_id)),
             })
-    return {"as_of": now.isoformat(), "cases": cases}
+    data: dict[str, Any] = {"as_of": now.isoformat(), "cases": cases}
+    if limit is not None and case_id is None:
+        data["next_after"] = case_rows[-1].case_id if more else None
+    return data
 
 
 def _override_json(st: State, h: Row) -> dict[str, Any]:
@@ -81,7 +100,10 @@ def _override_json(st: State, h: Row) -> dict[str, Any]:
 def _closing_overrides(st: State, case: Row) -> list[dict[str, Any]]:
     """A case closed although items were still out or handovers unconfirmed: the reason
     recorded, and the rules it overrode."""
-    closing = st.closing_override(case.case_id)
+    return _closing_json(st, case, st.closing_override(case.case_id))
+
+
+def _closing_json(st: State, case: Row, closing: Row | None) -> list[dict[str, Any]]:
     if closing is None:
         return []
     return [{"handover_id": None, "case_id": case.case_id, "occurred_at": closing.closed_at,
@@ -95,8 +117,9 @@ def overrides(journal: Journal) -> list[dict[str, Any]]:
     with journal.reading() as st:
         found = [dict(_override_json(st, h), case_id=h.case_id)
                  for h in st.handovers() if h.override_reason]
+        closings = st.closing_overrides_by_case(None)
         for case in st.list(tables.cases):
-            found += _closing_overrides(st, case)
+            found += _closing_json(st, case, closings.get(case.case_id))
         return found
 
 

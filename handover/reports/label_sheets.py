@@ -9,11 +9,9 @@ the disc surface (documents/labels.py prints that reminder).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from handover import ids
-from handover.documents import (Label, render_label_sheet_a4, render_label_tape_24mm,
-                                write_pdf)
 from handover.errors import HandoverError
 from handover.files import make_output_dir
 from handover.label_codes import LabelKey, label_payload, load_key
@@ -21,6 +19,11 @@ from handover.model import events as ev
 from handover.model.journal import Journal
 from handover.model.state import Row, State
 
+if TYPE_CHECKING:
+    from handover.documents import Label
+
+# The PDF renderers (reportlab) are imported where a label is made: `status` and `history`
+# use this module only for the names of item kinds.
 FORMATS = ("a4", "tape")
 KIND_LABELS = {ev.NOTICE: "パスワード通知書", ev.ENVELOPES: "封入封緘済み通知書"}
 
@@ -32,6 +35,7 @@ def kind_label(item: Row) -> str:
 
 
 def _labels(st: State, item_ids: list[str], key: LabelKey) -> list[Label]:
+    from handover.documents import Label
     out = []
     for item_id in item_ids:
         item = st.item(item_id)
@@ -57,6 +61,7 @@ def item_labels(items: Iterable[tuple[str, str | None]], case_name: str,
                 key: LabelKey) -> list[Label]:
     """Labels for items not recorded yet (sealing prints them before it records):
     (item ID, medium kind label or None for a notice)."""
+    from handover.documents import Label
     return [Label(item_id, label_payload(item_id, key), case_name,
                   kind or KIND_LABELS[ev.NOTICE]) for item_id, kind in items]
 
@@ -71,6 +76,7 @@ def _check_format(fmt: str) -> None:
 
 
 def write_label_pdf(labels: list[Label], path: Path, fmt: str) -> Path:
+    from handover.documents import render_label_sheet_a4, render_label_tape_24mm, write_pdf
     _check_format(fmt)
     pdf = render_label_sheet_a4(labels) if fmt == "a4" else render_label_tape_24mm(labels)
     return write_pdf(path, pdf, mode=0o644)
