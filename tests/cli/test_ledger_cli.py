@@ -64,15 +64,15 @@ def test_round_trip_append_checkpoint_verify_proof(run, auditor, tmp_path):
 
 
 def test_verify_checks_every_signature_on_request(run, auditor):
-    assert run("ledger", "keygen").exit_code == 0
     for text in ("first", "second"):
         assert run("ledger", "remark", text, "--as", auditor).exit_code == 0
         assert run("ledger", "checkpoint").exit_code == 0
     r = run("ledger", "verify", "--trusted-key", run.pub, "--json")
     report = json.loads(r.output)
-    assert report["ok"] and (report["checkpoints_checked"], report["signatures_checked"]) == (2, 1)
+    # A checkpoint per recording transaction: the fixture's registration and the two remarks.
+    assert report["ok"] and (report["checkpoints_checked"], report["signatures_checked"]) == (3, 1)
     r = run("ledger", "verify", "--trusted-key", run.pub, "--all-signatures")
-    assert r.exit_code == 0 and "2 checkpoint(s) checked, 2 signature(s)" in r.output
+    assert r.exit_code == 0 and "3 checkpoint(s) checked, 3 signature(s)" in r.output
 
 
 def test_tampering_exits_3_and_names_the_index(run, auditor):
