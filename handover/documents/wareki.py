@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from handover.clock import JST
 from handover.documents.errors import DocumentError
-
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 
 # (first day, era name), newest first. 明治 is accepted only from the calendar reform,
 # because earlier 明治 dates used the lunisolar calendar and would be wrong if converted.
