@@ -163,20 +163,8 @@ def run(cmd: list[str], *, stdin: str | None = None, env=None) -> tuple[float, s
 
 def rss(cmd: list[str], stdin: str | None = None) -> tuple[float, int]:
     """Wall seconds and peak RSS (bytes) of one process, from wait4()."""
-    start = time.perf_counter()
-    r, w = os.pipe()
-    pid = os.posix_spawn(cmd[0], cmd, os.environ,
-                         file_actions=[(os.POSIX_SPAWN_DUP2, r, 0),
-                                       (os.POSIX_SPAWN_CLOSE, w),
-                                       (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0)])
-    os.close(r)
-    if stdin:
-        os.write(w, stdin.encode())
-    os.close(w)
-    _, status, usage = os.wait4(pid, 0)
-    if status != 0:
-        raise RuntimeError(f"{cmd} failed with status {status}")
-    return time.perf_counter() - start, usage.ru_maxrss * 1024
+    wall, _, peak = measured(cmd, stdin)
+    return wall, peak
 
 
 def measured(cmd: list[str], stdin: str | None = None) -> tuple[float, float, int]:
