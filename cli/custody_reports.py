@@ -63,6 +63,9 @@ def status(ctx, case_id, limit, after, actor, as_json):
             rules = ", ".join(r["rule"] for r in o["rules"])
             what = o["handover_id"] or "closing the case"
             click.echo(f"  override {what} ({rules}): {o['reason']}")
+        for i in case["open_incidents"]:
+            click.echo(f"  OPEN INCIDENT {i['incident_id']} ({i['category']}, discovered "
+                       f"{i['discovered_at']}): {i['description']}")
     if data.get("next_after"):
         click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")
 
@@ -82,6 +85,8 @@ def history(ctx, item_id, actor, as_json):
     click.echo(f"{data['id']} ({data['kind']})")
     if data["current"]:
         click.echo(f"now: {reports.where_text(data['current'])}")
+    for i in data["open_incidents"]:
+        click.echo(f"OPEN INCIDENT {i['incident_id']} ({i['category']}): {i['description']}")
     for e in data["entries"]:
         origin = e["origin"] or {}
         click.echo(f"  #{e['index']:<5} {e['time']}  {e['summary']}")

@@ -107,6 +107,7 @@ def close_case(journal: Journal, actor: str, case_id: str, reason: str = "",
         overrides.check(policy.require_no_items_out, st, case)
         for handover in st.handovers(case_id):
             overrides.check(policy.require_confirmed, st, case, handover)
+        overrides.check(policy.require_no_open_incidents, st, case)
         return [ev.CaseClosed(case_id, reason.strip(),
                               overrides.reason if overrides.used else None,
                               overrides.used)], None

@@ -15,14 +15,15 @@ from handover.documents.fonts import FontSet, japanese_fonts
 from handover.documents.labels import (PLACEMENT_NOTE, TYPING_MARK, Label,
                                        render_label_sheet_a4, render_label_tape_24mm)
 from handover.documents.notice import OPEN_COMMAND, OPENER_SOURCE, PasswordNotice, render_notice
+from handover.documents.record_sheet import RecordSheet, render_record_sheet
 from handover.documents.wareki import Stamp, format_datetime, format_wareki
 
 __all__ = [
     "COPIES", "METHOD_LABELS", "MOMENT_TITLES", "MOMENT_VERBS", "OPEN_COMMAND", "OPENER_SOURCE",
     "PLACEMENT_NOTE", "QUANTITIES", "RECORD_COUNT_DEFINITION", "TYPING_MARK",
     "ConfirmationItem", "ConfirmationRecord", "DocumentError", "FontSet", "Label",
-    "PasswordNotice", "Stamp", "Totals",
+    "PasswordNotice", "RecordSheet", "Stamp", "Totals",
     "format_datetime", "format_wareki", "japanese_fonts",
-    "render_confirmation", "render_label_sheet_a4", "render_label_tape_24mm", "render_notice",
+    "render_confirmation", "render_label_sheet_a4", "render_label_tape_24mm", "render_notice", "render_record_sheet",
     "write_pdf",
 ]

@@ -51,6 +51,18 @@ METHODS = (HAND, REGISTERED_MAIL, LGWAN)
 MEDIUM, NOTICE, ENVELOPES = "medium", "notice", "envelopes"
 MEDIUM_KINDS = {"dvd-r": "DVD-R", "cd-r": "CD-R", "usb": "USB", "lgwan": "LGWANファイル",
                 "dvd-r-dl": "DVD-R DL", "bd-r": "BD-R"}
+LGWAN_FILE = "lgwan"            # the medium kind of a package sent over LGWAN: a file, never a disc
+
+# What went wrong, for an incident report (事故報告; every 特記事項: 事故が発生し…書面をもって報告).
+LOSS, MISDELIVERY, LABEL_DAMAGED, LABEL_FORGED, HASH_MISMATCH, SEAL_BROKEN, UNAUTHORISED, OTHER = (
+    "loss", "misdelivery", "label-damaged", "label-forged", "hash-mismatch", "seal-broken",
+    "unauthorised-person", "other")
+INCIDENT_CATEGORIES = {LOSS: "紛失", MISDELIVERY: "誤送付・誤配送", LABEL_DAMAGED: "ラベルの破損",
+                       LABEL_FORGED: "ラベルの偽造", HASH_MISMATCH: "受信ファイルのハッシュ不一致",
+                       SEAL_BROKEN: "受領時の封緘破損", UNAUTHORISED: "権限のない者の関与",
+                       OTHER: "その他"}
+# Incidents the system opens itself, and why (the `source` of IncidentReported).
+BY_PERSON, BY_RECEIPT, BY_SCAN, BY_OVERDUE = "person", "receipt", "scan", "overdue"
 
 
 def _frozen(value: Any) -> Any:
@@ -262,12 +274,45 @@ class ConfirmationReprinted(Event):
     of_entry: int                   # the entry the reprint shows: the confirmation, else the record
 
 
+@dataclass(frozen=True)
+class IncidentReported(Event):
+    """An accident reported in writing (事故報告): what happened, when it was discovered and by
+    whom, the items and the case, and when the ward was told. `source` says whether a person
+    reported it or the system opened it (a hash mismatch on receipt, a forged label at a
+    recording station, a return long overdue)."""
+    KIND: ClassVar[str] = "IncidentReported"
+    incident_id: str
+    case_id: str
+    category: str
+    description: str
+    discovered_at: str
+    reported_by: str                # person ID
+    items: tuple[str, ...] = ()
+    ward_notified_at: str | None = None
+    source: str = BY_PERSON
+
+
+@dataclass(frozen=True)
+class IncidentFollowedUp(Event):
+    KIND: ClassVar[str] = "IncidentFollowedUp"
+    incident_id: str
+    note: str
+    ward_notified_at: str | None = None   # when the follow-up is the ward being told
+
+
+@dataclass(frozen=True)
+class IncidentClosed(Event):
+    KIND: ClassVar[str] = "IncidentClosed"
+    incident_id: str
+    outcome: str
+
+
 ALL: tuple[type[Event], ...] = (
     OrganisationRegistered, PersonRegistered, CabinetRegistered, CabinetKeyHoldersChanged,
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
-    ConfirmationReprinted,
+    ConfirmationReprinted, IncidentReported, IncidentFollowedUp, IncidentClosed,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

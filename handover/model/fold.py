@@ -18,7 +18,8 @@ import ledger
 from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
-                                   closing_overrides, handover_items, handovers, items, meta,
+                                   closing_overrides, handover_items, handovers, incident_followups,
+                                   incidents, items, meta,
                                    organisations, packages, people, roster, subject_entries,
                                    workstations)
 
@@ -303,6 +304,35 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _incident(f: _Fold, e: ev.IncidentReported) -> None:
+    f.insert(incidents, incident_id=e.incident_id, case_id=e.case_id, category=e.category,
+             description=e.description, discovered_at=e.discovered_at, reported_by=e.reported_by,
+             item_ids=" ".join(e.items), ward_notified_at=e.ward_notified_at, source=e.source,
+             status="open", recorded_by=f.entry.actor, reported_at=f.entry.time,
+             entry_index=f.entry.index, outcome=None, closed_by=None, closed_at=None)
+    f.subjects(e.incident_id, e.case_id, *e.items, e.reported_by)
+
+
+def _incident_items(f: _Fold, incident_id: str) -> list[str]:
+    return f.conn.execute(sa.select(incidents.c.item_ids).where(
+        incidents.c.log == f.log, incidents.c.incident_id == incident_id)).scalar_one().split()
+
+
+def _followed_up(f: _Fold, e: ev.IncidentFollowedUp) -> None:
+    f.insert(incident_followups, incident_id=e.incident_id, entry_index=f.entry.index,
+             note=e.note, recorded_by=f.entry.actor, recorded_at=f.entry.time)
+    if e.ward_notified_at:
+        f.update(incidents, incidents.c.incident_id == e.incident_id,
+                 ward_notified_at=e.ward_notified_at)
+    f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
+
+
+def _incident_closed(f: _Fold, e: ev.IncidentClosed) -> None:
+    f.update(incidents, incidents.c.incident_id == e.incident_id, status="closed",
+             outcome=e.outcome, closed_by=f.entry.actor, closed_at=f.entry.time)
+    f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -313,6 +343,8 @@ _STEPS: dict[str, Callable] = {
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
     ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.IncidentReported.KIND: _incident, ev.IncidentFollowedUp.KIND: _followed_up,
+    ev.IncidentClosed.KIND: _incident_closed,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

@@ -269,6 +269,31 @@ class State:
         return list(self.conn.execute(sa.select(t.c.entry_index).where(
             t.c.log == self.log, t.c.subject_id == subject_id).order_by(t.c.entry_index)).scalars())
 
+    # --- incidents -------------------------------------------------------------------------
+
+    def incident(self, incident_id: str) -> Row:
+        row = self._one(p.incidents, "incident_id", incident_id)
+        if row is None:
+            raise _not_found("A", incident_id, "see a case's incidents with `handover incident list`")
+        return row
+
+    def incidents(self, case_id: str | None = None, *, open_only: bool = False) -> list[Row]:
+        t = p.incidents
+        q = sa.select(t).where(t.c.log == self.log)
+        if case_id is not None:
+            q = q.where(t.c.case_id == case_id)
+        if open_only:
+            q = q.where(t.c.status == "open")
+        return self._all(q.order_by(t.c.entry_index))
+
+    def incidents_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.incidents, case_ids, p.incidents.c.entry_index)
+
+    def incident_followups(self, incident_id: str) -> list[Row]:
+        t = p.incident_followups
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.incident_id == incident_id)
+                         .order_by(t.c.entry_index))
+
     # --- names for people ------------------------------------------------------------------
 
     def name(self, any_id: str | None) -> str:

@@ -117,6 +117,24 @@ closing_overrides = _table(
     sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
     sa.Column("recorded_by", _ID, nullable=False),
     sa.Column("closed_at", sa.String(40), nullable=False))
+# Incidents (事故報告): open until closed with an outcome; items space-separated.
+incidents = _table(
+    "proj_incidents", sa.Column("incident_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("category", sa.String(24), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("discovered_at", sa.String(40), nullable=False),
+    sa.Column("reported_by", _ID, nullable=False), sa.Column("item_ids", sa.Text, nullable=False),
+    sa.Column("ward_notified_at", sa.String(40)), sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),  # open / closed
+    sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("reported_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("outcome", sa.Text), sa.Column("closed_by", _ID), sa.Column("closed_at", sa.String(40)))
+incident_followups = _table(
+    "proj_incident_followups", sa.Column("incident_id", _ID, primary_key=True),
+    sa.Column("entry_index", sa.BigInteger, primary_key=True),
+    sa.Column("note", sa.Text, nullable=False), sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False))
 # Which entries concern which ID: `handover history` reads those entries from the ledger.
 subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
@@ -132,6 +150,7 @@ INDEXES = (
     sa.Index("ix_proj_handover_items_item", handover_items.c.log, handover_items.c.item_id),
     sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
+    sa.Index("ix_proj_incidents_case", incidents.c.log, incidents.c.case_id, incidents.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
 )
 

@@ -12,6 +12,7 @@ from handover.model import events as ev
 from handover.model import tables
 from handover.model.journal import Journal, require_actor
 from handover.model.state import Row, State, overrides_of
+from handover.reports.incidents import open_incidents_json
 from handover.reports.label_sheets import kind_label
 
 
@@ -67,6 +68,7 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
         items_of, handovers_of = st.items_by_case(wanted), st.handovers_by_case(wanted)
         orgs_of, roster_of = st.case_orgs_by_case(wanted), st.roster_by_case(wanted)
         closings = st.closing_overrides_by_case(wanted)
+        incidents_of = st.incidents_by_case(wanted)
         cases = []
         for case in case_rows:
             items = [item_json(st, i, case, now.date()) for i in items_of.get(case.case_id, [])]
@@ -84,6 +86,7 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
                 "unconfirmed_handovers": [h.handover_id for h in handovers if h.confirmed_by is None],
                 "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
                 + _closing_json(st, case, closings.get(case.case_id)),
+                "open_incidents": open_incidents_json(st, incidents_of.get(case.case_id, [])),
             })
     data: dict[str, Any] = {"as_of": now.isoformat(), "cases": cases}
     if limit is not None and case_id is None:

@@ -17,6 +17,7 @@ from handover.model import events as ev
 from handover.model.journal import Journal
 from handover.model.state import State
 from handover.reports.case_status import item_json
+from handover.reports.incidents import incident_json
 
 _METHOD_TEXT = {ev.HAND: "by hand", ev.REGISTERED_MAIL: "by registered mail", ev.LGWAN: "over LGWAN"}
 
@@ -55,6 +56,14 @@ def _summary(st: State, entry: ledger.Entry) -> str:
             return f"roster changed: added {added}; removed {removed}"
         case ev.CaseClosed() as e:
             return f"case closed: {e.reason or '-'}"
+        case ev.IncidentReported() as e:
+            items = f" ({', '.join(e.items)})" if e.items else ""
+            return (f"incident {e.incident_id} reported ({e.category}, source {e.source}) on "
+                    f"{e.case_id}{items}: {e.description}")
+        case ev.IncidentFollowedUp() as e:
+            return f"incident {e.incident_id} followed up: {e.note}"
+        case ev.IncidentClosed() as e:
+            return f"incident {e.incident_id} closed: {e.outcome}"
         case ev.WorkstationAuthorised() as e:
             return f"workstation {st.label(e.workstation_id)} designated for {e.case_id}"
     return entry.kind
@@ -81,5 +90,8 @@ def history(journal: Journal, any_id: str) -> dict[str, Any]:
         if item is not None:
             case = st.case(item.case_id)
             current = item_json(st, item, case, journal.now().astimezone(JST).date())
+        # Open incidents naming this item (or, for a case, on it), as `status` shows them.
+        concerned = [r for r in st.incidents(open_only=True)
+                     if subject in r.item_ids.split() or subject in (r.case_id, r.incident_id)]
         return {"id": subject, "kind": ids.KINDS[subject[0]].en, "current": current,
-                "entries": entries}
+                "entries": entries, "open_incidents": [incident_json(st, r) for r in concerned]}

@@ -39,9 +39,11 @@ ALREADY_INITIALISED = "already-initialised"
 ALREADY_REGISTERED = "already-registered"
 ROLE_MISMATCH = "role-mismatch"
 KEY_HOLDER_ELSEWHERE = "key-holder-elsewhere"
+INCIDENT_CLOSED = "incident-closed"
+INCIDENTS_OPEN = "incidents-open"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
-                         ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})
+                         ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS, INCIDENTS_OPEN})
 _OVERRIDE_HINT = ("if this is deliberate, record why with --override-reason TEXT; the reason is "
                   "printed on the 確認書 and in audit reports / 例外とする場合は理由を記録してください")
 
