@@ -47,7 +47,9 @@ def status(ctx, case_id, limit, after, actor, as_json):
                    f"{case['period_start']} to {case['period_end']})")
         for item in case["items"]:
             flags = ""
-            if item["out"] and item["kind"] != "envelopes":
+            if item["out"] and item["lgwan_file"]:
+                flags += "  [SENT OVER LGWAN: erased, not returned]"
+            elif item["out"] and item["kind"] != "envelopes":
                 flags += f"  [OUT, due {item['return_due']}]"
             if item["overdue"]:
                 flags += "  [OVERDUE]"

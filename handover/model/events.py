@@ -307,12 +307,43 @@ class IncidentClosed(Event):
     outcome: str
 
 
+@dataclass(frozen=True)
+class LgwanFileSent(Event):
+    """A sealed package uploaded to the contractor's LGWAN-ASP service (000 【システム上の対策】,
+    004 受託事業者 6), recorded with the provide handover it is. The file is named by its
+    package ID, so its name holds no personal data; `sha256` is what the receiver's download
+    must match."""
+    KIND: ClassVar[str] = "LgwanFileSent"
+    transfer_id: str
+    handover_id: str
+    medium_id: str
+    package_id: str
+    case_id: str
+    file_name: str
+    size: int
+    sha256: str
+    service: str                    # the LGWAN-ASP service's name
+    sender: str                     # person ID
+    workstation_id: str
+
+
+@dataclass(frozen=True)
+class LgwanFileReceived(Event):
+    """The receiver's download matched the recorded SHA-256 (recorded with the confirmation of
+    the handover). A mismatch records no receipt: it opens an incident instead."""
+    KIND: ClassVar[str] = "LgwanFileReceived"
+    transfer_id: str
+    received_by: str
+    sha256: str
+
+
 ALL: tuple[type[Event], ...] = (
     OrganisationRegistered, PersonRegistered, CabinetRegistered, CabinetKeyHoldersChanged,
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
     ConfirmationReprinted, IncidentReported, IncidentFollowedUp, IncidentClosed,
+    LgwanFileSent, LgwanFileReceived,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

@@ -19,7 +19,7 @@ from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
                                    closing_overrides, handover_items, handovers, incident_followups,
-                                   incidents, items, meta,
+                                   incidents, items, lgwan_transfers, meta,
                                    organisations, packages, people, roster, subject_entries,
                                    workstations)
 
@@ -333,6 +333,23 @@ def _incident_closed(f: _Fold, e: ev.IncidentClosed) -> None:
     f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
 
 
+def _lgwan_sent(f: _Fold, e: ev.LgwanFileSent) -> None:
+    f.insert(lgwan_transfers, transfer_id=e.transfer_id, handover_id=e.handover_id,
+             medium_id=e.medium_id, package_id=e.package_id, case_id=e.case_id,
+             file_name=e.file_name, size=e.size, sha256=e.sha256, service=e.service,
+             sender=e.sender, workstation_id=e.workstation_id, sent_at=f.entry.time,
+             entry_index=f.entry.index, received_by=None, received_at=None)
+    f.subjects(e.transfer_id, e.medium_id, e.package_id, e.handover_id)
+
+
+def _lgwan_received(f: _Fold, e: ev.LgwanFileReceived) -> None:
+    f.update(lgwan_transfers, lgwan_transfers.c.transfer_id == e.transfer_id,
+             received_by=e.received_by, received_at=f.entry.time)
+    medium = f.conn.execute(sa.select(lgwan_transfers.c.medium_id).where(
+        lgwan_transfers.c.log == f.log, lgwan_transfers.c.transfer_id == e.transfer_id)).scalar_one()
+    f.subjects(e.transfer_id, medium, e.received_by)
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -345,6 +362,7 @@ _STEPS: dict[str, Callable] = {
     ev.ConfirmationReprinted.KIND: _reprinted,
     ev.IncidentReported.KIND: _incident, ev.IncidentFollowedUp.KIND: _followed_up,
     ev.IncidentClosed.KIND: _incident_closed,
+    ev.LgwanFileSent.KIND: _lgwan_sent, ev.LgwanFileReceived.KIND: _lgwan_received,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

@@ -294,6 +294,24 @@ class State:
         return self._all(sa.select(t).where(t.c.log == self.log, t.c.incident_id == incident_id)
                          .order_by(t.c.entry_index))
 
+    # --- LGWAN transfers --------------------------------------------------------------------
+
+    def lgwan_transfer(self, transfer_id: str) -> Row:
+        row = self._one(p.lgwan_transfers, "transfer_id", transfer_id)
+        if row is None:
+            raise _not_found("T", transfer_id, "see the case's transfers with `handover lgwan list`")
+        return row
+
+    def lgwan_transfers(self, *, case_id: str | None = None,
+                        package_id: str | None = None) -> list[Row]:
+        t = p.lgwan_transfers
+        q = sa.select(t).where(t.c.log == self.log)
+        if case_id is not None:
+            q = q.where(t.c.case_id == case_id)
+        if package_id is not None:
+            q = q.where(t.c.package_id == package_id)
+        return self._all(q.order_by(t.c.entry_index))
+
     # --- names for people ------------------------------------------------------------------
 
     def name(self, any_id: str | None) -> str:

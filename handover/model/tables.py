@@ -135,6 +135,17 @@ incident_followups = _table(
     sa.Column("entry_index", sa.BigInteger, primary_key=True),
     sa.Column("note", sa.Text, nullable=False), sa.Column("recorded_by", _ID, nullable=False),
     sa.Column("recorded_at", sa.String(40), nullable=False))
+# Packages sent over LGWAN (one row per upload) and their hash-confirmed receipt.
+lgwan_transfers = _table(
+    "proj_lgwan_transfers", sa.Column("transfer_id", _ID, primary_key=True),
+    sa.Column("handover_id", _ID, nullable=False), sa.Column("medium_id", _ID, nullable=False),
+    sa.Column("package_id", _ID, nullable=False), sa.Column("case_id", _ID, nullable=False),
+    sa.Column("file_name", _S, nullable=False), sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False), sa.Column("service", _S, nullable=False),
+    sa.Column("sender", _ID, nullable=False), sa.Column("workstation_id", _ID, nullable=False),
+    sa.Column("sent_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("received_by", _ID), sa.Column("received_at", sa.String(40)))
 # Which entries concern which ID: `handover history` reads those entries from the ledger.
 subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
@@ -151,6 +162,7 @@ INDEXES = (
     sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
     sa.Index("ix_proj_incidents_case", incidents.c.log, incidents.c.case_id, incidents.c.entry_index),
+    sa.Index("ix_proj_lgwan_transfers_package", lgwan_transfers.c.log, lgwan_transfers.c.package_id),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
 )
 

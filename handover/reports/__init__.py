@@ -6,6 +6,7 @@ from handover.reports.case_status import overrides, require_person, status, wher
 from handover.reports.incidents import (list_incidents, open_incidents_json, print_incident,
                                         show_incident)
 from handover.reports.item_history import history
+from handover.reports.lgwan import list_transfers
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
 from handover.reports.registered import list_registry
@@ -13,7 +14,7 @@ from handover.reports.verification import (check_proof, export_proof, require_ok
                                            verify)
 
 __all__ = [
-    "LABEL_FORMATS", "case_sheet", "list_incidents", "print_incident", "show_incident", "check_proof", "export_proof", "history", "list_registry", "overrides",
+    "LABEL_FORMATS", "case_sheet", "list_incidents", "list_transfers", "print_incident", "show_incident", "check_proof", "export_proof", "history", "list_registry", "overrides",
     "print_labels", "require_ok", "require_person", "show_entries", "status", "verify",
     "where_text",
 ]

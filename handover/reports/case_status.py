@@ -28,12 +28,16 @@ def _where(st: State, item: Row) -> dict[str, Any]:
 
 def item_json(st: State, item: Row, case: Row, today: dt.date) -> dict[str, Any]:
     out = not st.is_ward(item.holder_org)
-    overdue = out and item.kind != ev.ENVELOPES and today > dt.date.fromisoformat(case.period_end)
+    # An LGWAN file is never returned but erased (004 受託事業者 10): it is never overdue,
+    # and its erasure certificate is what closes it.
+    lgwan_file = item.kind == ev.MEDIUM and item.medium_kind == ev.LGWAN_FILE
+    returned = out and item.kind != ev.ENVELOPES and not lgwan_file
+    overdue = returned and today > dt.date.fromisoformat(case.period_end)
     return {"item_id": item.item_id, "kind": item.kind, "kind_label": kind_label(item),
             "package_id": item.package_id, "count": item.count, **_where(st, item),
             "out": out, "overdue": overdue,
-            "return_due": case.period_end if out and item.kind != ev.ENVELOPES else None,
-            "last_handover": item.last_handover}
+            "return_due": case.period_end if returned else None,
+            "lgwan_file": lgwan_file, "last_handover": item.last_handover}
 
 
 def where_text(item: dict) -> str:

@@ -23,7 +23,8 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          ALREADY_STORED, NOT_A_CONTRACTOR, RESPONSIBLE_REQUIRED,
                                          ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
                                          KEY_HOLDER_ELSEWHERE, INCIDENT_CLOSED, INCIDENTS_OPEN,
-                                         OVERRIDABLE,
+                                         LGWAN_SEND_REQUIRED, LGWAN_NOT_RETURNED,
+                                         FILE_NOT_PACKAGE, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_contractor, require_roles_fit,
@@ -43,4 +44,6 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
                                              require_package_of_case, check_envelopes,
                                              require_receiving_party)
 from handover.model.policy.incidents import require_incident_open, require_no_open_incidents
+from handover.model.policy.lgwan import (is_lgwan_file, require_file_is_package,
+                                         require_lgwan_send)
 from handover.model.policy.rule_titles import RULE_TITLES_JA

@@ -41,6 +41,9 @@ ROLE_MISMATCH = "role-mismatch"
 KEY_HOLDER_ELSEWHERE = "key-holder-elsewhere"
 INCIDENT_CLOSED = "incident-closed"
 INCIDENTS_OPEN = "incidents-open"
+LGWAN_SEND_REQUIRED = "lgwan-send-required"
+LGWAN_NOT_RETURNED = "lgwan-not-returned"
+FILE_NOT_PACKAGE = "file-not-package"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS, INCIDENTS_OPEN})
