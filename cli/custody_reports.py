@@ -65,6 +65,10 @@ def status(ctx, case_id, limit, after, actor, as_json):
             rules = ", ".join(r["rule"] for r in o["rules"])
             what = o["handover_id"] or "closing the case"
             click.echo(f"  override {what} ({rules}): {o['reason']}")
+        for c in case["erasure_certificates"]:
+            got = f"received {c['ward_received_at']}" if c["ward_received_at"] else "NOT YET RECEIVED"
+            click.echo(f"  erasure certificate {c['certificate_id']} of {c['org']} "
+                       f"({c['erased_on']}): {got}")
         for i in case["open_incidents"]:
             click.echo(f"  OPEN INCIDENT {i['incident_id']} ({i['category']}, discovered "
                        f"{i['discovered_at']}): {i['description']}")

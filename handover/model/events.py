@@ -61,6 +61,9 @@ INCIDENT_CATEGORIES = {LOSS: "紛失", MISDELIVERY: "誤送付・誤配送", LAB
                        LABEL_FORGED: "ラベルの偽造", HASH_MISMATCH: "受信ファイルのハッシュ不一致",
                        SEAL_BROKEN: "受領時の封緘破損", UNAUTHORISED: "権限のない者の関与",
                        OTHER: "その他"}
+# Erasure methods, in NIST SP 800-88's vocabulary with the Japanese a 消去証明書 prints.
+ERASURE_METHODS = {"clear": "上書き消去", "purge": "暗号化消去・完全消去", "destroy": "物理破壊"}
+
 # Incidents the system opens itself, and why (the `source` of IncidentReported).
 BY_PERSON, BY_RECEIPT, BY_SCAN, BY_OVERDUE = "person", "receipt", "scan", "overdue"
 
@@ -337,13 +340,51 @@ class LgwanFileReceived(Event):
     sha256: str
 
 
+@dataclass(frozen=True)
+class ErasureRecorded(Event):
+    """A contractor or sub-contractor erased the case's data and certifies it (消去証明書;
+    004 受託事業者 10, 特記事項 11-12; 000 特記事項 14-15; 丙 12-13). `sources` are the
+    packages and media the erased extracts, working copies and derived files came from;
+    `locations` the computers and servers, by name."""
+    KIND: ClassVar[str] = "ErasureRecorded"
+    certificate_id: str
+    case_id: str
+    org_id: str
+    erased: str                     # what: 復号したデータ、作業用の複製、加工したファイル…
+    sources: tuple[str, ...]        # package and medium IDs
+    locations: tuple[str, ...]      # computer and server names
+    method: str                     # clear / purge / destroy
+    tool: str
+    performed_by: str               # person ID
+    verified_by: str                # person ID: the responsible handler (取扱責任者)
+    erased_on: str                  # ISO date
+    place: str
+
+
+@dataclass(frozen=True)
+class ErasureCertificateReceived(Event):
+    """The certificate reached the ward, or (for a sub-contractor's) its contractor."""
+    KIND: ClassVar[str] = "ErasureCertificateReceived"
+    certificate_id: str
+    org_id: str                     # the receiving organisation
+
+
+@dataclass(frozen=True)
+class ErasureChecked(Event):
+    """The ward's own check of the erasure (甲は…消去の状況について確認を行う)."""
+    KIND: ClassVar[str] = "ErasureChecked"
+    certificate_id: str
+    note: str
+
+
 ALL: tuple[type[Event], ...] = (
     OrganisationRegistered, PersonRegistered, CabinetRegistered, CabinetKeyHoldersChanged,
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
     ConfirmationReprinted, IncidentReported, IncidentFollowedUp, IncidentClosed,
-    LgwanFileSent, LgwanFileReceived,
+    LgwanFileSent, LgwanFileReceived, ErasureRecorded, ErasureCertificateReceived,
+    ErasureChecked,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

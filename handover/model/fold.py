@@ -19,7 +19,7 @@ from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
                                    closing_overrides, handover_items, handovers, incident_followups,
-                                   incidents, items, lgwan_transfers, meta,
+                                   erasures, incidents, items, lgwan_transfers, meta,
                                    organisations, packages, people, roster, subject_entries,
                                    workstations)
 
@@ -350,6 +350,37 @@ def _lgwan_received(f: _Fold, e: ev.LgwanFileReceived) -> None:
     f.subjects(e.transfer_id, medium, e.received_by)
 
 
+def _erasure(f: _Fold, e: ev.ErasureRecorded) -> None:
+    f.insert(erasures, certificate_id=e.certificate_id, case_id=e.case_id, org_id=e.org_id,
+             erased=e.erased, sources=" ".join(e.sources), locations=_json(list(e.locations)),
+             method=e.method, tool=e.tool, performed_by=e.performed_by, verified_by=e.verified_by,
+             erased_on=e.erased_on, place=e.place, recorded_by=f.entry.actor,
+             recorded_at=f.entry.time, entry_index=f.entry.index, ward_received_by=None,
+             ward_received_at=None, contractor_received_by=None, contractor_received_at=None,
+             checked_by=None, checked_at=None, check_note=None)
+    f.subjects(e.certificate_id, e.case_id, e.org_id, *e.sources, e.performed_by, e.verified_by)
+
+
+def _erasure_sources(f: _Fold, certificate_id: str) -> list[str]:
+    return f.conn.execute(sa.select(erasures.c.sources).where(
+        erasures.c.log == f.log, erasures.c.certificate_id == certificate_id)).scalar_one().split()
+
+
+def _erasure_received(f: _Fold, e: ev.ErasureCertificateReceived) -> None:
+    ward = f.conn.execute(sa.select(organisations.c.kind).where(
+        organisations.c.log == f.log, organisations.c.org_id == e.org_id)).scalar_one() == ev.WARD
+    who = "ward" if ward else "contractor"
+    f.update(erasures, erasures.c.certificate_id == e.certificate_id,
+             **{f"{who}_received_by": f.entry.actor, f"{who}_received_at": f.entry.time})
+    f.subjects(e.certificate_id, *_erasure_sources(f, e.certificate_id))
+
+
+def _erasure_checked(f: _Fold, e: ev.ErasureChecked) -> None:
+    f.update(erasures, erasures.c.certificate_id == e.certificate_id, checked_by=f.entry.actor,
+             checked_at=f.entry.time, check_note=e.note)
+    f.subjects(e.certificate_id)
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -363,6 +394,8 @@ _STEPS: dict[str, Callable] = {
     ev.IncidentReported.KIND: _incident, ev.IncidentFollowedUp.KIND: _followed_up,
     ev.IncidentClosed.KIND: _incident_closed,
     ev.LgwanFileSent.KIND: _lgwan_sent, ev.LgwanFileReceived.KIND: _lgwan_received,
+    ev.ErasureRecorded.KIND: _erasure, ev.ErasureCertificateReceived.KIND: _erasure_received,
+    ev.ErasureChecked.KIND: _erasure_checked,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

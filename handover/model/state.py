@@ -312,6 +312,33 @@ class State:
             q = q.where(t.c.package_id == package_id)
         return self._all(q.order_by(t.c.entry_index))
 
+    # --- erasures ---------------------------------------------------------------------------
+
+    def erasure(self, certificate_id: str) -> Row:
+        row = self._one(p.erasures, "certificate_id", certificate_id)
+        if row is None:
+            raise _not_found("X", certificate_id, "see a case's certificates with `handover erasure list`")
+        return row
+
+    def erasures(self, case_id: str | None = None) -> list[Row]:
+        t = p.erasures
+        q = sa.select(t).where(t.c.log == self.log)
+        if case_id is not None:
+            q = q.where(t.c.case_id == case_id)
+        return self._all(q.order_by(t.c.entry_index))
+
+    def erasures_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.erasures, case_ids, p.erasures.c.entry_index)
+
+    def orgs_that_held_data(self, case_id: str) -> list[str]:
+        """Every organisation outside the ward that was ever handed a medium of the case
+        (a disc or an LGWAN file, directly or by a transfer), in the order first handed one."""
+        h = p.handovers
+        rows = self.conn.execute(sa.select(h.c.to_org).where(
+            h.c.log == self.log, h.c.case_id == case_id, h.c.media_count > 0)
+            .order_by(h.c.entry_index)).scalars()
+        return [o for o in dict.fromkeys(rows) if not self.is_ward(o)]
+
     # --- names for people ------------------------------------------------------------------
 
     def name(self, any_id: str | None) -> str:

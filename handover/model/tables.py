@@ -146,6 +146,23 @@ lgwan_transfers = _table(
     sa.Column("sent_at", sa.String(40), nullable=False),
     sa.Column("entry_index", sa.BigInteger, nullable=False),
     sa.Column("received_by", _ID), sa.Column("received_at", sa.String(40)))
+# Erasure certificates (消去証明書): sources space-separated, locations as a JSON list; who
+# received them (the ward; for a sub-contractor's, also its contractor) and the ward's check.
+erasures = _table(
+    "proj_erasures", sa.Column("certificate_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("org_id", _ID, nullable=False),
+    sa.Column("erased", sa.Text, nullable=False), sa.Column("sources", sa.Text, nullable=False),
+    sa.Column("locations", sa.Text, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False), sa.Column("tool", _S, nullable=False),
+    sa.Column("performed_by", _ID, nullable=False), sa.Column("verified_by", _ID, nullable=False),
+    sa.Column("erased_on", sa.String(10), nullable=False), sa.Column("place", _S, nullable=False),
+    sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("ward_received_by", _ID), sa.Column("ward_received_at", sa.String(40)),
+    sa.Column("contractor_received_by", _ID), sa.Column("contractor_received_at", sa.String(40)),
+    sa.Column("checked_by", _ID), sa.Column("checked_at", sa.String(40)),
+    sa.Column("check_note", sa.Text))
 # Which entries concern which ID: `handover history` reads those entries from the ledger.
 subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
@@ -163,6 +180,7 @@ INDEXES = (
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
     sa.Index("ix_proj_incidents_case", incidents.c.log, incidents.c.case_id, incidents.c.entry_index),
     sa.Index("ix_proj_lgwan_transfers_package", lgwan_transfers.c.log, lgwan_transfers.c.package_id),
+    sa.Index("ix_proj_erasures_case", erasures.c.log, erasures.c.case_id, erasures.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
 )
 

@@ -3,6 +3,7 @@ the registry), for paper (確認書, label sheets) and for auditors (verificatio
 
 from handover.reports.case_sheet import case_sheet
 from handover.reports.case_status import overrides, require_person, status, where_text
+from handover.reports.erasures import list_erasures, print_erasure, show_erasure
 from handover.reports.incidents import (list_incidents, open_incidents_json, print_incident,
                                         show_incident)
 from handover.reports.item_history import history
@@ -14,7 +15,7 @@ from handover.reports.verification import (check_proof, export_proof, require_ok
                                            verify)
 
 __all__ = [
-    "LABEL_FORMATS", "case_sheet", "list_incidents", "list_transfers", "print_incident", "show_incident", "check_proof", "export_proof", "history", "list_registry", "overrides",
+    "LABEL_FORMATS", "case_sheet", "list_erasures", "list_incidents", "list_transfers", "print_erasure", "show_erasure", "print_incident", "show_incident", "check_proof", "export_proof", "history", "list_registry", "overrides",
     "print_labels", "require_ok", "require_person", "show_entries", "status", "verify",
     "where_text",
 ]

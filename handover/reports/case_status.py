@@ -73,6 +73,7 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
         orgs_of, roster_of = st.case_orgs_by_case(wanted), st.roster_by_case(wanted)
         closings = st.closing_overrides_by_case(wanted)
         incidents_of = st.incidents_by_case(wanted)
+        erasures_of = st.erasures_by_case(wanted)
         cases = []
         for case in case_rows:
             items = [item_json(st, i, case, now.date()) for i in items_of.get(case.case_id, [])]
@@ -91,6 +92,11 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
                 "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
                 + _closing_json(st, case, closings.get(case.case_id)),
                 "open_incidents": open_incidents_json(st, incidents_of.get(case.case_id, [])),
+                "erasure_certificates": [
+                    {"certificate_id": c.certificate_id, "org_id": c.org_id,
+                     "org": st.name(c.org_id), "erased_on": c.erased_on,
+                     "ward_received_at": c.ward_received_at, "checked_at": c.checked_at}
+                    for c in erasures_of.get(case.case_id, [])],
             })
     data: dict[str, Any] = {"as_of": now.isoformat(), "cases": cases}
     if limit is not None and case_id is None:

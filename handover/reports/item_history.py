@@ -64,6 +64,20 @@ def _summary(st: State, entry: ledger.Entry) -> str:
             return f"incident {e.incident_id} followed up: {e.note}"
         case ev.IncidentClosed() as e:
             return f"incident {e.incident_id} closed: {e.outcome}"
+        case ev.ErasureRecorded() as e:
+            return (f"erasure certificate {e.certificate_id}: {st.label(e.org_id)} erased "
+                    f"{e.erased} from {', '.join(e.locations)} ({e.method}, {e.tool}) on "
+                    f"{e.erased_on}, performed by {st.label(e.performed_by)}, verified by "
+                    f"{st.label(e.verified_by)}")
+        case ev.ErasureCertificateReceived() as e:
+            return f"erasure certificate {e.certificate_id} received by {st.label(e.org_id)}"
+        case ev.ErasureChecked() as e:
+            return f"erasure {e.certificate_id} checked by the ward: {e.note}"
+        case ev.LgwanFileSent() as e:
+            return (f"{e.file_name} ({e.size} bytes, sha256 {e.sha256}) uploaded to {e.service} "
+                    f"by {st.label(e.sender)} on {st.label(e.workstation_id)} ({e.transfer_id})")
+        case ev.LgwanFileReceived() as e:
+            return f"{e.transfer_id} downloaded by {st.label(e.received_by)}: sha256 matches"
         case ev.WorkstationAuthorised() as e:
             return f"workstation {st.label(e.workstation_id)} designated for {e.case_id}"
     return entry.kind

@@ -60,3 +60,31 @@ def test_incident_report_errors_are_plain(run, ward, tmp_path):
                         actor=w["hanako"]))
     assert made["pdf"].endswith(".pdf")
     refused(run("case", "close", w["case"], actor=w["staff"]), "incidents-open")
+
+
+def test_erasure_through_the_cli_then_the_case_closes(run, ward, tmp_path):
+    w = ward
+    lg = out_json(run("seal", w["case"], str(w["src"]), "--medium", "lgwan", "--content",
+                      "見本データ", "--out", str(tmp_path / "lg"), "--notice-dir",
+                      str(tmp_path / "lgn"), "--json", actor=w["staff"]))
+    ok(run("lgwan", "send", lg["medium_id"], lg["package_path"], "--service", "ASP", "--to",
+           w["hanako"], actor=w["staff"]))
+    ok(run("receive", lg["package_path"], actor=w["hanako"]))
+    err = refused(run("case", "close", w["case"], actor=w["staff"]), "lgwan-file-not-erased")
+    assert "erasure-certificate-missing" in err
+    base = ("erasure", "record", "--case", w["case"], "--erased", "復号したデータ", "--from",
+            lg["package_id"], "--location", "PC-01", "--method", "purge", "--tool", "消去ツール",
+            "--performed-by", w["hanako"], "--verified-by", w["hanako"], "--place", "本社")
+    r = run(*base, "--on", "2026-13-01", actor=w["hanako"])
+    assert r.exit_code == 2 and "Traceback" not in r.stderr
+    refused(run(*base, "--on", "2026-04-06", actor=w["outsider"]), "not-on-roster")
+    x = out_json(run(*base, "--on", "2026-04-06", "--pdf-dir", str(tmp_path / "x"), "--json",
+                     actor=w["hanako"]))
+    assert x["pdf"].endswith(f"shokyo-shomeisho-{x['certificate_id']}.pdf")
+    refused(run("erasure", "check", x["certificate_id"], "--note", "確認", actor=w["staff"]),
+            "certificate-not-received")
+    ok(run("erasure", "receive", x["certificate_id"], actor=w["staff"]))
+    [c] = out_json(run("erasure", "list", "--case", w["case"], "--json"))
+    assert c["ward_received_at"] and c["locations"] == ["PC-01"]
+    assert "received" in ok(run("status", "--case", w["case"]))
+    ok(run("case", "close", w["case"], actor=w["staff"]))

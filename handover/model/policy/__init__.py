@@ -24,7 +24,10 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
                                          KEY_HOLDER_ELSEWHERE, INCIDENT_CLOSED, INCIDENTS_OPEN,
                                          LGWAN_SEND_REQUIRED, LGWAN_NOT_RETURNED,
-                                         FILE_NOT_PACKAGE, OVERRIDABLE,
+                                         FILE_NOT_PACKAGE, ERASURE_OTHER_ORG,
+                                         VERIFIER_NOT_RESPONSIBLE, CERTIFICATE_ALREADY_RECEIVED,
+                                         CERTIFICATE_NOT_RECEIVED, LGWAN_FILE_NOT_ERASED,
+                                         ERASURE_CERTIFICATE_MISSING, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_contractor, require_roles_fit,
@@ -44,6 +47,9 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
                                              require_package_of_case, check_envelopes,
                                              require_receiving_party)
 from handover.model.policy.incidents import require_incident_open, require_no_open_incidents
+from handover.model.policy.erasures import (require_of_org, require_contractor_of, require_verifier,
+                                            require_receiver, require_received_by_ward,
+                                            require_lgwan_files_erased, require_certificates)
 from handover.model.policy.lgwan import (is_lgwan_file, require_file_is_package,
                                          require_lgwan_send)
 from handover.model.policy.rule_titles import RULE_TITLES_JA
