@@ -198,11 +198,27 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
 
 
 @click.command()
+@click.option("--check", is_flag=True,
+              help="Change nothing: list every difference between the tables and a fresh fold "
+                   "of the ledger (table, key, column); exit 3 if there is any.")
 @json_option
 @click.pass_context
-def rebuild(ctx, as_json):
+def rebuild(ctx, check, as_json):
     """Rebuild the custody tables from the ledger (they are caches of its entries)."""
     j = journal(ctx)
+    if check:
+        found = reports.projection_differences(j)
+        if as_json:
+            emit_json({"log": found.log, "entries_folded": found.entries,
+                       "differences": [d.as_json() for d in found.differences]})
+        else:
+            for d in found.differences:
+                click.echo(d.text())
+            if not found.differences:
+                click.echo(f"the custody tables of log {found.log} match a fresh fold of its "
+                           f"{found.entries} entries")
+        reports.require_same_projection(found)
+        return
     folded = actions.rebuild(j)
     if as_json:
         emit_json({"log": j.log, "entries_folded": folded})

@@ -7,11 +7,12 @@ from handover.reports.item_history import history
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
 from handover.reports.registered import list_registry
-from handover.reports.verification import (check_proof, export_proof, require_ok, show_entries,
+from handover.reports.verification import (check_proof, export_proof, projection_differences,
+                                           require_ok, require_same_projection, show_entries,
                                            verify)
 
 __all__ = [
     "LABEL_FORMATS", "case_sheet", "check_proof", "export_proof", "history", "list_registry", "overrides",
-    "print_labels", "require_ok", "require_person", "show_entries", "status", "verify",
+    "print_labels", "projection_differences", "require_ok", "require_same_projection", "require_person", "show_entries", "status", "verify",
     "where_text",
 ]
