@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "ledger.checkpoints": ("SignedCheckpoint", "open_checkpoint", "origin_for", "take_checkpoint"),
+    "ledger.checkpoints": ("SignedCheckpoint", "open_checkpoint", "origin_for", "stored_checkpoints",
+                           "take_checkpoint"),
     "ledger.encoding": ("Entry", "canonical_json", "decode_entry"),
     "ledger.errors": ("EncodingError", "LedgerError", "VerificationError"),
     "ledger.keys": ("generate_key", "load_signer", "load_verifiers"),
@@ -31,7 +32,7 @@ __all__ = [
     "VerificationError", "VerifyReport", "append", "canonical_json", "create_engine",
     "create_schema", "current_key_id", "decode_entry", "export_consistency_proof", "export_inclusion_proof",
     "generate_key", "list_logs", "load_signer", "load_verifiers",
-    "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "rotate_key", "take_checkpoint",
+    "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "rotate_key", "stored_checkpoints", "take_checkpoint",
     "verify_log", "verify_proof", "write_connection", "writer",
 ]
 

@@ -212,6 +212,21 @@ class State:
     def roster_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
         return self._by_case(p.roster, case_ids, p.roster.c.role.desc(), p.roster.c.person_id)
 
+    def inspection(self, inspection_id: str) -> Row:
+        row = self._one(p.inspections, "inspection_id", inspection_id)
+        if row is None:
+            raise _not_found("V", inspection_id, "see a case's inspections with `handover status --case CASE`")
+        return row
+
+    def inspections(self, case_id: str) -> list[Row]:
+        t = p.inspections
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
+                         .order_by(t.c.inspected_on, t.c.entry_index))
+
+    def inspections_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.inspections, case_ids, p.inspections.c.inspected_on,
+                             p.inspections.c.entry_index)
+
     def closing_overrides_by_case(self, case_ids: list[str] | None) -> dict[str, Row]:
         return {case: group[0] for case, group in
                 self._by_case(p.closing_overrides, case_ids).items()}
