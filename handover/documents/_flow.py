@@ -10,7 +10,7 @@ import datetime as dt
 import io
 from xml.sax.saxutils import escape
 
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import (BaseDocTemplate, Frame, KeepTogether, PageTemplate, Paragraph,
                                 Spacer, Table, TableStyle)
@@ -22,7 +22,10 @@ from handover.documents._draw import mm
 from handover.documents.fonts import FontSet
 from handover.documents.wareki import format_datetime, format_wareki
 
-__all__ = ["DASH", "WIDTH", "cell", "checkpoint_block", "date_text", "grid", "p",
+LANDSCAPE = landscape(A4)
+LANDSCAPE_WIDTH = LANDSCAPE[0] - 2 * MARGIN
+
+__all__ = ["DASH", "LANDSCAPE", "LANDSCAPE_WIDTH", "WIDTH", "cell", "checkpoint_block", "date_text", "grid", "p",
            "render_pages", "stamp_text", "styles"]
 
 
@@ -58,21 +61,23 @@ def grid(rows: list[list], widths: list[float], header: bool = True,
     return _grid(table, extra)
 
 
-def checkpoint_block(checkpoint_text: str, note: str, fonts: FontSet, st) -> KeepTogether:
+def checkpoint_block(checkpoint_text: str, note: str, fonts: FontSet, st,
+                     width: float = WIDTH) -> KeepTogether:
     """The signed checkpoint as text and as a QR code of the same text."""
     modules = len(_qr.text_matrix(checkpoint_text))
     size = min(max(modules * QR_MODULE, 30 * mm), 60 * mm)
     side = Table([[_QR(checkpoint_text, size), p(note, st["small"])]],
-                 colWidths=[size + 4 * mm, WIDTH - size - 4 * mm])
+                 colWidths=[size + 4 * mm, width - size - 4 * mm])
     side.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
                               ("LEFTPADDING", (0, 0), (0, 0), 0),
                               ("TOPPADDING", (0, 0), (-1, -1), 0),
                               ("BOTTOMPADDING", (0, 0), (-1, -1), 0)]))
     return KeepTogether([p("台帳チェックポイント（署名付き）", st["head"]), side,
-                         Spacer(0, 1.5 * mm), _Mono(checkpoint_text, fonts.mono, WIDTH)])
+                         Spacer(0, 1.5 * mm), _Mono(checkpoint_text, fonts.mono, width)])
 
 
-def render_pages(title: str, record_id: str, story_of, fonts: FontSet) -> bytes:
+def render_pages(title: str, record_id: str, story_of, fonts: FontSet,
+                 pagesize: tuple[float, float] = A4) -> bytes:
     """Lay out `story_of()` twice: the first pass counts the pages for the footer."""
     total: list[int] = [0]
     for _ in range(2):
@@ -85,13 +90,13 @@ def render_pages(title: str, record_id: str, story_of, fonts: FontSet) -> bytes:
             canvas.setFont(fonts.gothic, 8)
             canvas.drawString(MARGIN, MARGIN - 7 * mm, f"{title}　{record_id}")
             count = f"{pages[0]}/{total[0]}" if total[0] else str(pages[0])
-            canvas.drawRightString(A4[0] - MARGIN, MARGIN - 7 * mm, f"{count} 頁")
+            canvas.drawRightString(pagesize[0] - MARGIN, MARGIN - 7 * mm, f"{count} 頁")
             canvas.restoreState()
 
-        doc = BaseDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN,
+        doc = BaseDocTemplate(buffer, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
                               topMargin=MARGIN, bottomMargin=MARGIN, title=f"{title} {record_id}",
                               creator="handover", invariant=1)
-        frame = Frame(MARGIN, MARGIN, WIDTH, A4[1] - 2 * MARGIN, id="body",
+        frame = Frame(MARGIN, MARGIN, pagesize[0] - 2 * MARGIN, pagesize[1] - 2 * MARGIN, id="body",
                       leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         doc.addPageTemplates([PageTemplate("page", [frame], onPageEnd=footer)])
         doc.build(story_of())

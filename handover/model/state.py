@@ -279,6 +279,23 @@ class State:
         return list(self.conn.execute(sa.select(t.c.subject_id).where(
             t.c.log == self.log, t.c.entry_index == entry_index).order_by(t.c.subject_id)).scalars())
 
+    def entries_about(self, subject_ids: Iterable[str]) -> set[int]:
+        """Every entry indexed under any of `subject_ids`."""
+        t, wanted = p.subject_entries, sorted(set(subject_ids))
+        out: set[int] = set()
+        for start in range(0, len(wanted), 500):    # bounded IN lists
+            out.update(self.conn.execute(sa.select(t.c.entry_index).where(
+                t.c.log == self.log, t.c.subject_id.in_(wanted[start:start + 500]))).scalars())
+        return out
+
+    def members_of(self, org_id: str) -> list[str]:
+        """The people and cabinets of an organisation, by ID."""
+        people = self.conn.execute(sa.select(p.people.c.person_id).where(
+            p.people.c.log == self.log, p.people.c.org_id == org_id)).scalars().all()
+        cabinets = self.conn.execute(sa.select(p.cabinets.c.cabinet_id).where(
+            p.cabinets.c.log == self.log, p.cabinets.c.org_id == org_id)).scalars().all()
+        return [*people, *cabinets]
+
     def subject_entries(self, subject_id: str) -> list[int]:
         t = p.subject_entries
         return list(self.conn.execute(sa.select(t.c.entry_index).where(

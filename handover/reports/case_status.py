@@ -104,6 +104,12 @@ def _override_json(st: State, h: Row) -> dict[str, Any]:
             "recorded_by_name": st.name(h.recorded_by), "rules": overrides_of(h)}
 
 
+def case_overrides(st: State, case: Row) -> list[dict[str, Any]]:
+    """Every override of one case: its handovers', then its closing's."""
+    return ([_override_json(st, h) for h in st.handovers(case.case_id) if h.override_reason]
+            + _closing_overrides(st, case))
+
+
 def _closing_overrides(st: State, case: Row) -> list[dict[str, Any]]:
     """A case closed although items were still out or handovers unconfirmed: the reason
     recorded, and the rules it overrode."""
