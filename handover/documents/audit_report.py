@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from reportlab.platypus import Spacer
+from reportlab.platypus import KeepTogether, Spacer
 
 from handover.documents._draw import mm
 from handover.documents._flow import (LANDSCAPE, LANDSCAPE_WIDTH, cell, checkpoint_block, grid, p,
@@ -62,16 +62,16 @@ class AuditReport:
 
 
 def _section(number: int, s: Section, st) -> list:
-    out = [p(f"{number}. {s.title}", st["head"])]
+    head = p(f"{number}. {s.title}", st["head"])
     if not s.rows:
-        out.append(p(s.empty, st["body"]))
+        body = p(s.empty, st["body"])
     else:
         unit = WIDTH / sum(s.widths)
-        out.append(grid([[p(c, st["cell_head"]) for c in s.columns]] +
-                        [[p(v, st["cell_small"]) for v in row] for row in s.rows],
-                        [w * unit for w in s.widths]))
-    out += [p(n, st["small"]) for n in s.notes]
-    return out
+        body = grid([[p(c, st["cell_head"]) for c in s.columns]] +
+                    [[p(v, st["cell_small"]) for v in row] for row in s.rows],
+                    [w * unit for w in s.widths])
+    # A heading never ends a page alone; a table too long for one page still splits.
+    return [KeepTogether([head, body]), *(p(n, st["small"]) for n in s.notes)]
 
 
 def _story(r: AuditReport, fonts: FontSet):

@@ -102,7 +102,7 @@ def handovers_section(st: State, case: Row) -> tuple[list[dict], Section]:
     return data, Section(
         "受渡し（確認書）と受領者の確認",
         ("確認書番号", "区分", "日時", "引渡者", "受領者", "方法", "物・件数", "受領者の確認",
-         "台帳"), (3.0, 1.0, 3.0, 2.6, 2.6, 1.2, 4.0, 3.2, 1.3), tuple(rows),
+         "台帳"), (2.9, 0.9, 3.6, 2.5, 2.5, 1.1, 3.7, 3.5, 1.3), tuple(rows),
         notes=("台帳欄は記録と確認のエントリ番号です。",))
 
 
@@ -116,7 +116,7 @@ def overrides_section(st: State, case: Row) -> tuple[list[dict], Section]:
                  for o in data)
     return data, Section("例外（規則を理由を記録して適用しなかったもの）",
                          ("対象", "日時", "記録者", "理由", "例外とした規則"),
-                         (3.0, 3.0, 2.6, 4.4, 5.8), rows)
+                         (3.0, 3.6, 2.6, 4.4, 5.2), rows)
 
 
 def inspections_section(st: State, case: Row, today: dt.date) -> tuple[dict, list[Section]]:
