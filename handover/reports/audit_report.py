@@ -89,7 +89,8 @@ def handovers_section(st: State, case: Row) -> tuple[list[dict], Section]:
             "confirmed_by": h.confirmed_by, "confirmed_at": h.confirmed_at,
             "condition": h.condition, "confirm_entry": h.confirm_index,
             "override_reason": h.override_reason})
-        what = "\n".join(f"{i.item_id} {i.kind_label}" +
+        # As the 確認書 lists them: ID, kind, 情報の内容, and how many.
+        what = "\n".join(f"{i.item_id} {i.kind_label}：{i.content}" +
                          (f"（{i.record_count:,}件）" if i.record_count is not None else "") +
                          (f" {i.envelope_count:,}通" if i.envelope_count else "")
                          for i in items)
