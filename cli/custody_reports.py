@@ -67,8 +67,25 @@ def status(ctx, case_id, limit, after, actor, as_json):
             rules = ", ".join(r["rule"] for r in o["rules"])
             what = o["handover_id"] or "closing the case"
             click.echo(f"  override {what} ({rules}): {o['reason']}")
+        _echo_inspections(case["inspections"])
     if data.get("next_after"):
         click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")
+
+
+def _echo_inspections(rows: list[dict]) -> None:
+    """This fiscal year's inspection of each organisation, and any year missed before it."""
+    if not rows:
+        return
+    current = max(r["fiscal_year"] for r in rows)
+    for r in rows:
+        if r["fiscal_year"] != current and r["status"] != "overdue":
+            continue
+        if r["status"] == "done":
+            when = ", ".join(f"{v['inspection_id']} on {v['inspected_on']}" for v in r["inspections"])
+            state = f"done ({when})"
+        else:
+            state = f"{r['status'].upper()} (by {r['due_by']})"
+        click.echo(f"  inspection {r['fiscal_year_label']} of {r['org']} ({r['org_id']}): {state}")
 
 
 @click.command()

@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 import ledger
+from handover.clock import fiscal_year
 from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
-                                   closing_overrides, handover_items, handovers, items, meta,
+                                   closing_overrides, handover_items, handovers, inspections, items, meta,
                                    organisations, packages, people, roster, subject_entries,
                                    workstations)
 
@@ -304,6 +307,16 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _inspection(f: _Fold, e: ev.InspectionRecorded) -> None:
+    f.insert(inspections, inspection_id=e.inspection_id, case_id=e.case_id, org_id=e.org_id,
+             inspected_on=e.inspected_on,
+             fiscal_year=fiscal_year(dt.date.fromisoformat(e.inspected_on)),
+             inspectors=" ".join(e.inspectors), place=e.place,
+             findings=_json(ev.plain(e.findings)), follow_ups=_json(ev.plain(e.follow_ups)),
+             recorded_by=f.entry.actor, entry_index=f.entry.index)
+    f.subjects(e.inspection_id, e.case_id, e.org_id, *e.inspectors)
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -313,7 +326,7 @@ _STEPS: dict[str, Callable] = {
     ev.NoticeIssued.KIND: _notice, ev.ItemStored.KIND: _stored,
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
-    ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.ConfirmationReprinted.KIND: _reprinted, ev.InspectionRecorded.KIND: _inspection,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

@@ -129,6 +129,18 @@ closing_overrides = _table(
     sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
     sa.Column("recorded_by", _ID, nullable=False),
     sa.Column("closed_at", sa.String(40), nullable=False))
+# On-site inspections (立入調査), one row each; `fiscal_year` is the April-March year it falls in.
+inspections = _table(
+    "proj_inspections", sa.Column("inspection_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("org_id", _ID, nullable=False),
+    sa.Column("inspected_on", sa.String(10), nullable=False),
+    sa.Column("fiscal_year", sa.Integer, nullable=False),
+    sa.Column("inspectors", sa.Text, nullable=False),    # space-separated person IDs
+    sa.Column("place", sa.Text, nullable=False),
+    sa.Column("findings", sa.Text, nullable=False),      # JSON, as recorded
+    sa.Column("follow_ups", sa.Text, nullable=False),    # JSON list
+    sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
 # Which entries concern which ID: `handover history` reads those entries from the ledger.
 subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
@@ -144,6 +156,8 @@ INDEXES = (
     sa.Index("ix_proj_handover_items_item", handover_items.c.log, handover_items.c.item_id),
     sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
+    sa.Index("ix_proj_inspections_case", inspections.c.log, inspections.c.case_id,
+             inspections.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
 )
 
