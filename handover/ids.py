@@ -52,6 +52,7 @@ KINDS: dict[str, Kind] = {
     "X": Kind("erasure certificate", "消去証明書"),
     "A": Kind("incident", "事故報告"),
     "T": Kind("LGWAN transfer", "LGWAN送信"),
+    "V": Kind("inspection", "立入調査"),
 }
 _BY_NAME = {k.en: letter for letter, k in KINDS.items()}
 

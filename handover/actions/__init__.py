@@ -9,6 +9,8 @@ from handover.actions.incidents import (close_incident, follow_up_incident,
                                         open_overdue_incidents, report_incident)
 from handover.actions.lgwan import Received, Sent, receive_file, send_file
 from handover.actions.erasures import check_erasure, receive_certificate, record_erasure
+from handover.actions.inspections import (Inspected, parse_findings, print_inspection,
+                                          record_inspection)
 from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_signing_key,
                                            sign_checkpoint)
 from handover.actions.registry import (Bootstrapped, authorise_workstation, bootstrap,
@@ -22,7 +24,8 @@ from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
-    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Sealed", "Station",
+    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "parse_findings",
+    "print_inspection", "record_inspection", "Sealed", "Station",
     "authorise_workstation", "bootstrap", "close_incident", "follow_up_incident",
     "open_overdue_incidents", "report_incident", "Received", "Sent", "receive_file", "send_file",
     "check_erasure", "receive_certificate", "record_erasure", "change_key_holders", "change_roster", "close_case",

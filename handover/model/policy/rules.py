@@ -50,6 +50,9 @@ CERTIFICATE_ALREADY_RECEIVED = "certificate-already-received"
 CERTIFICATE_NOT_RECEIVED = "certificate-not-received"
 LGWAN_FILE_NOT_ERASED = "lgwan-file-not-erased"
 ERASURE_CERTIFICATE_MISSING = "erasure-certificate-missing"
+NOT_ON_CASE = "not-on-case"
+INSPECTION_DATE = "inspection-date"
+FOLLOW_UP_REQUIRED = "follow-up-required"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS, INCIDENTS_OPEN,
