@@ -63,8 +63,21 @@ def status(ctx, case_id, limit, after, actor, as_json):
             rules = ", ".join(r["rule"] for r in o["rules"])
             what = o["handover_id"] or "closing the case"
             click.echo(f"  override {what} ({rules}): {o['reason']}")
+        _echo_print_logs(case["print_logs"])
     if data.get("next_after"):
         click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")
+
+
+def _echo_print_logs(pl: dict) -> None:
+    if not pl["submissions"] and not pl["allowance"]:
+        return
+    designated = pl["allowance"]["pages"] if pl["allowance"] else "no designated count"
+    click.echo(f"  print logs: {pl['printed_pages']} page(s) printed of {designated}")
+    for s in pl["submissions"]:
+        if s["state"] == "excess unexplained":
+            click.echo(f"  [EXCESS UNEXPLAINED] {s['submission_id']}: {s['excess']} page(s) over")
+        elif s["reason"]:
+            click.echo(f"  print excess {s['submission_id']} ({s['excess']} page(s)): {s['reason']}")
 
 
 @click.command()

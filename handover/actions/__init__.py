@@ -10,6 +10,8 @@ from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_s
 from handover.actions.registry import (Bootstrapped, authorise_workstation, bootstrap,
                                        change_key_holders, register_cabinet, register_org,
                                        register_person, register_workstation)
+from handover.actions.print_logs import (PrintLogImport, explain_print_excess,
+                                         import_print_log, set_print_allowance)
 from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
@@ -18,7 +20,8 @@ from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
-    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Sealed", "Station",
+    "Bootstrapped", "HandoverRecord", "PrintLogImport", "explain_print_excess",
+    "import_print_log", "set_print_allowance", "HandoverRequest", "Sealed", "Station",
     "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",
     "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",

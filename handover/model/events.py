@@ -262,12 +262,53 @@ class ConfirmationReprinted(Event):
     of_entry: int                   # the entry the reprint shows: the confirmation, else the record
 
 
+@dataclass(frozen=True)
+class PrintAllowanceSet(Event):
+    """指定枚数: the pages a case's contractor may print (004 受託事業者 13). For 004 it follows
+    from the sealed envelopes, one ticket set per record; `basis` says how it was reckoned."""
+    KIND: ClassVar[str] = "PrintAllowanceSet"
+    case_id: str
+    pages: int
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class PrintLogImported(Event):
+    """A contractor's print log, submitted to the ward (004 受託事業者 13). Only the jobs not
+    imported before are counted: each by its content hash. File names are not recorded (they
+    may name residents); the totals per computer, printer and day are."""
+    KIND: ClassVar[str] = "PrintLogImported"
+    submission_id: str
+    case_id: str
+    sha256: str                     # of the file as handed in
+    layout: str                     # documented / event307 / papercut
+    encoding: str
+    row_hashes: tuple[str, ...]     # the new jobs
+    totals: tuple[Mapping, ...]     # [{"computer", "printer", "day", "pages", "jobs"}], new jobs
+    pages: int
+    jobs: int
+    repeated_jobs: int = 0          # jobs in the file that an earlier import already counted
+    first_at: str = ""
+    last_at: str = ""
+    allowance: int = 0              # 指定枚数 when imported
+    excess: int = 0                 # pages this submission printed beyond the allowance
+
+
+@dataclass(frozen=True)
+class PrintExcessExplained(Event):
+    """The contractor's reason for printing beyond the designated count (指定枚数以上印刷した
+    場合は、その理由を報告させる)."""
+    KIND: ClassVar[str] = "PrintExcessExplained"
+    submission_id: str
+    reason: str
+
+
 ALL: tuple[type[Event], ...] = (
     OrganisationRegistered, PersonRegistered, CabinetRegistered, CabinetKeyHoldersChanged,
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
-    ConfirmationReprinted,
+    ConfirmationReprinted, PrintAllowanceSet, PrintLogImported, PrintExcessExplained,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

@@ -19,8 +19,9 @@ from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
                                    closing_overrides, handover_items, handovers, items, meta,
-                                   organisations, packages, people, roster, subject_entries,
-                                   workstations)
+                                   organisations, packages, people, print_allowances,
+                                   print_jobs, print_logs, print_totals, roster,
+                                   subject_entries, workstations)
 
 
 class _Batch:
@@ -303,6 +304,35 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _print_allowance(f: _Fold, e: ev.PrintAllowanceSet) -> None:
+    f.conn.execute(print_allowances.delete().where(print_allowances.c.log == f.log,
+                                                   print_allowances.c.case_id == e.case_id))
+    f.insert(print_allowances, case_id=e.case_id, pages=e.pages, basis=e.basis,
+             set_by=f.entry.actor, set_at=f.entry.time)
+    f.subjects(e.case_id)
+
+
+def _print_log(f: _Fold, e: ev.PrintLogImported) -> None:
+    f.insert(print_logs, submission_id=e.submission_id, case_id=e.case_id, sha256=e.sha256,
+             layout=e.layout, encoding=e.encoding, pages=e.pages, jobs=e.jobs,
+             repeated_jobs=e.repeated_jobs, first_at=e.first_at, last_at=e.last_at,
+             allowance=e.allowance, excess=e.excess, reason=None, explained_by=None,
+             explained_at=None, imported_by=f.entry.actor, imported_at=f.entry.time,
+             entry_index=f.entry.index)
+    for t in e.totals:
+        f.insert(print_totals, submission_id=e.submission_id, computer=t["computer"],
+                 printer=t["printer"], day=t["day"], pages=t["pages"], jobs=t["jobs"])
+    for row in e.row_hashes:
+        f.insert(print_jobs, case_id=e.case_id, row_sha256=row, submission_id=e.submission_id)
+    f.subjects(e.submission_id, e.case_id)
+
+
+def _print_explained(f: _Fold, e: ev.PrintExcessExplained) -> None:
+    f.update(print_logs, print_logs.c.submission_id == e.submission_id, reason=e.reason,
+             explained_by=f.entry.actor, explained_at=f.entry.time)
+    f.subjects(e.submission_id)
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -313,6 +343,8 @@ _STEPS: dict[str, Callable] = {
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
     ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.PrintAllowanceSet.KIND: _print_allowance, ev.PrintLogImported.KIND: _print_log,
+    ev.PrintExcessExplained.KIND: _print_explained,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

@@ -117,6 +117,37 @@ closing_overrides = _table(
     sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
     sa.Column("recorded_by", _ID, nullable=False),
     sa.Column("closed_at", sa.String(40), nullable=False))
+# Print logs (004 受託事業者 13): the designated count per case, each submission, its totals
+# per computer/printer/day, and every job counted (by content hash, so none counts twice).
+print_allowances = _table(
+    "proj_print_allowances", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("basis", sa.Text, nullable=False),
+    sa.Column("set_by", _ID, nullable=False), sa.Column("set_at", sa.String(40), nullable=False))
+print_logs = _table(
+    "proj_print_logs", sa.Column("submission_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("layout", sa.String(16), nullable=False),
+    sa.Column("encoding", sa.String(16), nullable=False),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("jobs", sa.BigInteger, nullable=False),
+    sa.Column("repeated_jobs", sa.BigInteger, nullable=False),
+    sa.Column("first_at", sa.String(40), nullable=False),
+    sa.Column("last_at", sa.String(40), nullable=False),
+    sa.Column("allowance", sa.BigInteger, nullable=False),
+    sa.Column("excess", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text), sa.Column("explained_by", _ID),
+    sa.Column("explained_at", sa.String(40)),
+    sa.Column("imported_by", _ID, nullable=False),
+    sa.Column("imported_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
+print_totals = _table(
+    "proj_print_totals", sa.Column("submission_id", _ID, primary_key=True),
+    sa.Column("computer", _S, primary_key=True), sa.Column("printer", _S, primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("jobs", sa.BigInteger, nullable=False))
+print_jobs = _table(
+    "proj_print_jobs", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("row_sha256", sa.String(64), primary_key=True),
+    sa.Column("submission_id", _ID, nullable=False))
 # Which entries concern which ID: `handover history` reads those entries from the ledger.
 subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
@@ -132,6 +163,8 @@ INDEXES = (
     sa.Index("ix_proj_handover_items_item", handover_items.c.log, handover_items.c.item_id),
     sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
+    sa.Index("ix_proj_print_logs_case", print_logs.c.log, print_logs.c.case_id,
+             print_logs.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
 )
 

@@ -13,6 +13,7 @@ from handover.model import tables
 from handover.model.journal import Journal, require_actor
 from handover.model.state import Row, State, overrides_of
 from handover.reports.label_sheets import kind_label
+from handover.reports.print_logs import case_print_logs
 
 
 def _where(st: State, item: Row) -> dict[str, Any]:
@@ -67,6 +68,7 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
         items_of, handovers_of = st.items_by_case(wanted), st.handovers_by_case(wanted)
         orgs_of, roster_of = st.case_orgs_by_case(wanted), st.roster_by_case(wanted)
         closings = st.closing_overrides_by_case(wanted)
+        print_logs_of = st.print_logs_by_case(wanted)
         cases = []
         for case in case_rows:
             items = [item_json(st, i, case, now.date()) for i in items_of.get(case.case_id, [])]
@@ -84,6 +86,8 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
                 "unconfirmed_handovers": [h.handover_id for h in handovers if h.confirmed_by is None],
                 "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
                 + _closing_json(st, case, closings.get(case.case_id)),
+                "print_logs": case_print_logs(st, case.case_id,
+                                              print_logs_of.get(case.case_id, [])),
             })
     data: dict[str, Any] = {"as_of": now.isoformat(), "cases": cases}
     if limit is not None and case_id is None:

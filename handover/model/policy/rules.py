@@ -39,6 +39,10 @@ ALREADY_INITIALISED = "already-initialised"
 ALREADY_REGISTERED = "already-registered"
 ROLE_MISMATCH = "role-mismatch"
 KEY_HOLDER_ELSEWHERE = "key-holder-elsewhere"
+PRINT_ALLOWANCE_MISSING = "print-allowance-missing"
+NO_EXCESS = "no-excess"
+ALREADY_EXPLAINED = "already-explained"
+COLUMN_ON_BOTH_LISTS = "column-on-both-lists"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})
