@@ -16,12 +16,13 @@ from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
 from handover.actions.sealing import Sealed, seal_extract
+from handover.actions.visit_lists import SplitLists, split_visit_list
 from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
-    "Bootstrapped", "HandoverRecord", "PrintLogImport", "explain_print_excess",
-    "import_print_log", "set_print_allowance", "HandoverRequest", "Sealed", "Station",
+    "Bootstrapped", "HandoverRecord", "PrintLogImport", "SplitLists", "explain_print_excess",
+    "import_print_log", "set_print_allowance", "split_visit_list", "HandoverRequest", "Sealed", "Station",
     "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",
     "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",

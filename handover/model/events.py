@@ -303,12 +303,30 @@ class PrintExcessExplained(Event):
     reason: str
 
 
+@dataclass(frozen=True)
+class VisitListRegistered(Event):
+    """One half of a split visit list (000 受託事業者 6), registered as an item so its issue
+    and return can be tracked. Only its count, column names and SHA-256s are recorded: the
+    extract and the lists are personal data and never stored."""
+    KIND: ClassVar[str] = "VisitListRegistered"
+    list_id: str
+    case_id: str
+    half: str                       # A / B
+    columns: tuple[str, ...]        # besides the pairing code
+    count: int
+    sha256: str                     # of the list as CSV (UTF-8 with BOM)
+    source_sha256: str              # of the extract it was split from
+    paired_with: str                # the other half's list ID
+    warnings: tuple[str, ...] = ()  # identifying combinations it holds, e.g. 氏名+住所
+
+
 ALL: tuple[type[Event], ...] = (
     OrganisationRegistered, PersonRegistered, CabinetRegistered, CabinetKeyHoldersChanged,
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
     ConfirmationReprinted, PrintAllowanceSet, PrintLogImported, PrintExcessExplained,
+    VisitListRegistered,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

@@ -21,7 +21,7 @@ from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstation
                                    closing_overrides, handover_items, handovers, items, meta,
                                    organisations, packages, people, print_allowances,
                                    print_jobs, print_logs, print_totals, roster,
-                                   subject_entries, workstations)
+                                   subject_entries, visit_lists, workstations)
 
 
 class _Batch:
@@ -333,6 +333,17 @@ def _print_explained(f: _Fold, e: ev.PrintExcessExplained) -> None:
     f.subjects(e.submission_id)
 
 
+def _visit_list(f: _Fold, e: ev.VisitListRegistered) -> None:
+    # A new list is with the person who made it until it is issued (§2's visit rounds).
+    f.insert(visit_lists, list_id=e.list_id, case_id=e.case_id, half=e.half,
+             columns=_json(list(e.columns)), count=e.count, sha256=e.sha256,
+             source_sha256=e.source_sha256, paired_with=e.paired_with,
+             warnings=_json(list(e.warnings)), holder_person=f.entry.actor,
+             holder_org=f.org_of(f.entry.actor), created_at=f.entry.time,
+             entry_index=f.entry.index)
+    f.subjects(e.list_id, e.case_id, e.paired_with)
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -344,7 +355,7 @@ _STEPS: dict[str, Callable] = {
     ev.RemarkRecorded.KIND: _remark,
     ev.ConfirmationReprinted.KIND: _reprinted,
     ev.PrintAllowanceSet.KIND: _print_allowance, ev.PrintLogImported.KIND: _print_log,
-    ev.PrintExcessExplained.KIND: _print_explained,
+    ev.PrintExcessExplained.KIND: _print_explained, ev.VisitListRegistered.KIND: _visit_list,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

@@ -313,6 +313,16 @@ class State:
                 t.c.row_sha256.in_(wanted[start:start + 500]))).scalars())
         return found
 
+    # --- split visit lists (000 受託事業者 6) ---------------------------------------------------
+
+    def visit_lists(self, case_id: str) -> list[Row]:
+        t = p.visit_lists
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
+                         .order_by(t.c.entry_index))
+
+    def visit_lists_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.visit_lists, case_ids, p.visit_lists.c.entry_index)
+
     # --- names for people ------------------------------------------------------------------
 
     def name(self, any_id: str | None) -> str:

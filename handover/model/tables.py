@@ -148,6 +148,19 @@ print_jobs = _table(
     "proj_print_jobs", sa.Column("case_id", _ID, primary_key=True),
     sa.Column("row_sha256", sa.String(64), primary_key=True),
     sa.Column("submission_id", _ID, nullable=False))
+# Split visit lists (000 受託事業者 6): counts, columns and hashes only, never the rows.
+visit_lists = _table(
+    "proj_visit_lists", sa.Column("list_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("half", sa.String(1), nullable=False),
+    sa.Column("columns", sa.Text, nullable=False),      # JSON list
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("source_sha256", sa.String(64), nullable=False),
+    sa.Column("paired_with", _ID, nullable=False),
+    sa.Column("warnings", sa.Text, nullable=False),     # JSON list
+    sa.Column("holder_person", _ID), sa.Column("holder_org", _ID, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
 # Which entries concern which ID: `handover history` reads those entries from the ledger.
 subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
@@ -165,6 +178,8 @@ INDEXES = (
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
     sa.Index("ix_proj_print_logs_case", print_logs.c.log, print_logs.c.case_id,
              print_logs.c.entry_index),
+    sa.Index("ix_proj_visit_lists_case", visit_lists.c.log, visit_lists.c.case_id,
+             visit_lists.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
 )
 

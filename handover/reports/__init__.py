@@ -8,11 +8,12 @@ from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
 from handover.reports.print_logs import print_logs, print_submission
 from handover.reports.registered import list_registry
+from handover.reports.visit_lists import visit_lists
 from handover.reports.verification import (check_proof, export_proof, require_ok, show_entries,
                                            verify)
 
 __all__ = [
     "LABEL_FORMATS", "case_sheet", "check_proof", "export_proof", "history", "list_registry", "overrides",
-    "print_labels", "print_logs", "print_submission", "require_ok", "require_person", "show_entries", "status", "verify",
+    "print_labels", "print_logs", "print_submission", "require_ok", "require_person", "show_entries", "status", "verify", "visit_lists",
     "where_text",
 ]

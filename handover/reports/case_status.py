@@ -14,6 +14,7 @@ from handover.model.journal import Journal, require_actor
 from handover.model.state import Row, State, overrides_of
 from handover.reports.label_sheets import kind_label
 from handover.reports.print_logs import case_print_logs
+from handover.reports.visit_lists import visit_list_json
 
 
 def _where(st: State, item: Row) -> dict[str, Any]:
@@ -69,6 +70,7 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
         orgs_of, roster_of = st.case_orgs_by_case(wanted), st.roster_by_case(wanted)
         closings = st.closing_overrides_by_case(wanted)
         print_logs_of = st.print_logs_by_case(wanted)
+        visit_lists_of = st.visit_lists_by_case(wanted)
         cases = []
         for case in case_rows:
             items = [item_json(st, i, case, now.date()) for i in items_of.get(case.case_id, [])]
@@ -88,6 +90,7 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
                 + _closing_json(st, case, closings.get(case.case_id)),
                 "print_logs": case_print_logs(st, case.case_id,
                                               print_logs_of.get(case.case_id, [])),
+                "visit_lists": [visit_list_json(st, r) for r in visit_lists_of.get(case.case_id, [])],
             })
     data: dict[str, Any] = {"as_of": now.isoformat(), "cases": cases}
     if limit is not None and case_id is None:

@@ -52,3 +52,28 @@ def test_print_log_commands(cli, tmp_path):
     assert listed["submissions"][0]["reason"] == "刷り直し"
     r = cli("print-log", "submission", sub["submission_id"], "--out", str(tmp_path / "pdf"))
     assert r.exit_code == 0 and r.stdout.strip().endswith("-explained.pdf")
+
+
+def test_visits_commands(cli, tmp_path):
+    from tests.handover.actions.test_visit_lists import write_extract
+    w = cli.world
+    extract = write_extract(tmp_path, rows=12, encoding="cp932")
+    r = cli("visits", "split", w.case_id, str(extract), "--out", str(tmp_path / "out"),
+            "--a", "住所", "--b", "住所", actor=w.hanako)
+    assert r.exit_code == 4 and "column-on-both-lists" in r.stderr and not (tmp_path / "out").exists()
+    r = cli("visits", "split", w.case_id, str(extract), "--out", str(tmp_path / "out"), "--csv",
+            "--json", actor=w.hanako)
+    assert r.exit_code == 0, r.stderr
+    assert "list B" in r.stderr and "氏名+生年月日" in r.stderr      # the warning, on stderr
+    done = json.loads(r.stdout)
+    a, b = (lst["csv"] for lst in done["lists"])
+    m = cli("visits", "match", a, b, "--extract", str(extract), "--json")
+    assert m.exit_code == 0 and json.loads(m.stdout)["lossless"] is True
+    m = cli("visits", "match", a, a)
+    assert m.exit_code == 1
+    listed = json.loads(cli("visits", "list", w.case_id, "--json").stdout)
+    assert [lst["count"] for lst in listed["lists"]] == [12, 12]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("氏名,住所\n見本,新宿\n見本\n", encoding="utf-8")
+    r = cli("visits", "split", w.case_id, str(bad), "--out", str(tmp_path / "o2"), actor=w.hanako)
+    assert r.exit_code == 1 and "line 3" in r.stderr and "Traceback" not in r.stderr
