@@ -106,7 +106,8 @@ def history(ctx, item_id, actor, as_json):
 @json_option
 @click.pass_context
 def overrides(ctx, as_json):
-    """Every handover recorded despite a rule, with the reason given (for audits)."""
+    """Every handover recorded despite a rule, with the reason given, and every print log
+    beyond its designated count with the contractor's reason (for audits)."""
     data = reports.overrides(journal(ctx))
     if as_json:
         emit_json(data)
@@ -115,7 +116,8 @@ def overrides(ctx, as_json):
         click.echo("no overrides recorded")
     for o in data:
         rules = ", ".join(f"{r['rule']} ({r['item']})" for r in o["rules"])
-        what = o["handover_id"] or f"{o['case_id']} closed"
+        what = o["handover_id"] or (f"print log {o['submission_id']}" if o.get("submission_id")
+                                    else f"{o['case_id']} closed")
         click.echo(f"{what}  {o['occurred_at']}  by {o['recorded_by_name']}: "
                    f"{o['reason']}  [{rules}]")
 

@@ -218,3 +218,18 @@ def test_submission_pdf_shows_totals_excess_reason_and_hash(world, tmp_path):
                      "用紙詰まりによる刷り直し", "架空 花子"):
         assert expected in text, expected
     assert "超過理由未報告" not in text
+
+
+def test_auditors_see_the_excess_and_history_tells_the_story(world):
+    allow(world, 200)
+    sub = actions.import_print_log(world.j, world.hanako, world.case_id,
+                                   write(world.tmp, "log.csv", DOCUMENTED_JA)).value
+    found = [o for o in reports.overrides(world.j) if o.get("submission_id") == sub.submission_id]
+    assert found[0]["reason"] == "excess unexplained"
+    assert found[0]["rules"][0]["message"] == "53 page(s) beyond the designated count 200"
+    actions.explain_print_excess(world.j, world.hanako, sub.submission_id, "刷り直し")
+    found = [o for o in reports.overrides(world.j) if o.get("submission_id") == sub.submission_id]
+    assert found[0]["reason"] == "刷り直し" and found[0]["recorded_by"] == world.hanako
+    story = [e["summary"] for e in reports.history(world.j, sub.submission_id)["entries"]]
+    assert story[0].startswith(f"print log {sub.submission_id} imported: 4 job(s), 253 page(s)")
+    assert story[1] == f"reason for the excess of {sub.submission_id}: 刷り直し"

@@ -170,3 +170,13 @@ def test_match_refuses_two_copies_of_one_half(world):
     a = done.value.lists[0]["csv"]
     with pytest.raises(HandoverError, match="not the two halves of one split"):
         match_lists(a, a)
+
+
+def test_history_of_a_list(world):
+    a, b = do_split(world).value.lists
+    entries = reports.history(world.j, a["list_id"])["entries"]
+    assert [e["summary"] for e in entries] == [
+        f"visit list A {a['list_id']} made: 60 row(s) [住所, 方書], pairs with {b['list_id']}, "
+        f"sha256 {a['sha256']}",
+        f"visit list B {b['list_id']} made: 60 row(s) [氏名, カナ氏名, 生年月日, 年齢, 性別, 電話番号], "
+        f"pairs with {a['list_id']}, sha256 {b['sha256']}"]
