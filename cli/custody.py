@@ -32,7 +32,7 @@ def _done(as_json: bool, data: dict, text: str) -> None:
 @click.pass_context
 def init(ctx, ward, staff, as_json):
     """Register the ward's section and its first staff member (once, on an empty log)."""
-    done = actions.bootstrap(journal(ctx), ward, staff).value
+    done = actions.bootstrap(journal(ctx, create=True), ward, staff).value
     _done(as_json, {"ward_org_id": done.ward_org_id, "staff_id": done.staff_id},
           f"ward section: {done.ward_org_id}\nstaff: {done.staff_id} "
           f"(use --as {done.staff_id} or HANDOVER_ACTOR)")

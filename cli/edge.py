@@ -33,6 +33,7 @@ def resolve_actor(text: str | None) -> str:
     return ids.parse_id(text, "person")
 
 
-def journal(ctx: click.Context) -> Journal:
+def journal(ctx: click.Context, *, create: bool = False) -> Journal:
+    """The journal of --db; only `init` passes `create`, so a mistyped path is refused."""
     from handover.model.journal import open_journal   # SQLAlchemy: only for commands that use it
-    return open_journal(ctx.obj)
+    return open_journal(ctx.obj, create=create)

@@ -103,6 +103,8 @@ def test_keygen_refuses_to_overwrite(run):
 
 
 def test_checkpoint_without_key_explains(run):
+    from handover.model.database import open_database
+    open_database(run.db_url, create=True).dispose()
     r = run("ledger", "checkpoint")
     assert r.exit_code == 1 and "does not exist" in r.stderr and "ledger keygen" in r.stderr
 

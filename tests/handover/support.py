@@ -106,7 +106,7 @@ class World:
 
 
 def make_world(db_url: str, tmp: Path) -> World:
-    engine = open_database(db_url)
+    engine = open_database(db_url, create=True)
     key = tmp / "keys" / "sign.key"
     ledger.generate_key(key, "handover-test")
     clock = Clock()

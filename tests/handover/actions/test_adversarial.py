@@ -380,7 +380,7 @@ def test_the_password_is_nowhere_but_on_the_notice(world, tmp_path, monkeypatch)
 # --- the projection --------------------------------------------------------------------------
 
 def test_entries_appended_by_another_process_are_folded_in_first(world, sealed, db_url):
-    other_engine = open_database(db_url)
+    other_engine = open_database(db_url, create=True)
     try:
         settings = Settings(db_url, world.j.key_path, world.j.log)
         actions.record_remark(open_journal(settings), world.taro, "立入検査（見本）")
