@@ -64,6 +64,9 @@ def status(ctx, case_id, limit, after, actor, as_json):
             what = o["handover_id"] or "closing the case"
             click.echo(f"  override {what} ({rules}): {o['reason']}")
         _echo_print_logs(case["print_logs"])
+        for lst in case["visit_lists"]:
+            click.echo(f"  visit list {lst['half']} {lst['list_id']}: {lst['count']} row(s), "
+                       f"held by {lst['holder_person']} ({lst['holder_org']})")
     if data.get("next_after"):
         click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")
 

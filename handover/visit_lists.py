@@ -142,7 +142,7 @@ def assign_columns(header: list[str], a: Iterable[str] | None = None,
     if a is None and b is None:
         a = [h for h in header if category(h) in DEFAULT_A]
         b = [h for h in header if category(h) in DEFAULT_B]
-    a, b = list(a or []), list(b or [])
+    a, b = list(dict.fromkeys(a or [])), list(dict.fromkeys(b or []))
     for column in a + b:
         if column not in header:
             raise HandoverError(f"the extract has no column {column!r}",

@@ -71,6 +71,8 @@ def test_visits_commands(cli, tmp_path):
     assert m.exit_code == 0 and json.loads(m.stdout)["lossless"] is True
     m = cli("visits", "match", a, a)
     assert m.exit_code == 1
+    status = cli("status", "--case", w.case_id).stdout
+    assert f"visit list A {done['lists'][0]['list_id']}: 12 row(s), held by 架空 花子" in status
     listed = json.loads(cli("visits", "list", w.case_id, "--json").stdout)
     assert [lst["count"] for lst in listed["lists"]] == [12, 12]
     bad = tmp_path / "bad.csv"
