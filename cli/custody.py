@@ -15,7 +15,7 @@ import click
 from cli.edge import actor_option, journal, resolve_actor
 from cli.handover_options import echo_handover, handover_options, handover_request
 from cli.lazy import actions, reports
-from cli.output import emit_json, json_option, progress_bar
+from cli.output import emit_json, json_option, progress_bar, reporting_swept_parts
 from handover.model import events as ev
 
 
@@ -255,7 +255,7 @@ def case_close(ctx, case_id, reason, override_reason, actor):
 def seal(ctx, case_id, files, medium, content, out_dir, notice_dir, labels_dir, label_key,
          no_csv_header, actor, as_json):
     """Encrypt FILES for a case: package, medium record, password notice (and labels)."""
-    with progress_bar("sealing") as progress:
+    with progress_bar("sealing") as progress, reporting_swept_parts():
         s = actions.seal_extract(journal(ctx), resolve_actor(actor), case_id, files,
                                  medium_kind=medium, content=content, out_dir=out_dir,
                                  notice_dir=notice_dir, labels_dir=labels_dir,
