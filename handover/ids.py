@@ -53,6 +53,7 @@ KINDS: dict[str, Kind] = {
     "L": Kind("visit list", "訪問リスト"),
     "R": Kind("visit round", "訪問"),
     "G": Kind("print-log submission", "印刷ログ提出"),
+    "V": Kind("inspection", "立入調査"),
 }
 _BY_NAME = {k.en: letter for letter, k in KINDS.items()}
 

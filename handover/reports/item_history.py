@@ -69,6 +69,11 @@ def _summary(st: State, entry: ledger.Entry) -> str:
         case ev.VisitListRegistered() as e:
             return (f"visit list {e.half} {e.list_id} made: {e.count} row(s) "
                     f"[{', '.join(e.columns)}], pairs with {e.paired_with}, sha256 {e.sha256}")
+        case ev.InspectionRecorded() as e:
+            deficient = [f["check"] for f in e.findings if f["result"] == ev.FINDING_DEFICIENT]
+            found = f"deficient: {', '.join(deficient)}" if deficient else "no deficiency"
+            return (f"inspection {e.inspection_id} of {st.label(e.org_id)} on {e.inspected_on} "
+                    f"at {e.place}: {found}")
     return entry.kind
 
 

@@ -22,7 +22,8 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          UNCONFIRMED_HANDOVERS, SEPARATE_LOCATIONS, ENVELOPE_BATCH,
                                          ALREADY_STORED, NOT_A_CONTRACTOR, RESPONSIBLE_REQUIRED,
                                          ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
-                                         KEY_HOLDER_ELSEWHERE, PRINT_ALLOWANCE_MISSING, NO_EXCESS,
+                                         KEY_HOLDER_ELSEWHERE, NOT_ON_CASE, INSPECTION_DATE,
+                                         FOLLOW_UP_REQUIRED, PRINT_ALLOWANCE_MISSING, NO_EXCESS,
                                          ALREADY_EXPLAINED, COLUMN_ON_BOTH_LISTS, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
@@ -45,4 +46,6 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
 from handover.model.policy.print_logs import (require_print_allowance, require_excess,
                                               require_unexplained)
 from handover.model.policy.visit_lists import require_columns_apart
+from handover.model.policy.inspections import (require_inspector, require_org_of_case,
+                                               require_inspection_date, require_follow_ups)
 from handover.model.policy.rule_titles import RULE_TITLES_JA

@@ -43,6 +43,9 @@ PRINT_ALLOWANCE_MISSING = "print-allowance-missing"
 NO_EXCESS = "no-excess"
 ALREADY_EXPLAINED = "already-explained"
 COLUMN_ON_BOTH_LISTS = "column-on-both-lists"
+NOT_ON_CASE = "not-on-case"
+INSPECTION_DATE = "inspection-date"
+FOLLOW_UP_REQUIRED = "follow-up-required"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})
