@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import ledger
 from handover.errors import HandoverError, lifted
 from handover.model import events as ev
-from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
+from handover.model.tables import (TABLES, cabinets, case_orgs, credentials, case_workstations, cases,
                                    closing_overrides, handover_items, handovers, items, meta,
                                    organisations, packages, people, roster, subject_entries,
                                    workstations)
@@ -303,6 +303,20 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _credential(f: _Fold, e: ev.CredentialRegistered) -> None:
+    f.insert(credentials, credential_id=e.credential_id, person_id=e.person_id, kind=e.kind,
+             public_key=e.public_key, fingerprint=e.fingerprint, rp_id=e.rp_id,
+             enrolled_by=e.enrolled_by, registered_at=f.entry.time, entry_index=f.entry.index,
+             revoked_at=None, revoked_index=None, revoke_reason=None)
+    f.subjects(e.person_id)
+
+
+def _credential_revoked(f: _Fold, e: ev.CredentialRevoked) -> None:
+    f.update(credentials, credentials.c.credential_id == e.credential_id,
+             revoked_at=f.entry.time, revoked_index=f.entry.index, revoke_reason=e.reason)
+    f.subjects(e.person_id)
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -313,6 +327,7 @@ _STEPS: dict[str, Callable] = {
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
     ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.CredentialRegistered.KIND: _credential, ev.CredentialRevoked.KIND: _credential_revoked,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

@@ -22,7 +22,10 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          UNCONFIRMED_HANDOVERS, SEPARATE_LOCATIONS, ENVELOPE_BATCH,
                                          ALREADY_STORED, NOT_A_CONTRACTOR, RESPONSIBLE_REQUIRED,
                                          ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
-                                         KEY_HOLDER_ELSEWHERE, OVERRIDABLE,
+                                         KEY_HOLDER_ELSEWHERE, SIGNATURE_REQUIRED,
+                                         CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
+                                         CREDENTIAL_REVOKED, SIGNATURE_INVALID,
+                                         PROOF_OF_POSSESSION, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_contractor, require_roles_fit,
@@ -41,4 +44,7 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
                                              require_not_together, check_interval, check_courier,
                                              require_package_of_case, check_envelopes,
                                              require_receiving_party)
+from handover.model.policy.signatures import (require_signer, require_usable_credential,
+                                              require_valid_signature, require_proof,
+                                              require_may_revoke)
 from handover.model.policy.rule_titles import RULE_TITLES_JA

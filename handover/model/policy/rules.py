@@ -39,6 +39,13 @@ ALREADY_INITIALISED = "already-initialised"
 ALREADY_REGISTERED = "already-registered"
 ROLE_MISMATCH = "role-mismatch"
 KEY_HOLDER_ELSEWHERE = "key-holder-elsewhere"
+# Person-bound signatures (issue 12, policy/signatures.py).
+SIGNATURE_REQUIRED = "signature-required"
+CREDENTIAL_OF_ANOTHER = "credential-of-another-person"
+CREDENTIAL_NOT_REGISTERED = "credential-not-registered"
+CREDENTIAL_REVOKED = "credential-revoked"
+SIGNATURE_INVALID = "signature-invalid"
+PROOF_OF_POSSESSION = "proof-of-possession"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})

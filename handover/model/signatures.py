@@ -1,0 +1,108 @@
+"""Person-bound signatures on entries (issue 12; the format is docs/signatures.md).
+
+Every entry an action records carries, in its payload under `signature`, the acting person's
+signature over a domain-separated digest of the action: log, kind, canonical payload (without
+`signature`), actor, claimed time and a random nonce. The entry itself holds every input of
+that digest, so anyone can recompute it with nothing but the ledger.
+
+A `Signer` is what the edge (CLI, web) puts on the Journal once the person has unlocked a
+credential; `record()` asks it to sign and then checks the result against the credential the
+projection has registered, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from typing import Any, Mapping, Protocol
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+import ledger
+from crypto.personal_keys import b64, unb64, verify_ed25519
+from handover.model import events as ev
+
+ACTION_DOMAIN = b"handover/action-signature/v1\x00"
+PROOF_DOMAIN = b"handover/credential-proof/v1\x00"
+SIGNATURE_FIELD = "signature"
+NONCE_BYTES = 16
+ED25519, WEBAUTHN = "ed25519", "webauthn"
+
+
+def new_nonce() -> str:
+    return b64(secrets.token_bytes(NONCE_BYTES))
+
+
+def action_digest(log: str, kind: str, payload: Mapping[str, Any], actor: str, time: str,
+                  nonce: str) -> bytes:
+    """SHA-256 of the domain tag and the canonical JSON of the action. `payload` is the entry's
+    payload without its `signature` member; `time` is the entry's claimed time as stored."""
+    body = {k: v for k, v in payload.items() if k != SIGNATURE_FIELD}
+    return hashlib.sha256(ACTION_DOMAIN + ledger.canonical_json(
+        {"actor": actor, "kind": kind, "log": log, "nonce": nonce, "payload": body,
+         "time": time})).digest()
+
+
+def entry_digest(entry: ledger.Entry) -> bytes:
+    block = entry.payload.get(SIGNATURE_FIELD) or {}
+    return action_digest(entry.log, entry.kind, entry.payload, entry.actor, entry.time,
+                         str(block.get("nonce", "")))
+
+
+def proof_digest(log: str, e: ev.CredentialRegistered) -> bytes:
+    """What a new credential signs to prove that its holder has the private key."""
+    return hashlib.sha256(PROOF_DOMAIN + ledger.canonical_json(
+        {"credential_id": e.credential_id, "enrolled_by": e.enrolled_by, "kind": e.kind,
+         "log": log, "person_id": e.person_id, "public_key": e.public_key,
+         "rp_id": e.rp_id})).digest()
+
+
+class Signer(Protocol):
+    """One person's unlocked credential."""
+    credential_id: str
+    person_id: str
+
+    def sign(self, digest: bytes) -> dict:
+        """The signature fields over `digest`: {"alg", "sig"} (and, for a passkey, the
+        assertion's "authenticator_data" and "client_data_json")."""
+
+
+@dataclass
+class KeySigner:
+    """A passphrase credential, unlocked: the Ed25519 key is held in memory only."""
+    credential_id: str
+    person_id: str
+    key: Ed25519PrivateKey
+
+    def sign(self, digest: bytes) -> dict:
+        return {"alg": ED25519, "sig": b64(self.key.sign(digest))}
+
+    def __repr__(self) -> str:      # never print key material
+        return f"KeySigner({self.credential_id}, {self.person_id})"
+
+
+def check(kind: str, public_key: str, rp_id: str | None, block: Mapping, digest: bytes
+          ) -> str | None:
+    """Why the signature block does not verify over `digest` with this credential, or None."""
+    try:
+        if kind == ev.PASSPHRASE_KEY:
+            if block.get("alg") != ED25519:
+                return f"alg {block.get('alg')!r} is not {ED25519!r} for a passphrase credential"
+            ok = verify_ed25519(unb64(public_key), unb64(block["sig"]), digest)
+            return None if ok else "the Ed25519 signature does not verify over the digest"
+        if kind == ev.PASSKEY:
+            from crypto.webauthn import AssertionRejected, verify_assertion
+            if block.get("alg") != WEBAUTHN:
+                return f"alg {block.get('alg')!r} is not {WEBAUTHN!r} for a passkey"
+            try:
+                verify_assertion(unb64(public_key), rp_id=rp_id or "", challenge=digest,
+                                 authenticator_data=unb64(block["authenticator_data"]),
+                                 client_data_json=unb64(block["client_data_json"]),
+                                 signature=unb64(block["sig"]))
+            except AssertionRejected as e:
+                return e.message
+            return None
+    except (KeyError, TypeError, ValueError) as e:
+        return f"the signature block is malformed ({e})"
+    return f"unknown credential kind {kind!r}"
