@@ -93,7 +93,9 @@ def verify(settings, trusted_keys, state, all_signatures, as_json):
     else:
         click.echo(f"log {report.log}: {report.size} entries, "
                    f"{report.checkpoints_checked} checkpoint(s) checked, "
-                   f"{report.signatures_checked} signature(s)")
+                   f"{report.signatures_checked} signature(s)"
+                   + (f", {report.entry_signatures_checked} person signature(s)"
+                      if report.entry_signatures_checked is not None else ""))
         if report.latest:
             click.echo(f"newest trusted checkpoint: size {report.latest.size}, "
                        f"root {report.latest.root_hash.hex()}")

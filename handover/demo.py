@@ -293,7 +293,8 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     report = reports.verify(settings, [settings.public_key_path], None)
     result.verified = report.ok
     say(f"step 14: ledger verification with {settings.public_key_path}: {report.size} entries, "
-        f"{report.checkpoints_checked} signed checkpoint(s): {'ok' if report.ok else 'FAILED'}")
+        f"{report.checkpoints_checked} signed checkpoint(s), {report.entry_signatures_checked} "
+        f"entries signed by the person who acted: {'ok' if report.ok else 'FAILED'}")
     reports.require_ok(report)
     say(f"done: {len(result.pdfs)} 確認書 PDFs (each signed checkpoint printed on it) in {pdfs}; "
         f"password notice in {notices}; labels in {labels}")

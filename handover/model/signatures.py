@@ -106,3 +106,116 @@ def check(kind: str, public_key: str, rp_id: str | None, block: Mapping, digest:
     except (KeyError, TypeError, ValueError) as e:
         return f"the signature block is malformed ({e})"
     return f"unknown credential kind {kind!r}"
+
+
+# --- offline verification (docs/signatures.md, "Verifying") -----------------------------------
+
+@dataclass
+class _Known:
+    person_id: str
+    kind: str
+    public_key: str
+    rp_id: str | None
+    registered_index: int
+    revoked_index: int | None = None
+
+
+@dataclass(frozen=True)
+class BadSignature:
+    index: int
+    failure: str
+    message: str
+
+
+class SignatureAudit:
+    """Checks every entry's person signature in index order, with nothing but the entries:
+    credentials are learnt from the `CredentialRegistered` entries before the one checked."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, _Known] = {}
+        self.nonces: set[str] = set()
+        self.checked = 0
+        self.problems: list[BadSignature] = []
+        self._unregistered: dict[str, int] = {}   # credential → problem position, for "registered after"
+
+    def feed(self, entry: ledger.Entry) -> None:
+        problem = self._check(entry)
+        if problem is not None:
+            self.problems.append(BadSignature(entry.index, *problem))
+        if entry.kind == ev.CredentialRevoked.KIND and problem is None:
+            cred = self.known.get(entry.payload.get("credential_id"))
+            if cred is not None and cred.revoked_index is None:
+                cred.revoked_index = entry.index
+
+    def _check(self, entry: ledger.Entry) -> tuple[str, str] | None:
+        if entry.kind == ledger.ROTATION_KIND:
+            return None        # the ledger's own entry, endorsed by the log's keys (ledger verify)
+        payload = entry.payload if isinstance(entry.payload, dict) else {}
+        block = payload.get(SIGNATURE_FIELD)
+        if not isinstance(block, dict):
+            return "unsigned", f"entry {entry.index} ({entry.kind}) carries no person signature"
+        cred_id = block.get("credential")
+        cred = self.known.get(cred_id)
+        registering = entry.kind == ev.CredentialRegistered.KIND
+        if cred is None and registering and entry.index == 0 and payload.get("credential_id") == cred_id:
+            cred = self._learn(entry, payload)        # bootstrap: the first credential signs itself
+            if cred is None:
+                return "bad-registration", f"entry 0 registers a malformed credential {cred_id}"
+        if cred is None:
+            self._unregistered.setdefault(str(cred_id), len(self.problems))
+            return ("credential-not-registered",
+                    f"entry {entry.index} ({entry.kind}) is signed by credential {cred_id}, which "
+                    "no earlier entry registers")
+        if cred.person_id != entry.actor:
+            return ("another-persons-key",
+                    f"entry {entry.index} ({entry.kind}) names {entry.actor} as actor but is signed "
+                    f"with credential {cred_id} of {cred.person_id}")
+        if cred.revoked_index is not None and cred.revoked_index < entry.index:
+            return ("credential-revoked",
+                    f"entry {entry.index} ({entry.kind}) is signed by credential {cred_id}, revoked "
+                    f"at entry {cred.revoked_index} before it")
+        nonce = str(block.get("nonce", ""))
+        if nonce in self.nonces:
+            return ("replayed-nonce",
+                    f"entry {entry.index} ({entry.kind}) reuses a signature nonce of an earlier "
+                    "entry: a replayed signature")
+        why = check(cred.kind, cred.public_key, cred.rp_id, block, entry_digest(entry))
+        if why is not None:
+            return ("signature-invalid",
+                    f"entry {entry.index} ({entry.kind}): the signature by {cred_id} does not verify "
+                    f"over the entry as stored ({why}): its payload, kind, actor, time or log was "
+                    "changed after signing, or another key signed it")
+        self.nonces.add(nonce)
+        self.checked += 1
+        if registering and payload.get("credential_id") not in self.known:
+            return self._register(entry, payload)
+        return None
+
+    def _learn(self, entry: ledger.Entry, payload: dict) -> _Known | None:
+        try:
+            e = ev.decode(entry)
+        except TypeError:
+            return None
+        if e.kind not in ev.CREDENTIAL_KINDS or check(
+                e.kind, e.public_key, e.rp_id, dict(e.proof), proof_digest(entry.log, e)) is not None:
+            return None
+        known = _Known(e.person_id, e.kind, e.public_key, e.rp_id, entry.index)
+        self.known[e.credential_id] = known
+        self._registered_after(e.credential_id, entry.index)
+        return known
+
+    def _register(self, entry: ledger.Entry, payload: dict) -> tuple[str, str] | None:
+        if self._learn(entry, payload) is None:
+            return ("bad-registration",
+                    f"entry {entry.index} registers credential {payload.get('credential_id')} "
+                    "without a valid proof of possession by its key")
+        return None
+
+    def _registered_after(self, cred_id: str, index: int) -> None:
+        at = self._unregistered.pop(cred_id, None)
+        if at is not None:
+            p = self.problems[at]
+            self.problems[at] = BadSignature(
+                p.index, "credential-registered-after",
+                f"entry {p.index} is signed by credential {cred_id}, registered only later, at "
+                f"entry {index}")

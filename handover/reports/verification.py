@@ -11,17 +11,34 @@ from handover.config import Settings
 from handover.errors import HandoverError, lifted
 from handover.files import write_bytes_atomically
 from handover.model.database import open_database
+from handover.model.signatures import SignatureAudit
 
 
 def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
            all_signatures: bool = False) -> ledger.VerifyReport:
-    """Full replay against keys the auditor brings. Problems are in the report; call
-    `require_ok` to turn them into an error after showing it."""
+    """Full replay against keys the auditor brings, then every entry's person signature
+    (docs/signatures.md). Problems are in the report; call `require_ok` to turn them into an
+    error after showing it."""
     engine = open_database(settings.db_url)
     with lifted():
         trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
         with engine.connect() as conn:
-            return ledger.verify_log(conn, settings.log, trusted, state, all_signatures=all_signatures)
+            report = ledger.verify_log(conn, settings.log, trusted, state, all_signatures=all_signatures)
+            if not report.ok:
+                report.warnings.append("person signatures were not checked: the chain itself failed")
+                return report
+            audit = check_person_signatures(conn, settings.log)
+    report.entry_signatures_checked = audit.checked
+    report.problems.extend(ledger.Problem(p.failure, p.message, p.index) for p in audit.problems)
+    return report
+
+
+def check_person_signatures(conn, log: str) -> SignatureAudit:
+    """Every entry's person signature, in index order, from the entries alone."""
+    audit = SignatureAudit()
+    for entry in ledger.read_entries(conn, log):
+        audit.feed(entry)
+    return audit
 
 
 def require_ok(report: ledger.VerifyReport) -> None:
