@@ -8,7 +8,8 @@ here reads the database or the ledger, or touches keys; callers pass in what to 
 from handover.documents._draw import write_pdf
 from handover.documents.confirmation import (COPIES, METHOD_LABELS, MOMENT_TITLES,
                                              MOMENT_VERBS, QUANTITIES, ConfirmationItem,
-                                             ConfirmationRecord, Totals, render_confirmation)
+                                             ConfirmationRecord, SignatureMark, Totals,
+                                             render_confirmation)
 from handover.documents.counting import RECORD_COUNT_DEFINITION
 from handover.documents.errors import DocumentError
 from handover.documents.fonts import FontSet, japanese_fonts
@@ -21,7 +22,7 @@ __all__ = [
     "COPIES", "METHOD_LABELS", "MOMENT_TITLES", "MOMENT_VERBS", "OPEN_COMMAND", "OPENER_SOURCE",
     "PLACEMENT_NOTE", "QUANTITIES", "RECORD_COUNT_DEFINITION", "TYPING_MARK",
     "ConfirmationItem", "ConfirmationRecord", "DocumentError", "FontSet", "Label",
-    "PasswordNotice", "Stamp", "Totals",
+    "PasswordNotice", "SignatureMark", "Stamp", "Totals",
     "format_datetime", "format_wareki", "japanese_fonts",
     "render_confirmation", "render_label_sheet_a4", "render_label_tape_24mm", "render_notice",
     "write_pdf",

@@ -17,7 +17,8 @@ from handover.model import fold
 from handover.model import signatures as sig
 from handover.model.journal import Journal
 from handover.model.tables import credential_keys
-from tests.handover.support import PASSPHRASE, TINY_KDF, new_credential, refused
+from tests.handover.support import (PASSPHRASE, TINY_KDF, needs_poppler, new_credential,
+                                    pdf_text, refused)
 
 
 def _alone(w, person: str) -> Journal:
@@ -238,3 +239,23 @@ def test_verify_finds_a_replayed_entry(world):
         ledger.take_checkpoint(lg, ledger.load_signer(world.j.key_path))
     p = _first_problem(world)
     assert (p.index, p.failure) == (copy.index, "replayed-nonce")
+
+
+# --- on paper --------------------------------------------------------------------------------
+
+@needs_poppler
+def test_the_confirmed_kakuninsho_prints_the_electronic_signature(world, sealed, tmp_path):
+    recorded = world.provide(sealed.medium_id, pdf_dir=tmp_path / "pdf")
+    before = pdf_text(recorded.pdf_path)
+    assert "電子署名済み" not in before
+    done = actions.confirm_handover(world.j, world.hanako, recorded.handover_id,
+                                    condition="封緘異常なし", pdf_dir=tmp_path / "pdf")
+    text = pdf_text(done.pdf_path)
+    entry = world.entries()[-1]
+    credential = entry.payload["signature"]["credential"]
+    rows = {r["credential_id"]: r for r in actions.credential_list(world.j, world.hanako)}
+    short = personal_keys.unb64(entry.payload["signature"]["sig"]).hex().upper()[:16]
+    assert text.count("電子署名済み") == 2            # both copies (甲・乙)
+    assert rows[credential]["fingerprint"] in text
+    assert " ".join(short[i:i + 4] for i in range(0, 16, 4)) in text
+    assert "令和8年4月6日（2026-04-06）" in text
