@@ -4,7 +4,8 @@
 from handover.actions.cabinets import store_item
 from handover.actions.cases import change_roster, close_case, open_case
 from handover.actions.credentials import (NewCredential, credential_list, enrol_credential,
-                                          new_passphrase_credential, revoke_credential, unlock)
+                                          enrol_passkey, new_passphrase_credential,
+                                          passkey_registration, revoke_credential, unlock)
 from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
                                         record_handover, reprint)
 from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_signing_key,
@@ -20,7 +21,8 @@ from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
-    "NewCredential", "credential_list", "enrol_credential", "new_passphrase_credential",
+    "NewCredential", "credential_list", "enrol_credential", "enrol_passkey",
+    "new_passphrase_credential", "passkey_registration",
     "revoke_credential", "unlock",
     "Bootstrapped", "HandoverRecord", "HandoverRequest", "Sealed", "Station",
     "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",

@@ -116,6 +116,47 @@ def enrol_credential(journal: Journal, actor: str, person_id: str, new: NewCrede
                     done.entries, done.checkpoint)
 
 
+def passkey_registration(log: str, credential_id: str, person_id: str, enrolled_by: str,
+                         cose_key: bytes, rp_id: str, enrolled_at: str = "",
+                         proof: dict | None = None) -> ev.CredentialRegistered:
+    """A passkey's registration entry. Its `proof_digest` (signatures.proof_digest) does not
+    depend on the time, so the web edge can ask the authenticator for the proof assertion,
+    with that digest as challenge, before recording."""
+    public = personal_keys.b64(cose_key)
+    return ev.CredentialRegistered(credential_id, person_id, ev.PASSKEY, public,
+                                   personal_keys.fingerprint(cose_key), enrolled_by, enrolled_at,
+                                   proof or {}, rp_id)
+
+
+def enrol_passkey(journal: Journal, actor: str, person_id: str, credential_id: str,
+                  cose_key: bytes, rp_id: str, proof: dict) -> Recorded[Enrolled]:
+    """Staff register a person's WebAuthn passkey (its COSE public key), with `proof`: a
+    user-verified assertion {"alg": "webauthn", "authenticator_data", "client_data_json",
+    "sig"} whose challenge is the registration's proof digest."""
+    person_id = ids.parse_id(person_id, "person")
+    credential_id = ids.parse_id(credential_id, "credential")
+    rp_id = _text_or_refuse(rp_id, "relying-party ID")
+
+    def build(tx: Tx):
+        policy.require_staff(tx.state, tx.actor_id, "enrol credentials")
+        tx.state.person(person_id)
+        event = passkey_registration(journal.log, credential_id, person_id, tx.actor_id,
+                                     cose_key, rp_id, tx.now.isoformat(), proof)
+        policy.require_proof(journal.log, event)
+        return [event], None
+
+    done = record(journal, actor, build)
+    return Recorded(Enrolled(credential_id, person_id, personal_keys.fingerprint(cose_key), None),
+                    done.entries, done.checkpoint)
+
+
+def _text_or_refuse(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise HandoverError(f"the {what} is empty", f"give the {what}")
+    return value
+
+
 def revoke_credential(journal: Journal, actor: str, credential_id: str,
                       reason: str) -> Recorded[None]:
     credential_id = ids.parse_id(credential_id, "credential")

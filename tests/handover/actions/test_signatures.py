@@ -4,6 +4,8 @@ database with a correct hash chain and a checkpoint signed with the log's own ke
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -259,3 +261,80 @@ def test_the_confirmed_kakuninsho_prints_the_electronic_signature(world, sealed,
     assert rows[credential]["fingerprint"] in text
     assert " ".join(short[i:i + 4] for i in range(0, 16, 4)) in text
     assert "令和8年4月6日（2026-04-06）" in text
+
+
+# --- passkeys (WebAuthn): the entry format the web edge will use ---------------------------
+
+class SoftPasskey:
+    """A software authenticator: Ed25519 or ES256, user-verified unless told otherwise."""
+
+    def __init__(self, person_id: str, alg: str = "EdDSA", *, rp_id: str = "handover.example.lg.jp",
+                 verified: bool = True):
+        import cbor2
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        self.person_id, self.rp_id, self.verified = person_id, rp_id, verified
+        self.credential_id = new_id("Y")
+        if alg == "EdDSA":
+            self._key = Ed25519PrivateKey.generate()
+            self.cose = cbor2.dumps({1: 1, 3: -8, -1: 6, -2: self._key.public_key().public_bytes_raw()})
+            self._sign = self._key.sign
+        else:
+            from cryptography.hazmat.primitives import hashes
+            self._key = ec.generate_private_key(ec.SECP256R1())
+            n = self._key.public_key().public_numbers()
+            self.cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: n.x.to_bytes(32, "big"),
+                                     -3: n.y.to_bytes(32, "big")})
+            self._sign = lambda m: self._key.sign(m, ec.ECDSA(hashes.SHA256()))
+
+    def sign(self, digest: bytes) -> dict:
+        import hashlib
+        auth = hashlib.sha256(self.rp_id.encode()).digest() + \
+            bytes([0x05 if self.verified else 0x01]) + (1).to_bytes(4, "big")
+        client = json.dumps({"type": "webauthn.get", "challenge": personal_keys.b64(digest),
+                             "origin": f"https://{self.rp_id}"}).encode()
+        return {"alg": "webauthn", "authenticator_data": personal_keys.b64(auth),
+                "client_data_json": personal_keys.b64(client),
+                "sig": personal_keys.b64(self._sign(auth + hashlib.sha256(client).digest()))}
+
+
+def _enrol_passkey(w, passkey: SoftPasskey):
+    bare = actions.passkey_registration(w.j.log, passkey.credential_id, passkey.person_id,
+                                        w.taro, passkey.cose, passkey.rp_id)
+    return actions.enrol_passkey(w.j, w.taro, passkey.person_id, passkey.credential_id,
+                                 passkey.cose, passkey.rp_id,
+                                 passkey.sign(sig.proof_digest(w.j.log, bare)))
+
+
+@pytest.mark.parametrize("alg", ["EdDSA", "ES256"])
+def test_a_passkey_confirms_and_verify_accepts_it(world, sealed, alg):
+    world.provide(sealed.medium_id)
+    handover_id = world.entries()[-1].payload["handover_id"]
+    passkey = SoftPasskey(world.hanako, alg)
+    _enrol_passkey(world, passkey)
+    world.j.unlocked(passkey)
+    actions.confirm_handover(world.j, world.hanako, handover_id, condition="異常なし")
+    block = world.entries()[-1].payload["signature"]
+    assert block["alg"] == "webauthn" and block["credential"] == passkey.credential_id
+    report = reports.verify(_settings(world), [world.j.key_path.with_suffix(".pub")], None)
+    assert report.ok, report.problems
+
+
+def test_a_passkey_assertion_without_user_verification_is_refused(world):
+    passkey = SoftPasskey(world.hanako)
+    _enrol_passkey(world, passkey)
+    passkey.verified = False
+    world.j.unlocked(passkey)
+    v = refused(world, "signature-invalid", actions.record_remark, world.j, world.hanako, "x",
+                item=passkey.credential_id)
+    assert "user-verified flag is clear" in v.message
+
+
+def test_a_passkey_without_a_valid_proof_is_not_enrolled(world):
+    passkey = SoftPasskey(world.hanako)
+    other = SoftPasskey(world.hanako)
+    bare = actions.passkey_registration(world.j.log, passkey.credential_id, world.hanako,
+                                        world.taro, passkey.cose, passkey.rp_id)
+    refused(world, "proof-of-possession", actions.enrol_passkey, world.j, world.taro, world.hanako,
+            passkey.credential_id, passkey.cose, passkey.rp_id,
+            other.sign(sig.proof_digest(world.j.log, bare)), item=passkey.credential_id)
