@@ -9,6 +9,7 @@ The passphrase and the private key never leave this process: nothing here logs o
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 
@@ -106,9 +107,15 @@ def unwrap(wrapped: dict, passphrase: str) -> Ed25519PrivateKey:
     return key
 
 
+@functools.lru_cache(maxsize=1024)
+def ed25519_public_key(public_key: bytes) -> Ed25519PublicKey:
+    """Loaded once per key: a verifier checks thousands of entries by the same person."""
+    return Ed25519PublicKey.from_public_bytes(public_key)
+
+
 def verify_ed25519(public_key: bytes, signature: bytes, message: bytes) -> bool:
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+        ed25519_public_key(public_key).verify(signature, message)
         return True
     except (InvalidSignature, ValueError):
         return False

@@ -39,7 +39,7 @@ def action_digest(log: str, kind: str, payload: Mapping[str, Any], actor: str, t
     """SHA-256 of the domain tag and the canonical JSON of the action. `payload` is the entry's
     payload without its `signature` member; `time` is the entry's claimed time as stored."""
     body = {k: v for k, v in payload.items() if k != SIGNATURE_FIELD}
-    return hashlib.sha256(ACTION_DOMAIN + ledger.canonical_json(
+    return hashlib.sha256(ACTION_DOMAIN + ledger.canonical_json_fast(
         {"actor": actor, "kind": kind, "log": log, "nonce": nonce, "payload": body,
          "time": time})).digest()
 

@@ -34,9 +34,10 @@ def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
 
 
 def check_person_signatures(conn, log: str) -> SignatureAudit:
-    """Every entry's person signature, in index order, from the entries alone."""
+    """Every entry's person signature, in index order, from the entries alone. Only after
+    `verify_log` accepted the log: the entries are not checked for canonical form again."""
     audit = SignatureAudit()
-    for entry in ledger.read_entries(conn, log):
+    for entry in ledger.read_entries(conn, log, verified=True):
         audit.feed(entry)
     return audit
 
