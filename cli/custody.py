@@ -29,20 +29,26 @@ def _done(as_json: bool, data: dict, text: str) -> None:
 @click.command()
 @click.option("--ward", required=True, help="The ward section's name, e.g. 健康部保健予防課.")
 @click.option("--staff", required=True, help="The first staff member's name.")
+@click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the first staff member's 登録票 (enrolment form) here.")
 @new_passphrase_option()
 @json_option
 @click.pass_context
-def init(ctx, ward, staff, as_json):
+def init(ctx, ward, staff, pdf_dir, as_json):
     """Register the ward's section and its first staff member with their credential (once,
     on an empty log). The staff member chooses a passphrase (asked twice, not echoed)."""
     passphrase = read_passphrase(ctx, "new-", f"new passphrase for {staff}", confirm=True)
     new = actions.new_passphrase_credential(passphrase)
-    done = actions.bootstrap(journal(ctx), ward, staff, new).value
+    j = journal(ctx)
+    done = actions.bootstrap(j, ward, staff, new).value
+    form = reports.write_enrolment_form(j, new.credential_id, pdf_dir) if pdf_dir else None
     _done(as_json, {"ward_org_id": done.ward_org_id, "staff_id": done.staff_id,
-                    "credential_id": new.credential_id, "fingerprint": new.fingerprint},
+                    "credential_id": new.credential_id, "fingerprint": new.fingerprint,
+                    "form": str(form) if form else None},
           f"ward section: {done.ward_org_id}\nstaff: {done.staff_id} "
           f"(use --as {done.staff_id} or HANDOVER_ACTOR, with your passphrase)\n"
-          f"credential: {new.credential_id} fingerprint {new.fingerprint}")
+          f"credential: {new.credential_id} fingerprint {new.fingerprint}"
+          + (f"\n登録票: {form} (print, sign and file it)" if form else ""))
 
 
 @click.group()

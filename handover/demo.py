@@ -136,9 +136,11 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     # The demo's passphrases are random, kept in memory only and forgotten at the end: the
     # demo supplies them itself, with no terminal, and writes them nowhere.
     passphrases: dict[str, str] = {}
-    boot = actions.bootstrap(j, "新宿区 健康部保健予防課（見本）", "見本 太郎",
-                             _new_credential(passphrases)).value
+    first = _new_credential(passphrases)
+    boot = actions.bootstrap(j, "新宿区 健康部保健予防課（見本）", "見本 太郎", first).value
     ward, taro = boot.ward_org_id, boot.staff_id
+    forms = directory / "tourokuhyo"
+    result.forms.append(reports.write_enrolment_form(j, first.credential_id, forms))
 
     def person(name: str, org: str, roles: list[str]) -> str:
         """Registered, then enrolled at the counter (登録票 printed), then unlocked to act."""
@@ -149,7 +151,6 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
         actions.unlock(j, person_id, passphrases[new.credential_id])
         return person_id
 
-    forms = directory / "tourokuhyo"
     jiro = person("見本 次郎", ward, ["staff"])
     contractor = actions.register_org(j, taro, "株式会社見本ツーリスト（架空）", "contractor").value
     printer = actions.register_org(j, taro, "見本印刷株式会社（架空）", "subcontractor",

@@ -3,6 +3,7 @@ the registry), for paper (確認書, label sheets) and for auditors (verificatio
 
 from handover.reports.case_sheet import case_sheet
 from handover.reports.case_status import overrides, require_person, status, where_text
+from handover.reports.enrolment_form import write_enrolment_form
 from handover.reports.item_history import history
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
@@ -13,5 +14,5 @@ from handover.reports.verification import (check_proof, export_proof, require_ok
 __all__ = [
     "LABEL_FORMATS", "case_sheet", "check_proof", "export_proof", "history", "list_registry", "overrides",
     "print_labels", "require_ok", "require_person", "show_entries", "status", "verify",
-    "where_text",
+    "where_text", "write_enrolment_form",
 ]

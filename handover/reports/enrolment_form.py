@@ -7,12 +7,14 @@ import datetime as dt
 from pathlib import Path
 
 from handover.errors import lifted
+from handover.files import make_output_dir
 from handover.model.journal import Journal
 
 
 def write_enrolment_form(journal: Journal, credential_id: str, pdf_dir: Path) -> Path:
     from handover.documents import write_pdf
     from handover.documents.enrolment import EnrolmentForm, render_enrolment_form
+    make_output_dir(pdf_dir, "登録票")
     with journal.reading() as st:
         c = st.credential(credential_id)
         person = st.person(c.person_id)

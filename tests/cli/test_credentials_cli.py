@@ -37,8 +37,15 @@ def staff(run):
     return json.loads(r.output)
 
 
-def test_init_enrols_the_first_staff_credential(run, staff):
+def test_init_enrols_the_first_staff_credential(run, staff, tmp_path):
     assert staff["credential_id"].startswith("Y-") and len(staff["fingerprint"].split()) == 8
+    assert staff["form"] is None
+    r = CliRunner().invoke(main, ["--db", f"sqlite:///{tmp_path / 'other.db'}", "--key",
+                                  str(tmp_path / "log.key"), "--log", "other", "init", "--ward",
+                                  "健康部", "--staff", "見本 一子", "--pdf-dir",
+                                  str(tmp_path / "forms"), "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert os.path.exists(json.loads(r.output)["form"])
     rows = json.loads(run("credential", "list", "--json").output)
     assert [(r["credential_id"], r["person_id"], r["fingerprint"]) for r in rows] == \
         [(staff["credential_id"], staff["staff_id"], staff["fingerprint"])]
