@@ -92,7 +92,7 @@ def generate(dir_: Path, media: int, cases: int) -> tuple[Settings, dict]:
     settings = Settings(f"sqlite:///{db}", dir_ / "keys" / "sign.key", "ward")
     if not settings.key_path.exists():
         ledger.generate_key(settings.key_path, "handover-bench")
-    j = Journal(open_database(settings.db_url), "ward", settings.key_path, clock=_Clock(),
+    j = Journal(open_database(settings.db_url, create=True), "ward", settings.key_path, clock=_Clock(),
                 host=HOST, os_user="bench")
     t = time.perf_counter()
     # Every entry is signed by the actor (issue 12): the staff member's credential is unlocked

@@ -55,7 +55,7 @@ def _fresh_db(url: str):
         engine.dispose()
         url = sa.engine.make_url(url).update_query_dict(
             {"options": "-csearch_path=bench_signatures"}).render_as_string(hide_password=False)
-    return open_database(url)
+    return open_database(url, create=True)
 
 
 def cmd_appends(a) -> None:

@@ -16,7 +16,7 @@ from cli.edge import (acting, actor_option, journal, new_passphrase_option, read
                       resolve_actor)
 from cli.handover_options import echo_handover, handover_options, handover_request
 from cli.lazy import actions, reports
-from cli.output import emit_json, json_option, progress_bar
+from cli.output import emit_json, json_option, progress_bar, reporting_swept_parts
 from handover.model import events as ev
 
 
@@ -39,7 +39,7 @@ def init(ctx, ward, staff, pdf_dir, as_json):
     on an empty log). The staff member chooses a passphrase (asked twice, not echoed)."""
     passphrase = read_passphrase(ctx, "new-", f"new passphrase for {staff}", confirm=True)
     new = actions.new_passphrase_credential(passphrase)
-    j = journal(ctx)
+    j = journal(ctx, create=True)
     done = actions.bootstrap(j, ward, staff, new).value
     form = reports.write_enrolment_form(j, new.credential_id, pdf_dir) if pdf_dir else None
     _done(as_json, {"ward_org_id": done.ward_org_id, "staff_id": done.staff_id,
@@ -268,8 +268,9 @@ def case_close(ctx, case_id, reason, override_reason, actor):
 def seal(ctx, case_id, files, medium, content, out_dir, notice_dir, labels_dir, label_key,
          no_csv_header, actor, as_json):
     """Encrypt FILES for a case: package, medium record, password notice (and labels)."""
-    with progress_bar("sealing") as progress:
-        s = actions.seal_extract(*acting(ctx, actor), case_id, files,
+    j, actor_id = acting(ctx, actor)        # the passphrase first, then the progress bar
+    with progress_bar("sealing") as progress, reporting_swept_parts():
+        s = actions.seal_extract(j, actor_id, case_id, files,
                                  medium_kind=medium, content=content, out_dir=out_dir,
                                  notice_dir=notice_dir, labels_dir=labels_dir,
                                  label_key_path=label_key, csv_header=not no_csv_header,

@@ -59,6 +59,10 @@ def status(ctx, case_id, limit, after, actor, as_json):
         if case["unconfirmed_handovers"]:
             click.echo(f"  awaiting the receiver's confirmation: "
                        f"{', '.join(case['unconfirmed_handovers'])}")
+        for seal in case["interrupted_seals"]:
+            click.echo(f"  INTERRUPTED SEAL {seal['package_id']}: recorded, but its package file "
+                       f"{seal['package_file']} is not there (the seal was cut off before the "
+                       "files were released); seal the extract again and do not use this package")
         for o in case["overrides"]:
             rules = ", ".join(r["rule"] for r in o["rules"])
             what = o["handover_id"] or "closing the case"

@@ -71,9 +71,10 @@ def resolve_actor(text: str | None) -> str:
     return ids.parse_id(text, "person")
 
 
-def journal(ctx: click.Context) -> Journal:
+def journal(ctx: click.Context, *, create: bool = False) -> Journal:
+    """The journal of --db; only `init` passes `create`, so a mistyped path is refused."""
     from handover.model.journal import open_journal   # SQLAlchemy: only for commands that use it
-    return open_journal(ctx.obj)
+    return open_journal(ctx.obj, create=create)
 
 
 def acting(ctx: click.Context, actor_text: str | None) -> tuple[Journal, str]:

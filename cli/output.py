@@ -4,6 +4,7 @@ the progress bar of long work (sealing, opening, verifying)."""
 from __future__ import annotations
 
 import json
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -44,3 +45,18 @@ def progress_bar(label: str) -> Iterator:
     finally:
         if "bar" in state:
             state["bar"].__exit__(None, None, None)
+
+
+@contextmanager
+def reporting_swept_parts() -> Iterator[None]:
+    """Print, as warnings, each part file a killed earlier run left and this one removed
+    (crypto.CrashedPartRemoved, imported only when the command runs)."""
+    from crypto import CrashedPartRemoved
+    with warnings.catch_warnings(record=True) as swept:
+        warnings.simplefilter("always", CrashedPartRemoved)
+        try:
+            yield
+        finally:
+            for w in swept:
+                if issubclass(w.category, CrashedPartRemoved):
+                    click.echo(f"handover: warning: {w.message}", err=True)

@@ -8,13 +8,12 @@ or read from a file descriptor (--password-fd N) or standard input (--password-s
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
 
 import click
 
 from cli.lazy import packages
-from cli.output import emit_json, json_option, progress_bar
+from cli.output import emit_json, json_option, progress_bar, reporting_swept_parts
 
 
 _NOT_UTF8 = "the password is not valid UTF-8 text"
@@ -142,14 +141,8 @@ def seal(files, out, notice_dir, medium, old_media, case_name, issued_by, no_csv
 def open_(pkg, out_dir, password_fd, password_stdin, as_json):
     """Decrypt PKG into a directory: every file, or nothing at all."""
     password = _read_password(password_fd, password_stdin)
-    with progress_bar("opening") as progress, warnings.catch_warnings(record=True) as swept:
-        warnings.simplefilter("always", packages.CrashedPartRemoved)
-        try:
-            manifest = packages.open_package(pkg, out_dir, password, progress=progress)
-        finally:
-            for w in swept:
-                if issubclass(w.category, packages.CrashedPartRemoved):
-                    click.echo(f"handover: warning: {w.message}", err=True)
+    with progress_bar("opening") as progress, reporting_swept_parts():
+        manifest = packages.open_package(pkg, out_dir, password, progress=progress)
     if as_json:
         emit_json({"opened": True, "out": str(out_dir), "manifest": _manifest_json(manifest)})
     else:

@@ -121,7 +121,7 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
                         keys / "handover-signing.key", "ward")
     result = DemoResult(directory, settings)
     clock = _Clock(START)
-    j = open_journal(settings, clock=clock)
+    j = open_journal(settings, clock=clock, create=True)
     out, notices, labels, pdfs = (directory / d for d in ("out", "notices", "labels", "kakuninsho"))
 
     say(f"handover demo in {directory} (database {settings.db_url})")

@@ -28,54 +28,61 @@ Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
-class SealResult:
-    package: crypto.SealedPackage
-    password: crypto.Password  # redacts itself; .reveal() only for the notice
-
-
-def seal_package(sources: Iterable[Path | str], out: Path | str, *, media: str | None = None,
-                 package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
-                 progress: Progress | None = None, csv_header: bool = True) -> SealResult:
-    """Generate a password and seal `sources` into `out`. `csv_header`: each CSV starts with
-    a header line, which is not a data record (recorded in the manifest)."""
-    with lifted():
-        password = crypto.generate_password()
-        sealed = crypto.seal_package(list(sources), out, password, media=media,
-                                     package_id=package_id or new_id("package"),
-                                     kdf_params=kdf_params, progress=progress,
-                                     csv_header=csv_header)
-    return SealResult(sealed, password)
-
-
-@dataclass(frozen=True)
 class SealedWithNotice:
     package: crypto.SealedPackage
     notice_id: str
     notice_path: Path
 
 
-def write_pdf(path: Path, pdf: bytes) -> Path:
-    """Write a notice atomically (documents.write_pdf, imported only when a notice is made)."""
-    from handover.documents import write_pdf as write
-    return write(path, pdf)
-
-
 def notice_path(notice_dir: Path | str, notice_id: str) -> Path:
     return Path(notice_dir) / f"notice-{notice_id}.pdf"
 
 
-def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,
-                     case_name: str, issued_by: str, issued_at: dt.datetime,
-                     notice_id: str | None = None, media: str | None = None,
-                     package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
-                     progress: Progress | None = None,
-                     csv_header: bool = True) -> SealedWithNotice:
-    """Seal `sources` into `out` and print the password on a notice PDF in `notice_dir`.
+@dataclass(frozen=True)
+class StagedSeal:
+    """A sealed package and its password notice, both complete and fsynced under hidden
+    names beside their destinations. Record first, then release(): a kill in between leaves a
+    recorded seal whose files are missing (status says so), never an unrecorded package."""
+    package: crypto.SealedPackage
+    notice_id: str
+    notice_path: Path
+    staged_package: crypto.StagedPackage
+    staged_notice: crypto.StagedFile
 
-    All or nothing: if the notice cannot be written, the package is deleted too, since a
-    package whose password exists nowhere is only a risk. The notice says where to get the
-    program that opens the package: $HANDOVER_OPENER_SOURCE, else to ask the issuing ward.
-    """
+    def release(self) -> SealedWithNotice:
+        """Give the package, then the notice, their names. A package whose notice cannot be
+        placed is removed again: without its password it is only a risk."""
+        with lifted():
+            self.staged_package.release()
+            try:
+                self.staged_notice.release()
+            except BaseException:
+                self.staged_notice.discard()
+                self.package.path.unlink(missing_ok=True)
+                raise
+        return SealedWithNotice(self.package, self.notice_id, self.notice_path)
+
+    def discard(self) -> None:
+        self.staged_package.discard()
+        self.staged_notice.discard()
+
+
+def sweep_crashed_seals(*directories: Path | str) -> None:
+    """Remove what a killed seal left in these directories: hidden part files of a package,
+    or of a notice (which holds a password). Each removal warns with CrashedPartRemoved."""
+    for d in directories:
+        if Path(d).is_dir():
+            crypto.sweep_stale_parts(Path(d))
+
+
+def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,
+                      case_name: str, issued_by: str, issued_at: dt.datetime,
+                      notice_id: str | None = None, media: str | None = None,
+                      package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
+                      progress: Progress | None = None, csv_header: bool = True) -> StagedSeal:
+    """Seal `sources` for `out` and print the password on a notice PDF for `notice_dir`, both
+    staged (not yet under their names). The notice says where to get the program that opens
+    the package: $HANDOVER_OPENER_SOURCE, else to ask the issuing ward."""
     # Imported here: `package inspect`, `open` and `verify` need neither PDFs nor the policy
     # (and with it SQLAlchemy), and start faster without them.
     from handover.documents import PasswordNotice, render_notice
@@ -86,29 +93,54 @@ def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir:
     require_separate_locations(out.parent, notice_dir)
     notice_id = notice_id or new_id("notice")
     path = notice_path(notice_dir, notice_id)
-    result = seal_package(sources, out, media=media, package_id=package_id,
-                          kdf_params=kdf_params, progress=progress, csv_header=csv_header)
-    package, password = result.package, result.password
-    del result  # keep the password's references few: Python cannot wipe memory
+    with lifted():
+        password = crypto.generate_password()
+        staged = crypto.seal_staged(list(sources), out, password, media=media,
+                                    package_id=package_id or new_id("package"),
+                                    kdf_params=kdf_params, progress=progress,
+                                    csv_header=csv_header)
+    package = staged.package
     try:
         notice = PasswordNotice(notice_id=notice_id, package_id=package.package_id,
                                 package_sha256=package.sha256, case_name=case_name,
                                 issued_at=issued_at, issued_by=issued_by,
                                 password_groups=tuple(password.reveal().split("-")),
                                 **({"opener_source": opener} if opener else {}))
-        del password
+        del password  # keep the password's references few: Python cannot wipe memory
         try:
             make_private_dirs(notice_dir)
-            write_pdf(path, render_notice(notice))
+            staged_notice = crypto.stage_bytes(path, render_notice(notice))
         except OSError as e:
             raise HandoverError(f"cannot write the password notice {path}: "
                                 f"{e.strerror or e}; the package was deleted",
                                 "check the notice directory (free space, permissions) and seal "
                                 "again") from None
+        except crypto.CryptoError as e:
+            raise HandoverError(f"{e.message}; the package was deleted", e.hint) from None
     except BaseException:
-        out.unlink(missing_ok=True)
+        staged.discard()
         raise
-    return SealedWithNotice(package, notice_id, path)
+    return StagedSeal(package, notice_id, path, staged, staged_notice)
+
+
+def seal_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,
+                     case_name: str, issued_by: str, issued_at: dt.datetime,
+                     notice_id: str | None = None, media: str | None = None,
+                     package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
+                     progress: Progress | None = None,
+                     csv_header: bool = True) -> SealedWithNotice:
+    """Seal `sources` into `out` and print the password on a notice PDF in `notice_dir`, with
+    nothing to record in between. All or nothing: a package whose password exists nowhere is
+    only a risk, so it never stays without its notice."""
+    staged = stage_with_notice(sources, out, notice_dir, case_name=case_name,
+                               issued_by=issued_by, issued_at=issued_at, notice_id=notice_id,
+                               media=media, package_id=package_id, kdf_params=kdf_params,
+                               progress=progress, csv_header=csv_header)
+    try:
+        return staged.release()
+    except BaseException:
+        staged.discard()
+        raise
 
 
 def seal_standalone(sources: Iterable[Path | str], out: Path | str, notice_dir: Path | str, *,

@@ -9,7 +9,7 @@ import ledger
 from handover.config import Settings
 from handover.errors import HandoverError, lifted
 from handover.model import fold
-from handover.model.database import open_database
+from handover.model.database import NotInitialised, open_database
 from handover.model.journal import Journal, require_actor
 from handover.model.state import State
 
@@ -17,9 +17,13 @@ from handover.model.state import State
 def create_signing_key(settings: Settings, name: str | None = None) -> Path:
     """Generate the log's signing key; returns the public key's path for auditors.
     Refused once the log has checkpoints: a second key would split the audit trail."""
-    engine = open_database(settings.db_url)
-    with lifted(), engine.connect() as conn:
-        current = ledger.current_key_id(conn, settings.log)
+    try:   # before `init` there is no database yet, and nothing signed: never create one here
+        engine = open_database(settings.db_url)
+    except NotInitialised:
+        current = None
+    else:
+        with lifted(), engine.connect() as conn:
+            current = ledger.current_key_id(conn, settings.log)
     if current is not None:
         raise HandoverError(
             f"log {settings.log!r} already has checkpoints signed by key {current}; "

@@ -7,8 +7,9 @@ a password notice PDF in a directory apart from the package, and records — in 
 transaction — that package P was sealed, that medium M holds it, and that notice N holds
 its password and who issued it. The password exists only in memory and on the notice; if
 anything fails on the way (an unwritable directory, a full disk, recording), the package
-file, the notice, the labels and the directories this call made are deleted, so nothing
-unrecorded leaves and nothing is recorded without its files.
+file, the notice, the labels and the directories this call made are deleted. The package
+and its notice are complete but hidden until the seal is recorded, and only then take their
+names: nothing unrecorded ever leaves, and a seal cut off after recording shows in `status`.
 """
 
 from __future__ import annotations
@@ -139,14 +140,17 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
     package_id, medium_id, notice_id = ids.new_id("P"), ids.new_id("M"), ids.new_id("N")
     package_path = out_dir / f"{package_id}{PACKAGE_SUFFIX}"
     notice_path = packages.notice_path(notice_dir, notice_id)
+    # Part files a killed seal left here (a notice part holds a password) go first.
+    packages.sweep_crashed_seals(out_dir, notice_dir)
     created: list[Path] = []
+    staged = None
     try:
-        sealed = packages.seal_with_notice(
+        staged = packages.stage_with_notice(
             sources, package_path, notice_dir, case_name=case_name, issued_by=issuer,
             issued_at=journal.now(), notice_id=notice_id, media=medium_kind,
             package_id=package_id, kdf_params=kdf_params, progress=progress,
-            csv_header=csv_header).package
-        created += [package_path, notice_path]
+            csv_header=csv_header)
+        sealed = staged.package
         # Labels before recording, so that a label directory that cannot be written leaves
         # no recorded package behind (staff would seal again, and two would exist).
         label_paths: tuple[Path, ...] = ()
@@ -164,13 +168,16 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
             return [
                 ev.PackageSealed(package_id, case_id, sealed.sha256, sealed.size, record_count,
                                  len(sealed.manifest.files), content,
-                                 workstation.workstation_id, kdf),
+                                 workstation.workstation_id, kdf,
+                                 str(package_path.absolute()), str(notice_path.absolute())),
                 ev.MediumRegistered(medium_id, package_id, case_id, medium_kind),
                 ev.NoticeIssued(notice_id, package_id, case_id, tx.actor_id),
             ], None
 
         recorded = record(journal, actor, build)
     except BaseException:
+        if staged is not None:
+            staged.discard()
         for path in created:
             try:
                 os.unlink(path)
@@ -178,6 +185,15 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
                 pass
         _remove_dirs(made_dirs)
         raise
+    # Record first, then release: a kill before this line leaves a recorded seal whose
+    # files are missing (`status` reports it), never a package the ledger does not know.
+    try:
+        staged.release()
+    except BaseException:
+        staged.discard()
+        raise HandoverError(f"package {package_id} was recorded, but its files could not be "
+                            f"placed in {out_dir} and {notice_dir}; `status` shows it as an "
+                            "interrupted seal", "seal the extract again; do not use this package")
     return Sealed(case_id, package_id, medium_id, notice_id, medium_kind, package_path,
                   notice_path, label_paths, sealed.sha256, sealed.size, record_count,
                   len(sealed.manifest.files), kdf, tuple(e.index for e in recorded.entries))

@@ -179,6 +179,10 @@ class PackageSealed(Event):
     content: str                    # 情報の内容, as staff describe it
     workstation_id: str
     kdf: Mapping = field(default_factory=dict)
+    # Where the sealing workstation put the files (named by IDs, never personal data), so
+    # that `status` can tell a seal interrupted between recording and release.
+    package_file: str = ""
+    notice_file: str = ""
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,8 @@ def _sealed(f: _Fold, e: ev.PackageSealed) -> None:
     f.insert(packages, package_id=e.package_id, case_id=e.case_id, sha256=e.sha256, size=e.size,
              record_count=e.record_count, file_count=e.file_count, content=e.content,
              workstation_id=e.workstation_id, sealed_by=f.entry.actor, sealed_at=f.entry.time,
-             entry_index=f.entry.index)
+             entry_index=f.entry.index, package_file=e.package_file or None,
+             notice_file=e.notice_file or None)
     f.batch.package_entry[e.package_id] = f.entry.index
     f.subjects(e.package_id, e.case_id)
 

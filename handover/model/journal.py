@@ -93,8 +93,9 @@ class Journal:
 
 
 def open_journal(settings: Settings, *, clock: Callable[[], dt.datetime] | None = None,
-                 host: str | None = None) -> Journal:
-    return Journal(open_database(settings.db_url), settings.log, settings.key_path,
+                 host: str | None = None, create: bool = False) -> Journal:
+    """The journal the settings name; `create` only for `init` and the demo."""
+    return Journal(open_database(settings.db_url, create=create), settings.log, settings.key_path,
                    clock or now_jst, host or current_host())
 
 

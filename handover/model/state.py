@@ -216,6 +216,9 @@ class State:
         """What `items(case_id=…)` returns, for many cases at once."""
         return self._by_case(p.items, case_ids, p.items.c.entry_index, p.items.c.item_id)
 
+    def packages_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.packages, case_ids, p.packages.c.entry_index)
+
     def handovers_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
         return self._by_case(p.handovers, case_ids, p.handovers.c.entry_index)
 

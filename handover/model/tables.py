@@ -77,7 +77,8 @@ packages = _table(
     sa.Column("file_count", sa.Integer, nullable=False), sa.Column("content", sa.Text, nullable=False),
     sa.Column("workstation_id", _ID, nullable=False), sa.Column("sealed_by", _ID, nullable=False),
     sa.Column("sealed_at", sa.String(40), nullable=False),
-    sa.Column("entry_index", sa.BigInteger, nullable=False))
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("package_file", sa.Text), sa.Column("notice_file", sa.Text))
 # Everything whose custody is tracked: media, password notices, envelope batches.
 items = _table(
     "proj_items", sa.Column("item_id", _ID, primary_key=True),

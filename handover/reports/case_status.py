@@ -4,6 +4,7 @@ unconfirmed handovers, and every override recorded (handovers and case closings)
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 from handover import ids
@@ -67,6 +68,8 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
         items_of, handovers_of = st.items_by_case(wanted), st.handovers_by_case(wanted)
         orgs_of, roster_of = st.case_orgs_by_case(wanted), st.roster_by_case(wanted)
         closings = st.closing_overrides_by_case(wanted)
+        packages_of = st.packages_by_case(wanted)
+        here = st.workstation_by_host(journal.host)
         cases = []
         for case in case_rows:
             items = [item_json(st, i, case, now.date()) for i in items_of.get(case.case_id, [])]
@@ -82,6 +85,8 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
                 "out": [i["item_id"] for i in items if i["out"] and i["kind"] != ev.ENVELOPES],
                 "overdue": [i["item_id"] for i in items if i["overdue"]],
                 "unconfirmed_handovers": [h.handover_id for h in handovers if h.confirmed_by is None],
+                "interrupted_seals": _interrupted_seals(packages_of.get(case.case_id, []),
+                                                        items, here),
                 "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
                 + _closing_json(st, case, closings.get(case.case_id)),
             })
@@ -89,6 +94,26 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
     if limit is not None and case_id is None:
         data["next_after"] = case_rows[-1].case_id if more else None
     return data
+
+
+def _interrupted_seals(packages: list[Row], items: list[dict], here: Row | None) -> list[dict]:
+    """Seals recorded on this workstation whose package file is not where it was released,
+    while its medium has not moved since: the seal was cut off between recording and release
+    (a kill, a power cut), so the package must be sealed again. Files on other computers are
+    not visible here, and a medium that moved on is past the point where its file matters."""
+    if here is None:
+        return []
+    unmoved = {i["package_id"] for i in items if i["kind"] == ev.MEDIUM
+               and i["cabinet_id"] is None and i["last_handover"] is None}
+    found = []
+    for pkg in packages:
+        if (pkg.workstation_id == here.workstation_id and pkg.package_id in unmoved
+                and pkg.package_file and not Path(pkg.package_file).exists()):
+            found.append({"package_id": pkg.package_id, "package_file": pkg.package_file,
+                          "notice_file": pkg.notice_file,
+                          "notice_missing": bool(pkg.notice_file)
+                          and not Path(pkg.notice_file).exists()})
+    return found
 
 
 def _override_json(st: State, h: Row) -> dict[str, Any]:

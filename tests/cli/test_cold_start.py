@@ -51,7 +51,10 @@ def test_package_inspect_loads_no_database_or_pdf_library(tmp_path: Path):
 
 
 def test_status_loads_no_pdf_library(tmp_path: Path):
-    assert "reportlab" not in _loaded("--db", f"sqlite:///{tmp_path / 'h.db'}", "status")
+    db = f"sqlite:///{tmp_path / 'h.db'}"
+    from handover.model.database import open_database
+    open_database(db, create=True).dispose()   # status refuses a database that does not exist
+    assert "reportlab" not in _loaded("--db", db, "status")
 
 
 def test_the_label_formats_the_cli_offers_are_the_reports_own():

@@ -29,8 +29,8 @@ def run(tmp_path, db_url):
 @pytest.fixture
 def auditor(run):
     """A registered person to record remarks (entries 0-2 are their credential, the ward and
-    its staff), in a
-    log with its signing key: every recorded action ends with a signed checkpoint."""
+    its staff), in a log with its signing key: every recorded action ends with a signed
+    checkpoint."""
     assert run("ledger", "keygen").exit_code == 0
     return json.loads(run("init", "--ward", "健康部", "--staff", "見本 太郎", "--json").output)["staff_id"]
 
@@ -104,6 +104,8 @@ def test_keygen_refuses_to_overwrite(run):
 
 
 def test_checkpoint_without_key_explains(run):
+    from handover.model.database import open_database
+    open_database(run.db_url, create=True).dispose()
     r = run("ledger", "checkpoint")
     assert r.exit_code == 1 and "does not exist" in r.stderr and "ledger keygen" in r.stderr
 

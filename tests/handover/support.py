@@ -130,7 +130,7 @@ def register_person(j: Journal, staff: str, *args) -> str:
 
 
 def make_world(db_url: str, tmp: Path) -> World:
-    engine = open_database(db_url)
+    engine = open_database(db_url, create=True)
     key = tmp / "keys" / "sign.key"
     ledger.generate_key(key, "handover-test")
     clock = Clock()
@@ -168,17 +168,16 @@ def table_counts(w: World) -> dict[str, int]:
 # --- reading documents back, as a person or a scanner would ----------------------------------
 
 def capture_passwords(monkeypatch) -> list[str]:
-    """Every password generated from now on, seen where sealing hands it to the notice, so a
-    test can look for it everywhere else."""
-    from handover import packages
+    """Every password generated from now on, seen where it is made, so a test can look for
+    it everywhere else."""
     seen: list[str] = []
-    real = packages.seal_package
+    real = crypto.generate_password
 
     def capture(*a, **k):
-        result = real(*a, **k)
-        seen.append(result.password.reveal())
-        return result
-    monkeypatch.setattr(packages, "seal_package", capture)
+        password = real(*a, **k)
+        seen.append(password.reveal())
+        return password
+    monkeypatch.setattr(crypto, "generate_password", capture)
     return seen
 
 

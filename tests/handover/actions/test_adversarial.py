@@ -331,7 +331,7 @@ def test_seal_into_an_unusable_notice_directory_is_a_clear_error(world, tmp_path
 def test_seal_whose_notice_cannot_be_written_leaves_no_package(world, tmp_path, monkeypatch):
     def disk_full(*a, **k):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr(packages, "write_pdf", disk_full)
+    monkeypatch.setattr(crypto, "stage_bytes", disk_full)   # the notice's staging write
     out, notices = tmp_path / "o", tmp_path / "n"
     e = unchanged(world, world.seal, out_dir=out, notice_dir=notices)
     assert "No space left" in e.message and "notice" in e.message
@@ -381,7 +381,7 @@ def test_the_password_is_nowhere_but_on_the_notice(world, tmp_path, monkeypatch)
 # --- the projection --------------------------------------------------------------------------
 
 def test_entries_appended_by_another_process_are_folded_in_first(world, sealed, db_url):
-    other_engine = open_database(db_url)
+    other_engine = open_database(db_url, create=True)
     try:
         settings = Settings(db_url, world.j.key_path, world.j.log)
         actions.record_remark(open_journal(settings).unlocked(world.j.signers[world.taro]),
