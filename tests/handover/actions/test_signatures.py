@@ -338,3 +338,23 @@ def test_a_passkey_without_a_valid_proof_is_not_enrolled(world):
     refused(world, "proof-of-possession", actions.enrol_passkey, world.j, world.taro, world.hanako,
             passkey.credential_id, passkey.cose, passkey.rp_id,
             other.sign(sig.proof_digest(world.j.log, bare)), item=passkey.credential_id)
+
+
+def test_the_checks_spread_over_processes_find_the_same_first_bad_entry(world):
+    from handover.reports.verification import check_person_signatures
+    taro, hanako = world.j.signers[world.taro], world.j.signers[world.hanako]
+    actions.record_remark(world.j, world.taro, "正しい記録")
+
+    def alter(payload):
+        payload["text"] = "後から書き換えた"
+    altered = _forge(world, "RemarkRecorded", {"text": "元の文"}, world.taro, taro.key,
+                     taro.credential_id, after_signing=alter)
+    other = _forge(world, "RemarkRecorded", {"text": "他人"}, world.taro, hanako.key,
+                   hanako.credential_id)
+    with world.j.engine.connect() as conn:
+        alone = check_person_signatures(conn, world.j.log, workers=1)
+        spread = check_person_signatures(conn, world.j.log, workers=2)
+    assert [(p.index, p.failure) for p in spread.problems] == \
+        [(p.index, p.failure) for p in alone.problems] == \
+        [(altered, "signature-invalid"), (other, "another-persons-key")]
+    assert spread.checked == alone.checked == world.size() - 2
