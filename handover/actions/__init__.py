@@ -8,6 +8,8 @@ from handover.actions.credentials import (NewCredential, credential_list, enrol_
                                           passkey_registration, revoke_credential, unlock)
 from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
                                         record_handover, reprint)
+from handover.actions.inspections import (Inspected, parse_findings, print_inspection,
+                                          record_inspection)
 from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_signing_key,
                                            sign_checkpoint)
 from handover.actions.registry import (Bootstrapped, authorise_workstation, bootstrap,
@@ -25,6 +27,8 @@ __all__ = [
     "new_passphrase_credential", "passkey_registration",
     "revoke_credential", "unlock",
     "Bootstrapped", "HandoverRecord", "HandoverRequest", "Sealed", "Station",
+    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "parse_findings",
+    "print_inspection", "record_inspection", "Sealed", "Station",
     "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",
     "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",

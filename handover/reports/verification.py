@@ -9,10 +9,12 @@ from pathlib import Path
 
 import ledger
 from handover.config import Settings
-from handover.errors import HandoverError, lifted
+from handover.errors import HandoverError, VerificationFailed, lifted
 from handover.files import write_bytes_atomically
+from handover.model.consistency import Comparison, differences
 from handover.model.database import open_database
 from handover.model.signatures import SignatureAudit
+from handover.model.journal import Journal
 
 
 def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
@@ -48,6 +50,20 @@ def check_person_signatures(conn, log: str, *, workers: int | None = None) -> Si
     for entry in ledger.read_entries(conn, log, verified=True):
         audit.feed(entry)
     return audit.finish()
+
+
+def projection_differences(journal: Journal) -> Comparison:
+    """The live custody tables against a fresh fold of the ledger (nothing is changed)."""
+    return differences(journal.engine, journal.log)
+
+
+def require_same_projection(found: Comparison) -> None:
+    if found.differences:
+        raise VerificationFailed(
+            f"the custody tables of log {found.log!r} differ from the ledger in "
+            f"{len(found.differences)} place(s): they were edited outside handover",
+            "keep this output as evidence, report it as an incident, then run `handover rebuild`",
+            failure="projection-drift")
 
 
 def require_ok(report: ledger.VerifyReport) -> None:

@@ -25,7 +25,8 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          KEY_HOLDER_ELSEWHERE, SIGNATURE_REQUIRED,
                                          CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
                                          CREDENTIAL_REVOKED, SIGNATURE_INVALID,
-                                         PROOF_OF_POSSESSION, OVERRIDABLE,
+                                         PROOF_OF_POSSESSION, NOT_ON_CASE, INSPECTION_DATE,
+                                         FOLLOW_UP_REQUIRED, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_contractor, require_roles_fit,
@@ -47,4 +48,6 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
 from handover.model.policy.signatures import (require_signer, require_usable_credential,
                                               require_valid_signature, require_proof,
                                               require_may_revoke)
+from handover.model.policy.inspections import (require_inspector, require_org_of_case,
+                                               require_inspection_date, require_follow_ups)
 from handover.model.policy.rule_titles import RULE_TITLES_JA

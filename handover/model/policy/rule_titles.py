@@ -13,7 +13,7 @@ from handover.model.policy.rules import (
     SAME_RECIPIENT_INTERVAL, SEPARATE_LOCATIONS, SEPARATE_OCCASIONS, UNCONFIRMED_HANDOVERS,
     WORKSTATION_NOT_REGISTERED, WRONG_CASE, WRONG_DIRECTION, SIGNATURE_REQUIRED,
     CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED, CREDENTIAL_REVOKED, SIGNATURE_INVALID,
-    PROOF_OF_POSSESSION)
+    PROOF_OF_POSSESSION, NOT_ON_CASE, INSPECTION_DATE, FOLLOW_UP_REQUIRED)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -54,4 +54,7 @@ RULE_TITLES_JA: dict[str, str] = {
     CREDENTIAL_REVOKED: "失効した署名鍵では署名しない",
     SIGNATURE_INVALID: "署名はその操作の内容に対して行う",
     PROOF_OF_POSSESSION: "署名鍵の登録には本人による鍵の所持証明を要する",
+    NOT_ON_CASE: "立入調査は当該業務の委託先・再委託先に対して行う",
+    INSPECTION_DATE: "立入調査日は契約期間の開始後かつ記録日以前とする",
+    FOLLOW_UP_REQUIRED: "要改善の指摘事項には改善措置を記録する",
 }

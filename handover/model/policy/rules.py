@@ -46,6 +46,9 @@ CREDENTIAL_NOT_REGISTERED = "credential-not-registered"
 CREDENTIAL_REVOKED = "credential-revoked"
 SIGNATURE_INVALID = "signature-invalid"
 PROOF_OF_POSSESSION = "proof-of-possession"
+NOT_ON_CASE = "not-on-case"
+INSPECTION_DATE = "inspection-date"
+FOLLOW_UP_REQUIRED = "follow-up-required"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})
