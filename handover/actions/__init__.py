@@ -8,6 +8,10 @@ from handover.actions.credentials import (NewCredential, credential_list, enrol_
                                           passkey_registration, revoke_credential, unlock)
 from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
                                         record_handover, reprint)
+from handover.actions.incidents import (close_incident, follow_up_incident,
+                                        open_overdue_incidents, report_incident)
+from handover.actions.lgwan import Received, Sent, receive_file, send_file
+from handover.actions.erasures import check_erasure, receive_certificate, record_erasure
 from handover.actions.inspections import (Inspected, parse_findings, print_inspection,
                                           record_inspection)
 from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_signing_key,
@@ -29,7 +33,9 @@ __all__ = [
     "Bootstrapped", "HandoverRecord", "HandoverRequest", "Sealed", "Station",
     "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "parse_findings",
     "print_inspection", "record_inspection", "Sealed", "Station",
-    "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",
+    "authorise_workstation", "bootstrap", "close_incident", "follow_up_incident",
+    "open_overdue_incidents", "report_incident", "Received", "Sent", "receive_file", "send_file",
+    "check_erasure", "receive_certificate", "record_erasure", "change_key_holders", "change_roster", "close_case",
     "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",
