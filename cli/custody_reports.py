@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal, resolve_actor
 from cli.handover_options import echo_handover, handover_request, make_handover_options
 from cli.output import emit_json, json_option
 
@@ -204,7 +204,8 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
     """Scan labels, one verdict per scan; list missing and unexpected items at the end."""
     if record_it and confirm_it:
         raise click.UsageError("--record and --confirm are two different steps")
-    j = journal(ctx)
+    # Recording or confirming signs: the passphrase is asked before scanning starts.
+    j, actor_id = acting(ctx, actor) if record_it or confirm_it else (journal(ctx), None)
     station = actions.open_station(j, label_key_path=label_key, expected=expected,
                                        handover_id=handover_id)
     if images:
@@ -220,10 +221,10 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
     s = station.summary()
     done = None
     if record_it:
-        done = actions.record_scanned(j, resolve_actor(actor), station,
+        done = actions.record_scanned(j, actor_id, station,
                                           handover_request(options), pdf_dir=options["pdf_dir"])
     elif confirm_it:
-        done = actions.confirm_scanned(j, resolve_actor(actor), station, condition=condition,
+        done = actions.confirm_scanned(j, actor_id, station, condition=condition,
                                            pdf_dir=options["pdf_dir"])
     if as_json:
         emit_json({"results": [dict(dataclasses.asdict(r), status=str(r.status))

@@ -11,8 +11,8 @@ import sys
 
 import click
 
-from cli import (audit, custody, custody_reports, db, erasures, incidents, inspection, ledger,
-                 lgwan, package, print_logs, visits)
+from cli import (audit, credentials, custody, custody_reports, db, erasures, incidents, inspection,
+                 ledger, lgwan, package, print_logs, visits)
 from handover.config import resolve_settings
 from handover.errors import HandoverError
 
@@ -41,7 +41,7 @@ def main(ctx: click.Context, db: str | None, key: str | None, log_name: str | No
 
 # Every command, registered here and nowhere else: the command modules never import this one.
 for command in (
-        custody.init, custody.register, custody.case_group, custody.seal, custody.store,
+        custody.init, custody.register, credentials.credential, custody.case_group, custody.seal, custody.store,
         custody.record_cmd, custody.confirm, custody.print_cmd,
         custody_reports.status, custody_reports.history, custody_reports.overrides,
         custody_reports.labels, custody_reports.label_key_cmd, custody_reports.scan,

@@ -50,6 +50,7 @@ KINDS: dict[str, Kind] = {
     "W": Kind("workstation", "端末"),
     "E": Kind("envelope batch", "封筒バッチ"),
     "X": Kind("erasure certificate", "消去証明書"),
+    "Y": Kind("credential", "署名鍵"),
     "A": Kind("incident", "事故報告"),
     "T": Kind("LGWAN transfer", "LGWAN送信"),
     "L": Kind("visit list", "訪問リスト"),

@@ -3,6 +3,9 @@
 
 from handover.actions.cabinets import store_item
 from handover.actions.cases import change_roster, close_case, open_case
+from handover.actions.credentials import (NewCredential, credential_list, enrol_credential,
+                                          enrol_passkey, new_passphrase_credential,
+                                          passkey_registration, revoke_credential, unlock)
 from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
                                         record_handover, reprint)
 from handover.actions.incidents import (close_incident, follow_up_incident,
@@ -27,14 +30,15 @@ from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
-    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "PrintLogImport",
-    "Received", "Sealed", "Sent", "SplitLists", "Station",
+    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "NewCredential",
+    "PrintLogImport", "Received", "Sealed", "Sent", "SplitLists", "Station",
     "authorise_workstation", "bootstrap", "change_key_holders", "change_roster",
-    "check_erasure", "close_case", "close_incident", "explain_print_excess",
-    "follow_up_incident", "import_print_log", "open_overdue_incidents", "parse_findings",
+    "check_erasure", "close_case", "close_incident", "credential_list", "enrol_credential",
+    "enrol_passkey", "explain_print_excess", "follow_up_incident", "import_print_log",
+    "new_passphrase_credential", "open_overdue_incidents", "parse_findings", "passkey_registration",
     "print_inspection", "receive_certificate", "receive_file", "record_erasure",
-    "record_inspection", "report_incident", "send_file", "set_print_allowance",
-    "split_visit_list",
+    "record_inspection", "report_incident", "revoke_credential", "send_file",
+    "set_print_allowance", "split_visit_list", "unlock",
     "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",

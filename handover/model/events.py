@@ -294,6 +294,36 @@ class ConfirmationReprinted(Event):
     of_entry: int                   # the entry the reprint shows: the confirmation, else the record
 
 
+# Credential kinds (docs/signatures.md).
+PASSPHRASE_KEY, PASSKEY = "passphrase-ed25519", "webauthn"
+CREDENTIAL_KINDS = (PASSPHRASE_KEY, PASSKEY)
+
+
+@dataclass(frozen=True)
+class CredentialRegistered(Event):
+    """A person's public key, with which they sign every entry they make (issue 12). Enrolled
+    by staff in person (or, at `init`, by the first staff member for themselves). `proof` is
+    the new key's own signature over the registration (docs/signatures.md, "Proof of
+    possession"). The encrypted private key of a passphrase credential is not in the ledger."""
+    KIND: ClassVar[str] = "CredentialRegistered"
+    credential_id: str
+    person_id: str
+    kind: str                       # passphrase-ed25519 / webauthn
+    public_key: str                 # base64url: raw Ed25519 key, or the COSE key of a passkey
+    fingerprint: str
+    enrolled_by: str                # person ID
+    enrolled_at: str                # ISO 8601, +09:00
+    proof: Mapping = field(default_factory=dict)
+    rp_id: str | None = None        # passkeys: the relying party ID the assertions name
+
+
+@dataclass(frozen=True)
+class CredentialRevoked(Event):
+    """A credential no longer signs anything from this entry on (lost, forgotten, left)."""
+    KIND: ClassVar[str] = "CredentialRevoked"
+    credential_id: str
+    person_id: str
+    reason: str
 @dataclass(frozen=True)
 class IncidentReported(Event):
     """An accident reported in writing (事故報告): what happened, when it was discovered and by
@@ -472,7 +502,7 @@ ALL: tuple[type[Event], ...] = (
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
-    ConfirmationReprinted, IncidentReported, IncidentFollowedUp, IncidentClosed,
+    ConfirmationReprinted, CredentialRegistered, CredentialRevoked, IncidentReported, IncidentFollowedUp, IncidentClosed,
     LgwanFileSent, LgwanFileReceived, ErasureRecorded, ErasureCertificateReceived,
     ErasureChecked, InspectionRecorded, PrintAllowanceSet, PrintLogImported,
     PrintExcessExplained, VisitListRegistered,

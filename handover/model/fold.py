@@ -21,8 +21,8 @@ from handover.clock import fiscal_year
 from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
-                                   closing_overrides, erasures, handover_items, handovers,
-                                   incident_followups, incidents, inspections, items,
+                                   closing_overrides, credentials, erasures, handover_items,
+                                   handovers, incident_followups, incidents, inspections, items,
                                    lgwan_transfers, meta, organisations, packages, people,
                                    print_allowances, print_jobs, print_logs, print_totals, roster,
                                    subject_entries, visit_lists, workstations)
@@ -309,6 +309,20 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _credential(f: _Fold, e: ev.CredentialRegistered) -> None:
+    f.insert(credentials, credential_id=e.credential_id, person_id=e.person_id, kind=e.kind,
+             public_key=e.public_key, fingerprint=e.fingerprint, rp_id=e.rp_id,
+             enrolled_by=e.enrolled_by, registered_at=f.entry.time, entry_index=f.entry.index,
+             revoked_at=None, revoked_index=None, revoke_reason=None)
+    f.subjects(e.person_id)
+
+
+def _credential_revoked(f: _Fold, e: ev.CredentialRevoked) -> None:
+    f.update(credentials, credentials.c.credential_id == e.credential_id,
+             revoked_at=f.entry.time, revoked_index=f.entry.index, revoke_reason=e.reason)
+    f.subjects(e.person_id)
+
+
 def _incident(f: _Fold, e: ev.IncidentReported) -> None:
     f.insert(incidents, incident_id=e.incident_id, case_id=e.case_id, category=e.category,
              description=e.description, discovered_at=e.discovered_at, reported_by=e.reported_by,
@@ -446,6 +460,8 @@ _STEPS: dict[str, Callable] = {
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
     ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.CredentialRegistered.KIND: _credential, ev.CredentialRevoked.KIND: _credential_revoked,
+    ev.ConfirmationReprinted.KIND: _reprinted, ev.InspectionRecorded.KIND: _inspection,
     ev.IncidentReported.KIND: _incident, ev.IncidentFollowedUp.KIND: _followed_up,
     ev.IncidentClosed.KIND: _incident_closed,
     ev.LgwanFileSent.KIND: _lgwan_sent, ev.LgwanFileReceived.KIND: _lgwan_received,

@@ -57,6 +57,20 @@ class State:
             raise _not_found("U", person_id, "register the person first: `handover register person`")
         return row
 
+    def find_credential(self, credential_id: str) -> Row | None:
+        return self._one(p.credentials, "credential_id", credential_id)
+
+    def credential(self, credential_id: str) -> Row:
+        row = self.find_credential(credential_id)
+        if row is None:
+            raise _not_found("Y", credential_id, "see `handover credential list`")
+        return row
+
+    def credentials_of(self, person_id: str) -> list[Row]:
+        t = p.credentials
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.person_id == person_id)
+                         .order_by(t.c.entry_index))
+
     def roles(self, person_id: str) -> set[str]:
         return set(self.person(person_id).roles.split())
 

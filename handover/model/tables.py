@@ -129,6 +129,16 @@ closing_overrides = _table(
     sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
     sa.Column("recorded_by", _ID, nullable=False),
     sa.Column("closed_at", sa.String(40), nullable=False))
+# Every credential ever registered; revoked ones keep their row (verification needs them).
+credentials = _table(
+    "proj_credentials", sa.Column("credential_id", _ID, primary_key=True),
+    sa.Column("person_id", _ID, nullable=False), sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("public_key", sa.Text, nullable=False), sa.Column("fingerprint", _S, nullable=False),
+    sa.Column("rp_id", _S), sa.Column("enrolled_by", _ID, nullable=False),
+    sa.Column("registered_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.String(40)), sa.Column("revoked_index", sa.BigInteger),
+    sa.Column("revoke_reason", sa.Text))
 # Incidents (事故報告): open until closed with an outcome; items space-separated.
 incidents = _table(
     "proj_incidents", sa.Column("incident_id", _ID, primary_key=True),
@@ -246,6 +256,7 @@ INDEXES = (
     sa.Index("ix_proj_handover_items_item", handover_items.c.log, handover_items.c.item_id),
     sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
+    sa.Index("ix_proj_credentials_person", credentials.c.log, credentials.c.person_id),
     sa.Index("ix_proj_incidents_case", incidents.c.log, incidents.c.case_id, incidents.c.entry_index),
     sa.Index("ix_proj_lgwan_transfers_package", lgwan_transfers.c.log, lgwan_transfers.c.package_id),
     sa.Index("ix_proj_erasures_case", erasures.c.log, erasures.c.case_id, erasures.c.entry_index),
@@ -259,6 +270,15 @@ INDEXES = (
 )
 
 TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
+
+# Not a projection (rebuild never touches it, the ledger does not hold it): the encrypted
+# private keys of passphrase credentials, written in the transaction that registers them.
+# Useless without the passphrase (crypto/personal_keys.py); kept out of the ledger so that an
+# exported ledger never gives anyone something to guess passphrases against.
+keystore_metadata = sa.MetaData()
+credential_keys = sa.Table(
+    "credential_keys", keystore_metadata, sa.Column("log", sa.String(64), primary_key=True),
+    sa.Column("credential_id", _ID, primary_key=True), sa.Column("wrapped", sa.Text, nullable=False))
 _SCHEMA_LOCK = 0x68616E646F767072  # "handovpr": projection DDL, distinct from the ledger's
 
 
@@ -290,6 +310,7 @@ def create_tables(engine: sa.Engine) -> None:
             conn.execute(shape.delete())
             conn.execute(shape.insert().values(fingerprint=ours))
         metadata.create_all(conn)
+        keystore_metadata.create_all(conn)
         for index in INDEXES:       # databases made before the indexes existed get them too
             index.create(conn, checkfirst=True)
 

@@ -3,6 +3,7 @@ the registry), for paper (確認書, label sheets) and for auditors (verificatio
 
 from handover.reports.case_sheet import case_sheet
 from handover.reports.case_status import overrides, require_person, status, where_text
+from handover.reports.enrolment_form import write_enrolment_form
 from handover.reports.erasures import list_erasures, print_erasure, show_erasure
 from handover.reports.incidents import (list_incidents, open_incidents_json, print_incident,
                                         show_incident)
@@ -39,6 +40,5 @@ __all__ = [
     "print_erasure", "print_incident", "print_labels", "print_logs", "print_submission",
     "projection_differences", "require_ok", "require_person", "require_same_projection",
     "show_entries", "show_erasure", "show_incident", "status", "verify", "visit_lists",
-    "write_bundle",
-    "where_text",
+    "where_text", "write_bundle", "write_enrolment_form",
 ]

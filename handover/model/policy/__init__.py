@@ -22,7 +22,10 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          UNCONFIRMED_HANDOVERS, SEPARATE_LOCATIONS, ENVELOPE_BATCH,
                                          ALREADY_STORED, NOT_A_CONTRACTOR, RESPONSIBLE_REQUIRED,
                                          ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
-                                         KEY_HOLDER_ELSEWHERE, INCIDENT_CLOSED, INCIDENTS_OPEN,
+                                         KEY_HOLDER_ELSEWHERE, SIGNATURE_REQUIRED,
+                                         CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
+                                         CREDENTIAL_REVOKED, SIGNATURE_INVALID,
+                                         PROOF_OF_POSSESSION, INCIDENT_CLOSED, INCIDENTS_OPEN,
                                          LGWAN_SEND_REQUIRED, LGWAN_NOT_RETURNED,
                                          FILE_NOT_PACKAGE, ERASURE_OTHER_ORG,
                                          VERIFIER_NOT_RESPONSIBLE, CERTIFICATE_ALREADY_RECEIVED,
@@ -49,6 +52,9 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
                                              require_not_together, check_interval, check_courier,
                                              require_package_of_case, check_envelopes,
                                              require_receiving_party)
+from handover.model.policy.signatures import (require_signer, require_usable_credential,
+                                              require_valid_signature, require_proof,
+                                              require_may_revoke)
 from handover.model.policy.incidents import require_incident_open, require_no_open_incidents
 from handover.model.policy.erasures import (require_of_org, require_contractor_of, require_verifier,
                                             require_receiver, require_received_by_ward,

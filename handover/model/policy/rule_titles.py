@@ -16,7 +16,8 @@ from handover.model.policy.rules import (
     VERIFIER_NOT_RESPONSIBLE, CERTIFICATE_ALREADY_RECEIVED, CERTIFICATE_NOT_RECEIVED,
     LGWAN_FILE_NOT_ERASED, ERASURE_CERTIFICATE_MISSING, NOT_ON_CASE,
     INSPECTION_DATE, FOLLOW_UP_REQUIRED, PRINT_ALLOWANCE_MISSING, NO_EXCESS, ALREADY_EXPLAINED,
-    COLUMN_ON_BOTH_LISTS)
+    COLUMN_ON_BOTH_LISTS, SIGNATURE_REQUIRED, CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
+    CREDENTIAL_REVOKED, SIGNATURE_INVALID, PROOF_OF_POSSESSION)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -51,6 +52,12 @@ RULE_TITLES_JA: dict[str, str] = {
     ALREADY_REGISTERED: "端末は一度だけ登録する",
     ROLE_MISMATCH: "役割は所属組織に合ったものとする（区職員は区、取扱者は委託先）",
     KEY_HOLDER_ELSEWHERE: "保管庫の鍵は保管庫を持つ組織の者が保管する",
+    SIGNATURE_REQUIRED: "全ての操作は本人の電子署名を付して記録する",
+    CREDENTIAL_OF_ANOTHER: "本人の署名鍵でのみ署名する（他人名義の操作をしない）",
+    CREDENTIAL_NOT_REGISTERED: "台帳に登録された署名鍵でのみ署名する",
+    CREDENTIAL_REVOKED: "失効した署名鍵では署名しない",
+    SIGNATURE_INVALID: "署名はその操作の内容に対して行う",
+    PROOF_OF_POSSESSION: "署名鍵の登録には本人による鍵の所持証明を要する",
     INCIDENT_CLOSED: "完了した事故報告には追記しない",
     INCIDENTS_OPEN: "未完了の事故がある間は業務を終了しない",
     LGWAN_SEND_REQUIRED: "LGWANでの提供はファイルのハッシュ値とともに記録する",
