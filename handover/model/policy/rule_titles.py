@@ -12,7 +12,7 @@ from handover.model.policy.rules import (
     RESPONSIBLE_REQUIRED, ROLE_MISMATCH, ROLE_REQUIRED, SAME_CABINET, SAME_COURIER,
     SAME_RECIPIENT_INTERVAL, SEPARATE_LOCATIONS, SEPARATE_OCCASIONS, UNCONFIRMED_HANDOVERS,
     WORKSTATION_NOT_REGISTERED, WRONG_CASE, WRONG_DIRECTION, NOT_ON_CASE, INSPECTION_DATE,
-    FOLLOW_UP_REQUIRED)
+    FOLLOW_UP_REQUIRED, REPORT_BY_CONTRACTOR, REPORT_BY_HAND, REPORT_MOMENT)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -50,4 +50,7 @@ RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_CASE: "立入調査は当該業務の委託先・再委託先に対して行う",
     INSPECTION_DATE: "立入調査日は契約期間の開始後かつ記録日以前とする",
     FOLLOW_UP_REQUIRED: "要改善の指摘事項には改善措置を記録する",
+    REPORT_BY_HAND: "区への報告データの媒体とパスワード通知書は手渡しで受け渡す",
+    REPORT_MOMENT: "委託先が暗号化した報告データは「報告データの納品」としてのみ受け渡す",
+    REPORT_BY_CONTRACTOR: "区への報告データは委託先の取扱者が指定端末で暗号化する",
 }
