@@ -26,6 +26,8 @@ def test_a_report_through_the_cli(run, ward, tmp_path):
     # The ward's staff cannot seal a report, even on the contractor's computer.
     ok(run("register", "workstation", CONTRACTOR_HOST, "--org", w["contractor"], "--case",
            w["case"], actor=w["staff"]))
+    listed = out_json(run("register", "list", "--json"))["workstations"]
+    assert {x["hostname"]: x["org_id"] for x in listed}[CONTRACTOR_HOST] == w["contractor"]
     refused(_report(run, w, tmp_path, actor=w["staff"], host=CONTRACTOR_HOST),
             "report-by-contractor")
     # Not on the ward's computer, nor by someone off the roster.
