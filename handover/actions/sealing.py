@@ -184,7 +184,7 @@ def _seal(journal: Journal, actor: str, case_id: str, sources: Iterable[Path | s
             sources, package_path, notice_dir, case_name=case_name, issued_by=issuer,
             issued_at=journal.now(), notice_id=notice_id, media=medium_kind,
             package_id=package_id, kdf_params=kdf_params, progress=progress,
-            csv_header=csv_header)
+            csv_header=csv_header, report=report)
         sealed = staged.package
         # Labels before recording, so that a label directory that cannot be written leaves
         # no recorded package behind (staff would seal again, and two would exist).

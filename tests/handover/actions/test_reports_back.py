@@ -55,6 +55,14 @@ def test_a_report_is_sealed_by_the_contractor_and_handed_to_the_ward_on_two_days
     assert (medium.holder_org, notice.holder_org) == (w.contractor, w.contractor)
     assert r.package_path.exists() and r.notice_path.exists()
     assert r.notice_path.parent != r.package_path.parent
+    # Its own notice says it is a report, goes to the ward by hand, and is not "returned".
+    notice = "".join(pdf_text(r.notice_path).split())
+    for field in ("パスワード通知書（区への報告データ）", r.notice_id, r.package_id, r.sha256,
+                  "手渡しで区の職員に納品", "発行者（委託先）", "株式会社見本ツーリスト架空花子"):
+        assert field in notice, field
+    assert "返却してください" not in notice
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(r.notice_path), "/tmp/rb/report-notice"],
+                   check=True)
     # Kept in the contractor's locked cabinets, apart from each other.
     second = actions.register_cabinet(w.j, w.taro, "受託者金庫2", w.contractor, [w.hanako]).value
     actions.store_item(w.j, w.hanako, r.medium_id, w.contractor_cab)
