@@ -21,9 +21,11 @@ from handover.clock import fiscal_year
 from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
-                                   closing_overrides, handover_items, handovers, inspections, items, meta,
-                                   organisations, packages, people, roster, subject_entries,
-                                   workstations)
+                                   closing_overrides, erasures, handover_items, handovers,
+                                   incident_followups, incidents, inspections, items,
+                                   lgwan_transfers, meta, organisations, packages, people,
+                                   print_allowances, print_jobs, print_logs, print_totals, roster,
+                                   subject_entries, visit_lists, workstations)
 
 
 class _Batch:
@@ -307,6 +309,123 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _incident(f: _Fold, e: ev.IncidentReported) -> None:
+    f.insert(incidents, incident_id=e.incident_id, case_id=e.case_id, category=e.category,
+             description=e.description, discovered_at=e.discovered_at, reported_by=e.reported_by,
+             item_ids=" ".join(e.items), ward_notified_at=e.ward_notified_at, source=e.source,
+             status="open", recorded_by=f.entry.actor, reported_at=f.entry.time,
+             entry_index=f.entry.index, outcome=None, closed_by=None, closed_at=None)
+    f.subjects(e.incident_id, e.case_id, *e.items, e.reported_by)
+
+
+def _incident_items(f: _Fold, incident_id: str) -> list[str]:
+    return f.conn.execute(sa.select(incidents.c.item_ids).where(
+        incidents.c.log == f.log, incidents.c.incident_id == incident_id)).scalar_one().split()
+
+
+def _followed_up(f: _Fold, e: ev.IncidentFollowedUp) -> None:
+    f.insert(incident_followups, incident_id=e.incident_id, entry_index=f.entry.index,
+             note=e.note, recorded_by=f.entry.actor, recorded_at=f.entry.time)
+    if e.ward_notified_at:
+        f.update(incidents, incidents.c.incident_id == e.incident_id,
+                 ward_notified_at=e.ward_notified_at)
+    f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
+
+
+def _incident_closed(f: _Fold, e: ev.IncidentClosed) -> None:
+    f.update(incidents, incidents.c.incident_id == e.incident_id, status="closed",
+             outcome=e.outcome, closed_by=f.entry.actor, closed_at=f.entry.time)
+    f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
+
+
+def _lgwan_sent(f: _Fold, e: ev.LgwanFileSent) -> None:
+    f.insert(lgwan_transfers, transfer_id=e.transfer_id, handover_id=e.handover_id,
+             medium_id=e.medium_id, package_id=e.package_id, case_id=e.case_id,
+             file_name=e.file_name, size=e.size, sha256=e.sha256, service=e.service,
+             sender=e.sender, workstation_id=e.workstation_id, sent_at=f.entry.time,
+             entry_index=f.entry.index, received_by=None, received_at=None)
+    f.subjects(e.transfer_id, e.medium_id, e.package_id, e.handover_id)
+
+
+def _lgwan_received(f: _Fold, e: ev.LgwanFileReceived) -> None:
+    f.update(lgwan_transfers, lgwan_transfers.c.transfer_id == e.transfer_id,
+             received_by=e.received_by, received_at=f.entry.time)
+    medium = f.conn.execute(sa.select(lgwan_transfers.c.medium_id).where(
+        lgwan_transfers.c.log == f.log, lgwan_transfers.c.transfer_id == e.transfer_id)).scalar_one()
+    f.subjects(e.transfer_id, medium, e.received_by)
+
+
+def _erasure(f: _Fold, e: ev.ErasureRecorded) -> None:
+    f.insert(erasures, certificate_id=e.certificate_id, case_id=e.case_id, org_id=e.org_id,
+             erased=e.erased, sources=" ".join(e.sources), locations=_json(list(e.locations)),
+             method=e.method, tool=e.tool, performed_by=e.performed_by, verified_by=e.verified_by,
+             erased_on=e.erased_on, place=e.place, recorded_by=f.entry.actor,
+             recorded_at=f.entry.time, entry_index=f.entry.index, ward_received_by=None,
+             ward_received_at=None, contractor_received_by=None, contractor_received_at=None,
+             checked_by=None, checked_at=None, check_note=None)
+    f.subjects(e.certificate_id, e.case_id, e.org_id, *e.sources, e.performed_by, e.verified_by)
+
+
+def _erasure_sources(f: _Fold, certificate_id: str) -> list[str]:
+    return f.conn.execute(sa.select(erasures.c.sources).where(
+        erasures.c.log == f.log, erasures.c.certificate_id == certificate_id)).scalar_one().split()
+
+
+def _erasure_received(f: _Fold, e: ev.ErasureCertificateReceived) -> None:
+    ward = f.conn.execute(sa.select(organisations.c.kind).where(
+        organisations.c.log == f.log, organisations.c.org_id == e.org_id)).scalar_one() == ev.WARD
+    who = "ward" if ward else "contractor"
+    f.update(erasures, erasures.c.certificate_id == e.certificate_id,
+             **{f"{who}_received_by": f.entry.actor, f"{who}_received_at": f.entry.time})
+    f.subjects(e.certificate_id, *_erasure_sources(f, e.certificate_id))
+
+
+def _erasure_checked(f: _Fold, e: ev.ErasureChecked) -> None:
+    f.update(erasures, erasures.c.certificate_id == e.certificate_id, checked_by=f.entry.actor,
+             checked_at=f.entry.time, check_note=e.note)
+    f.subjects(e.certificate_id)
+
+
+def _print_allowance(f: _Fold, e: ev.PrintAllowanceSet) -> None:
+    f.conn.execute(print_allowances.delete().where(print_allowances.c.log == f.log,
+                                                   print_allowances.c.case_id == e.case_id))
+    f.insert(print_allowances, case_id=e.case_id, pages=e.pages, basis=e.basis,
+             set_by=f.entry.actor, set_at=f.entry.time)
+    f.subjects(e.case_id)
+
+
+def _print_log(f: _Fold, e: ev.PrintLogImported) -> None:
+    f.insert(print_logs, submission_id=e.submission_id, case_id=e.case_id, sha256=e.sha256,
+             layout=e.layout, encoding=e.encoding, pages=e.pages, jobs=e.jobs,
+             repeated_jobs=e.repeated_jobs, first_at=e.first_at, last_at=e.last_at,
+             allowance=e.allowance, excess=e.excess, reason=None, explained_by=None,
+             explained_at=None, imported_by=f.entry.actor, imported_at=f.entry.time,
+             entry_index=f.entry.index)
+    for t in e.totals:
+        f.insert(print_totals, submission_id=e.submission_id, computer=t["computer"],
+                 printer=t["printer"], day=t["day"], pages=t["pages"], jobs=t["jobs"])
+    for row in e.row_hashes:
+        f.insert(print_jobs, case_id=e.case_id, row_sha256=row, submission_id=e.submission_id)
+    f.subjects(e.submission_id, e.case_id)
+
+
+def _print_explained(f: _Fold, e: ev.PrintExcessExplained) -> None:
+    f.update(print_logs, print_logs.c.submission_id == e.submission_id, reason=e.reason,
+             explained_by=f.entry.actor, explained_at=f.entry.time)
+    f.subjects(e.submission_id)
+
+
+def _visit_list(f: _Fold, e: ev.VisitListRegistered) -> None:
+    # A new list is with the person who made it until it is issued (§2's visit rounds).
+    f.insert(visit_lists, list_id=e.list_id, case_id=e.case_id, half=e.half,
+             columns=_json(list(e.columns)), count=e.count, sha256=e.sha256,
+             source_sha256=e.source_sha256, paired_with=e.paired_with,
+             warnings=_json(list(e.warnings)), holder_person=f.entry.actor,
+             holder_org=f.org_of(f.entry.actor), created_at=f.entry.time,
+             entry_index=f.entry.index)
+    f.subjects(e.list_id, e.case_id, e.paired_with)
+
+
 def _inspection(f: _Fold, e: ev.InspectionRecorded) -> None:
     f.insert(inspections, inspection_id=e.inspection_id, case_id=e.case_id, org_id=e.org_id,
              inspected_on=e.inspected_on,
@@ -326,7 +445,15 @@ _STEPS: dict[str, Callable] = {
     ev.NoticeIssued.KIND: _notice, ev.ItemStored.KIND: _stored,
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
-    ev.ConfirmationReprinted.KIND: _reprinted, ev.InspectionRecorded.KIND: _inspection,
+    ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.IncidentReported.KIND: _incident, ev.IncidentFollowedUp.KIND: _followed_up,
+    ev.IncidentClosed.KIND: _incident_closed,
+    ev.LgwanFileSent.KIND: _lgwan_sent, ev.LgwanFileReceived.KIND: _lgwan_received,
+    ev.ErasureRecorded.KIND: _erasure, ev.ErasureCertificateReceived.KIND: _erasure_received,
+    ev.ErasureChecked.KIND: _erasure_checked,
+    ev.InspectionRecorded.KIND: _inspection,
+    ev.PrintAllowanceSet.KIND: _print_allowance, ev.PrintLogImported.KIND: _print_log,
+    ev.PrintExcessExplained.KIND: _print_explained, ev.VisitListRegistered.KIND: _visit_list,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 
