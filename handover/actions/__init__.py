@@ -14,13 +14,14 @@ from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
 from handover.actions.sealing import Sealed, seal_extract
+from handover.actions.witnessing import cosign, create_witness_key
 from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
     "Bootstrapped", "HandoverRecord", "HandoverRequest", "Sealed", "Station",
     "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",
-    "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
+    "confirm_handover", "confirm_scanned", "cosign", "create_witness_key", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",
     "register_workstation", "reprint", "rotate_signing_key", "scan_images", "seal_extract", "sign_checkpoint",

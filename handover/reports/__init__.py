@@ -7,11 +7,11 @@ from handover.reports.item_history import history
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
 from handover.reports.registered import list_registry
-from handover.reports.verification import (check_proof, export_proof, require_ok, show_entries,
-                                           verify)
+from handover.reports.verification import (check_paper, check_proof, export_proof, require_ok,
+                                           show_entries, verify)
 
 __all__ = [
-    "LABEL_FORMATS", "case_sheet", "check_proof", "export_proof", "history", "list_registry", "overrides",
+    "LABEL_FORMATS", "case_sheet", "check_paper", "check_proof", "export_proof", "history", "list_registry", "overrides",
     "print_labels", "require_ok", "require_person", "show_entries", "status", "verify",
     "where_text",
 ]

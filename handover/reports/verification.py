@@ -11,17 +11,57 @@ from handover.config import Settings
 from handover.errors import HandoverError, lifted
 from handover.files import write_bytes_atomically
 from handover.model.database import open_database
+from handover.scanners import decode_image
 
 
 def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
-           all_signatures: bool = False) -> ledger.VerifyReport:
+           all_signatures: bool = False, witness_keys: list[Path] = ()) -> ledger.VerifyReport:
     """Full replay against keys the auditor brings. Problems are in the report; call
-    `require_ok` to turn them into an error after showing it."""
+    `require_ok` to turn them into an error after showing it. With witness keys, every entry
+    must be covered by a cosignature of one of those witnesses."""
+    engine = open_database(settings.db_url)
+    with lifted():
+        trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
+        witnesses = ledger.load_witness_verifiers(witness_keys) if witness_keys else None
+        with engine.connect() as conn:
+            return ledger.verify_log(conn, settings.log, trusted, state, all_signatures=all_signatures,
+                                     witnesses=witnesses)
+
+
+def check_paper(settings: Settings, source: str, trusted_keys: list[Path]) -> ledger.PaperCheck:
+    """Check the checkpoint printed on a filed 確認書 (a photo or scan of its QR, a text file,
+    or the text itself) against the ledger as it is now."""
+    text = _paper_text(source)
     engine = open_database(settings.db_url)
     with lifted():
         trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
         with engine.connect() as conn:
-            return ledger.verify_log(conn, settings.log, trusted, state, all_signatures=all_signatures)
+            return ledger.check_paper(conn, settings.log, text, trusted)
+
+
+def _paper_text(source: str) -> str:
+    path = Path(source)
+    if path.is_file():
+        try:
+            head = path.read_bytes()[:64 * 1024 + 1]
+        except OSError as e:
+            raise HandoverError(f"cannot read {path}: {e.strerror}") from None
+        if not head.startswith(b"handover/"):
+            with lifted():
+                return ledger.paper_checkpoint(decode_image(path))
+        if len(head) > 64 * 1024:
+            raise HandoverError(f"{path} is too large to be a checkpoint",
+                                "give the image of the QR code, or the checkpoint text")
+        try:
+            return head.decode("utf-8").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            raise HandoverError(f"{path} is not UTF-8 text",
+                                "give the checkpoint exactly as printed, or a photo of its QR") from None
+    if source.startswith("handover/") and "\n" in source:
+        return source.replace("\r\n", "\n")
+    raise HandoverError(f"{source!r} is neither a file nor a checkpoint text",
+                        "give a photo or scan of the 確認書's checkpoint QR, a file holding the "
+                        "checkpoint text, or the text itself")
 
 
 def require_ok(report: ledger.VerifyReport) -> None:
