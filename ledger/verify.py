@@ -60,9 +60,11 @@ class VerifyReport:
         p = self.first_problem
         if p is not None:
             extra = f" ({len(self.problems) - 1} more problem(s) in the report)" if len(self.problems) > 1 else ""
-            raise VerificationError(p.message + extra, failure=p.failure, index=p.index,
-                                    hint="do not trust this log; compare with your backups and "
-                                         "saved checkpoints, and report it as an incident")
+            hint = ("have the witness run `handover witness cosign`, then verify again"
+                    if p.failure == "unwitnessed" and not extra else
+                    "do not trust this log; compare with your backups and saved checkpoints, "
+                    "and report it as an incident")
+            raise VerificationError(p.message + extra, failure=p.failure, index=p.index, hint=hint)
 
     def as_json(self) -> dict:
         p = self.first_problem
@@ -240,8 +242,7 @@ def _check_witnessed(report: VerifyReport, log: str, roots: dict[int, bytes],
         names = ", ".join(sorted(trusted))
         report.problems.append(Problem(
             "unwitnessed", f"log {log!r}: entries {witnessed}..{size - 1} are unwitnessed: no "
-            f"cosignature by {names} covers them (newest witnessed size: {witnessed}); have the "
-            "witness run `handover witness cosign`, then verify again", witnessed))
+            f"cosignature by {names} covers them (newest witnessed size: {witnessed})", witnessed))
 
 
 def _check_state_dir(path: Path) -> None:

@@ -143,8 +143,7 @@ def _key_fields(text: str, what: str) -> tuple[str, int, bytes]:
 def load_cosigner(path: Path) -> Cosigner:
     path = Path(path)
     try:
-        if path.stat().st_mode & 0o077:
-            raise LedgerError(f"witness key {path} is readable by other users", f"run: chmod 600 {path}")
+        mode = path.stat().st_mode
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         raise LedgerError(f"witness key {path} does not exist",
@@ -154,6 +153,8 @@ def load_cosigner(path: Path) -> Cosigner:
     if not text.startswith(SIGNER_KEY_PREFIX):
         raise LedgerError(f"witness key {path} is not a private key",
                           "pass the witness's private key file, not its .pub")
+    if mode & 0o077:
+        raise LedgerError(f"witness key {path} is readable by other users", f"run: chmod 600 {path}")
     name, key_hash, seed = _key_fields(text[len(SIGNER_KEY_PREFIX):], f"witness key {path}")
     cosigner = Cosigner(name, Ed25519PrivateKey.from_private_bytes(seed))
     if cosigner.key_hash != key_hash:

@@ -31,8 +31,8 @@ def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
 def check_paper(settings: Settings, source: str, trusted_keys: list[Path]) -> ledger.PaperCheck:
     """Check the checkpoint printed on a filed 確認書 (a photo or scan of its QR, a text file,
     or the text itself) against the ledger as it is now."""
-    text = _paper_text(source)
     engine = open_database(settings.db_url)
+    text = _paper_text(source)
     with lifted():
         trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
         with engine.connect() as conn:

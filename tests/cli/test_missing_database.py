@@ -21,6 +21,8 @@ COMMANDS = [
     ("ledger", "checkpoint"),
     ("ledger", "remark", "間違ったDB", "--as", "U-0000-0000-0000-0"),
     ("rebuild",),
+    ("ledger", "check-paper", "handover/ward\n1\n"),
+    ("witness", "cosign", "--witness-key", "w.key", "--state", "w.json"),
 ]
 
 
