@@ -67,8 +67,25 @@ def status(ctx, case_id, limit, after, actor, as_json):
             rules = ", ".join(r["rule"] for r in o["rules"])
             what = o["handover_id"] or "closing the case"
             click.echo(f"  override {what} ({rules}): {o['reason']}")
+        _echo_inspections(case["inspections"])
     if data.get("next_after"):
         click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")
+
+
+def _echo_inspections(rows: list[dict]) -> None:
+    """This fiscal year's inspection of each organisation, and any year missed before it."""
+    if not rows:
+        return
+    current = max(r["fiscal_year"] for r in rows)
+    for r in rows:
+        if r["fiscal_year"] != current and r["status"] != "overdue":
+            continue
+        if r["status"] == "done":
+            when = ", ".join(f"{v['inspection_id']} on {v['inspected_on']}" for v in r["inspections"])
+            state = f"done ({when})"
+        else:
+            state = f"{r['status'].upper()} (by {r['due_by']})"
+        click.echo(f"  inspection {r['fiscal_year_label']} of {r['org']} ({r['org_id']}): {state}")
 
 
 @click.command()
@@ -198,11 +215,27 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
 
 
 @click.command()
+@click.option("--check", is_flag=True,
+              help="Change nothing: list every difference between the tables and a fresh fold "
+                   "of the ledger (table, key, column); exit 3 if there is any.")
 @json_option
 @click.pass_context
-def rebuild(ctx, as_json):
+def rebuild(ctx, check, as_json):
     """Rebuild the custody tables from the ledger (they are caches of its entries)."""
     j = journal(ctx)
+    if check:
+        found = reports.projection_differences(j)
+        if as_json:
+            emit_json({"log": found.log, "entries_folded": found.entries,
+                       "differences": [d.as_json() for d in found.differences]})
+        else:
+            for d in found.differences:
+                click.echo(d.text())
+            if not found.differences:
+                click.echo(f"the custody tables of log {found.log} match a fresh fold of its "
+                           f"{found.entries} entries")
+        reports.require_same_projection(found)
+        return
     folded = actions.rebuild(j)
     if as_json:
         emit_json({"log": j.log, "entries_folded": folded})

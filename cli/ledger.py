@@ -137,6 +137,11 @@ def verify_proof(proof_file, trusted_keys, as_json):
     result = reports.check_proof(proof_file, list(trusted_keys))
     if as_json:
         emit_json(result.as_json())
+    elif result.entries:
+        click.echo(f"ok: {len(result.entries)} entries are in log {result.log} at checkpoint "
+                   f"size {result.checkpoint.size}")
+        for e in result.entries:
+            click.echo(f"  entry {e.index} ({e.kind} by {e.actor} at {e.time})")
     elif result.entry:
         e = result.entry
         click.echo(f"ok: entry {e.index} ({e.kind} by {e.actor} at {e.time}) is in log "

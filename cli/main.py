@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from cli import custody, custody_reports, ledger, package, witness
+from cli import audit, custody, custody_reports, db, inspection, ledger, package, witness
 from handover.config import resolve_settings
 from handover.errors import HandoverError
 
@@ -45,7 +45,7 @@ for command in (
         custody_reports.status, custody_reports.history, custody_reports.overrides,
         custody_reports.labels, custody_reports.label_key_cmd, custody_reports.scan,
         custody_reports.rebuild, custody_reports.demo,
-        ledger.ledger, witness.witness, package.package):
+        inspection.inspection, audit.report, db.db, ledger.ledger, witness.witness, package.package):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ KINDS: dict[str, Kind] = {
     "W": Kind("workstation", "端末"),
     "E": Kind("envelope batch", "封筒バッチ"),
     "X": Kind("erasure certificate", "消去証明書"),
+    "V": Kind("inspection", "立入調査"),
 }
 _BY_NAME = {k.en: letter for letter, k in KINDS.items()}
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "ledger.checkpoints": ("SignedCheckpoint", "open_checkpoint", "origin_for", "take_checkpoint"),
+    "ledger.checkpoints": ("SignedCheckpoint", "open_checkpoint", "origin_for", "stored_checkpoints",
+                           "take_checkpoint"),
     "ledger.encoding": ("Entry", "canonical_json", "decode_entry"),
     "ledger.errors": ("EncodingError", "LedgerError", "VerificationError"),
     "ledger.keys": ("generate_key", "load_signer", "load_verifiers"),
     "ledger.paper": ("PaperCheck", "check_paper", "paper_checkpoint"),
     "ledger.log": ("Log", "append", "list_logs", "log_size", "read_entries", "read_entry",
                    "write_connection", "writer"),
-    "ledger.proofs": ("ProofResult", "export_consistency_proof", "export_inclusion_proof",
+    "ledger.proofs": ("ProofResult", "export_consistency_proof", "export_inclusion_bundle",
+                      "export_inclusion_proof",
                       "verify_proof"),
     "ledger.replay": ("Problem",),
     "ledger.rotation": ("ROTATION_KIND", "current_key_id", "rotate_key"),
@@ -34,9 +36,9 @@ __all__ = [
     "generate_witness_key", "load_cosigner", "load_witness_verifiers", "paper_checkpoint",
     "ROTATION_KIND", "EncodingError", "Entry", "LedgerError", "Log", "Problem", "ProofResult", "SignedCheckpoint",
     "VerificationError", "VerifyReport", "append", "canonical_json", "create_engine",
-    "create_schema", "current_key_id", "decode_entry", "export_consistency_proof", "export_inclusion_proof",
+    "create_schema", "current_key_id", "decode_entry", "export_consistency_proof", "export_inclusion_bundle", "export_inclusion_proof",
     "generate_key", "list_logs", "load_signer", "load_verifiers",
-    "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "rotate_key", "take_checkpoint",
+    "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "rotate_key", "stored_checkpoints", "take_checkpoint",
     "verify_log", "verify_proof", "write_connection", "writer",
 ]
 

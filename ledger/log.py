@@ -63,6 +63,12 @@ class Log:
         self._load_head()
         return self._size
 
+    @property
+    def head(self) -> bytes:
+        """The stored hash of the newest entry (the genesis hash of an empty log)."""
+        self._load_head()
+        return self._head
+
     def _load_head(self) -> None:
         if self._size is not None:
             return

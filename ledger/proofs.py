@@ -2,7 +2,9 @@
 
 An inclusion proof file carries one entry's exact bytes, its RFC 6962 audit path and a
 signed checkpoint; a consistency proof file carries two signed checkpoints and the
-RFC 6962 consistency proof between them.
+RFC 6962 consistency proof between them. An inclusion bundle carries several entries' exact
+bytes, each with its audit path, against one signed checkpoint: the entries about one
+contractor, say, with nothing of the others but hashes (the audit paths' subtree hashes).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from ledger.checkpoints import SignedCheckpoint, open_checkpoint, stored_checkpo
 from ledger.encoding import Entry, decode_entry, entry_hash
 from ledger.errors import EncodingError, LedgerError, VerificationError
 from ledger.log import read_entry
-from ledger.rfc6962 import consistency_proof, inclusion_proof, verify_consistency, verify_inclusion
+from ledger.rfc6962 import (consistency_proof, inclusion_proof, inclusion_proofs,
+                            verify_consistency, verify_inclusion)
 from ledger.schema import entries
 
 INCLUSION_FORMAT = "handover-inclusion-proof/v1"
 CONSISTENCY_FORMAT = "handover-consistency-proof/v1"
+BUNDLE_FORMAT = "handover-inclusion-bundle/v1"
 
 
 def _leaf_hashes(conn: sa.Connection, log: str, size: int) -> list[bytes]:
@@ -55,6 +59,24 @@ def export_inclusion_proof(conn: sa.Connection, log: str, index: int) -> dict:
             "proof": [base64.b64encode(h).decode() for h in path], "checkpoint": text}
 
 
+def export_inclusion_bundle(conn: sa.Connection, log: str, indexes: list[int]) -> dict:
+    """One proof document for the entries `indexes`, against the newest stored checkpoint
+    (it covers them all). Other entries appear only as hashes in the audit paths."""
+    indexes = sorted(set(indexes))
+    if not indexes:
+        raise LedgerError("an inclusion bundle needs at least one entry")
+    stored = stored_checkpoints(conn, log)
+    if not stored or stored[-1][0] <= indexes[-1]:
+        raise LedgerError(f"no signed checkpoint covers entry {indexes[-1]} of log {log!r} yet",
+                          "run `handover ledger checkpoint` first")
+    size, text = stored[-1]
+    paths = inclusion_proofs(_leaf_hashes(conn, log, size), indexes, size)
+    return {"format": BUNDLE_FORMAT, "log": log, "checkpoint": text,
+            "entries": [{"index": i, "entry": base64.b64encode(read_entry(conn, log, i).raw).decode(),
+                         "proof": [base64.b64encode(h).decode() for h in paths[i]]}
+                        for i in indexes]}
+
+
 def export_consistency_proof(conn: sa.Connection, log: str, old_size: int,
                              new_size: int | None = None) -> dict:
     old_size, old_text = _checkpoint_covering(conn, log, old_size)
@@ -71,11 +93,12 @@ def export_consistency_proof(conn: sa.Connection, log: str, old_size: int,
 
 @dataclass(frozen=True)
 class ProofResult:
-    kind: str                   # "inclusion" or "consistency"
+    kind: str                   # "inclusion", "consistency" or "bundle"
     log: str
     checkpoint: SignedCheckpoint
     entry: Entry | None = None
     old_checkpoint: SignedCheckpoint | None = None
+    entries: tuple[Entry, ...] = ()     # a bundle's entries, each proven
 
     def as_json(self) -> dict:
         out = {"ok": True, "kind": self.kind, "log": self.log, "checkpoint": self.checkpoint.as_json()}
@@ -83,6 +106,8 @@ class ProofResult:
             out["entry"] = self.entry.as_json()
         if self.old_checkpoint:
             out["old_checkpoint"] = self.old_checkpoint.as_json()
+        if self.entries:
+            out["entries"] = [e.as_json() for e in self.entries]
         return out
 
 
@@ -100,11 +125,13 @@ def verify_proof(doc: dict | str | bytes, trusted: list[note.Verifier]) -> Proof
             return _verify_inclusion_doc(doc, trusted)
         if doc.get("format") == CONSISTENCY_FORMAT:
             return _verify_consistency_doc(doc, trusted)
+        if doc.get("format") == BUNDLE_FORMAT:
+            return _verify_bundle_doc(doc, trusted)
     except (KeyError, TypeError, binascii.Error) as e:
         raise VerificationError(f"proof file is malformed ({type(e).__name__}: {e})",
                                 failure="proof-format") from None
     raise VerificationError(f"unknown proof format {doc.get('format')!r}", failure="proof-format",
-                            hint=f"expected {INCLUSION_FORMAT} or {CONSISTENCY_FORMAT}")
+                            hint=f"expected {INCLUSION_FORMAT}, {CONSISTENCY_FORMAT} or {BUNDLE_FORMAT}")
 
 
 def _hashes(items: list) -> list[bytes]:
@@ -112,10 +139,28 @@ def _hashes(items: list) -> list[bytes]:
 
 
 def _verify_inclusion_doc(doc: dict, trusted: list[note.Verifier]) -> ProofResult:
-    log, index = doc["log"], doc["index"]
+    cp = open_checkpoint(doc["checkpoint"], doc["log"], trusted)
+    return ProofResult("inclusion", doc["log"], cp, entry=_proven_entry(doc, doc["log"], cp))
+
+
+def _verify_bundle_doc(doc: dict, trusted: list[note.Verifier]) -> ProofResult:
+    log = doc["log"]
+    cp = open_checkpoint(doc["checkpoint"], log, trusted)
+    items = doc["entries"]
+    if not isinstance(items, list) or not items:
+        raise VerificationError("the bundle holds no entries", failure="proof-format")
+    proven = tuple(_proven_entry(item, log, cp) for item in items)
+    indexes = [e.index for e in proven]
+    if len(set(indexes)) != len(indexes):
+        raise VerificationError("the bundle lists an entry twice", failure="proof-format")
+    return ProofResult("bundle", log, cp, entries=proven)
+
+
+def _proven_entry(doc: dict, log: str, cp: SignedCheckpoint) -> Entry:
+    """The entry `doc` carries, once its audit path leads to the checkpoint's root."""
+    index = doc["index"]
     if not isinstance(index, int) or isinstance(index, bool) or index < 0:
         raise VerificationError(f"proof index {index!r} is not a non-negative integer", failure="proof-format")
-    cp = open_checkpoint(doc["checkpoint"], log, trusted)
     raw = base64.b64decode(doc["entry"], validate=True)
     try:
         entry = decode_entry(raw)
@@ -125,7 +170,7 @@ def _verify_inclusion_doc(doc: dict, trusted: list[note.Verifier]) -> ProofResul
         raise VerificationError(f"the entry in the proof is entry {entry.index} of log {entry.log!r}, "
                                 f"but the proof claims entry {index} of {log!r}", failure="inclusion-proof")
     verify_inclusion(entry_hash(raw), index, cp.size, _hashes(doc["proof"]), cp.root_hash)
-    return ProofResult("inclusion", log, cp, entry=entry)
+    return entry
 
 
 def _verify_consistency_doc(doc: dict, trusted: list[note.Verifier]) -> ProofResult:

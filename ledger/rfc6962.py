@@ -160,6 +160,41 @@ def inclusion_proof(leaf_hashes: Sequence[bytes], index: int, size: int) -> list
     return path
 
 
+def inclusion_proofs(leaf_hashes: Sequence[bytes], indexes: Sequence[int],
+                     size: int) -> dict[int, list[bytes]]:
+    """PATH(i, D[0:size]) for each of `indexes`. Subtree hashes are shared between the
+    paths, so k proofs cost about one tree's hashing, not k."""
+    _check_range(leaf_hashes, size)
+    memo: dict[tuple[int, int], bytes] = {}
+
+    def mth(lo: int, hi: int) -> bytes:
+        if (lo, hi) not in memo:
+            if hi - lo == 1:
+                memo[lo, hi] = leaf_hashes[lo]
+            else:
+                k = _split(hi - lo)
+                memo[lo, hi] = node_hash(mth(lo, lo + k), mth(lo + k, hi))
+        return memo[lo, hi]
+
+    out = {}
+    for index in indexes:
+        if not 0 <= index < size:
+            raise LedgerError(f"cannot prove entry {index} in a tree of {size} entries: "
+                              "the index must be below the size")
+        path, lo, hi = [], 0, size
+        while hi - lo > 1:
+            k = _split(hi - lo)
+            if index - lo < k:
+                path.append(mth(lo + k, hi))
+                hi = lo + k
+            else:
+                path.append(mth(lo, lo + k))
+                lo += k
+        path.reverse()
+        out[index] = path
+    return out
+
+
 def consistency_proof(leaf_hashes: Sequence[bytes], old_size: int,
                       new_size: int) -> list[bytes]:
     """PROOF(old_size, D[0:new_size]) of RFC 6962 §2.1.2 (empty if sizes are equal or 0)."""

@@ -5,6 +5,8 @@ from handover.actions.cabinets import store_item
 from handover.actions.cases import change_roster, close_case, open_case
 from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
                                         record_handover, reprint)
+from handover.actions.inspections import (Inspected, parse_findings, print_inspection,
+                                          record_inspection)
 from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_signing_key,
                                            sign_checkpoint)
 from handover.actions.registry import (Bootstrapped, authorise_workstation, bootstrap,
@@ -19,7 +21,8 @@ from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
-    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Sealed", "Station",
+    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "parse_findings",
+    "print_inspection", "record_inspection", "Sealed", "Station",
     "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",
     "confirm_handover", "confirm_scanned", "cosign", "create_witness_key", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",

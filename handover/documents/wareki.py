@@ -74,3 +74,11 @@ def format_datetime(moment: dt.datetime) -> Stamp:
     wareki = f"{format_wareki(local.date())} {local.hour:02d}時{local.minute:02d}分"
     iso = local.strftime("%Y-%m-%dT%H:%M+09:00")
     return Stamp(wareki, iso)
+
+
+
+def format_fiscal_year(year: int) -> str:
+    """令和8年度（2026年度）. The era is that of the year's 1 April (handover.clock has the
+    April-March year), as the government names fiscal 2019 平成31年度 although 令和 began in May."""
+    era, number = era_year(dt.date(year, 4, 1))
+    return f"{era}{'元' if number == 1 else number}年度（{year}年度）"

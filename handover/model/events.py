@@ -47,6 +47,19 @@ MOMENTS = (PROVIDE, DELIVER, RETURN, TRANSFER)
 HAND, REGISTERED_MAIL, LGWAN = "hand", "registered_mail", "lgwan"
 METHODS = (HAND, REGISTERED_MAIL, LGWAN)
 
+# The checklist of an on-site inspection (立入調査): the measures every case's contractor
+# promised (004 受託事業者 3-10, 000 特記事項), each found in order, deficient, or not
+# applicable (no printing sub-contracted, nothing yet to erase). Japanese as the record prints.
+INSPECTION_CHECKS = {
+    "locked-storage": "媒体・通知書の施錠保管",
+    "roster-current": "取扱者名簿が最新であること",
+    "entry-exit-records": "作業場所の入退室記録",
+    "print-logs": "印刷ログ",
+    "erasure": "不要となった個人情報の消去",
+}
+FINDING_OK, FINDING_DEFICIENT, FINDING_NA = "ok", "deficient", "n/a"
+FINDING_RESULTS = {FINDING_OK: "適", FINDING_DEFICIENT: "要改善", FINDING_NA: "該当なし"}
+
 # Item kinds in the projection; media kinds as crypto/media.py names them.
 MEDIUM, NOTICE, ENVELOPES = "medium", "notice", "envelopes"
 MEDIUM_KINDS = {"dvd-r": "DVD-R", "cd-r": "CD-R", "usb": "USB", "lgwan": "LGWANファイル",
@@ -266,12 +279,27 @@ class ConfirmationReprinted(Event):
     of_entry: int                   # the entry the reprint shows: the confirmation, else the record
 
 
+@dataclass(frozen=True)
+class InspectionRecorded(Event):
+    """An on-site inspection of a contractor or sub-contractor (立入調査; 000 特記事項 18-19,
+    004 特記事項 15-16: at least once per fiscal year)."""
+    KIND: ClassVar[str] = "InspectionRecorded"
+    inspection_id: str
+    case_id: str
+    org_id: str                     # the contractor or sub-contractor inspected
+    inspected_on: str               # ISO date
+    inspectors: tuple[str, ...]     # person IDs (ward staff or auditors)
+    place: str
+    findings: tuple[Mapping, ...]   # [{"check": INSPECTION_CHECKS key, "result", "note"}]
+    follow_ups: tuple[str, ...] = ()
+
+
 ALL: tuple[type[Event], ...] = (
     OrganisationRegistered, PersonRegistered, CabinetRegistered, CabinetKeyHoldersChanged,
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
-    ConfirmationReprinted,
+    ConfirmationReprinted, InspectionRecorded,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

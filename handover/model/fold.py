@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 import ledger
+from handover.clock import fiscal_year
 from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
-                                   closing_overrides, handover_items, handovers, items, meta,
+                                   closing_overrides, handover_items, handovers, inspections, items, meta,
                                    organisations, packages, people, roster, subject_entries,
                                    workstations)
 
@@ -304,6 +307,16 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _inspection(f: _Fold, e: ev.InspectionRecorded) -> None:
+    f.insert(inspections, inspection_id=e.inspection_id, case_id=e.case_id, org_id=e.org_id,
+             inspected_on=e.inspected_on,
+             fiscal_year=fiscal_year(dt.date.fromisoformat(e.inspected_on)),
+             inspectors=" ".join(e.inspectors), place=e.place,
+             findings=_json(ev.plain(e.findings)), follow_ups=_json(ev.plain(e.follow_ups)),
+             recorded_by=f.entry.actor, entry_index=f.entry.index)
+    f.subjects(e.inspection_id, e.case_id, e.org_id, *e.inspectors)
+
+
 _STEPS: dict[str, Callable] = {
     ev.OrganisationRegistered.KIND: _organisation, ev.PersonRegistered.KIND: _person,
     ev.CabinetRegistered.KIND: _cabinet, ev.CabinetKeyHoldersChanged.KIND: _key_holders,
@@ -313,7 +326,7 @@ _STEPS: dict[str, Callable] = {
     ev.NoticeIssued.KIND: _notice, ev.ItemStored.KIND: _stored,
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
-    ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.ConfirmationReprinted.KIND: _reprinted, ev.InspectionRecorded.KIND: _inspection,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 
@@ -324,7 +337,7 @@ def apply(conn: sa.Connection, log: str, entry: ledger.Entry) -> None:
     batch = _Batch(conn)
     _step(batch, log, entry)
     batch.flush()
-    _set_applied(conn, log, entry.index + 1)
+    set_applied(conn, log, entry.index + 1, entry.hash)
 
 
 def _step(batch: _Batch, log: str, entry: ledger.Entry) -> None:
@@ -334,14 +347,46 @@ def _step(batch: _Batch, log: str, entry: ledger.Entry) -> None:
     batch.entry_done()
 
 
+def new_batch(conn: sa.Connection) -> _Batch:
+    """A batch of inserts into `conn`, for folding many entries with `step`."""
+    return _Batch(conn)
+
+
+def step(batch: _Batch, log: str, entry: ledger.Entry) -> None:
+    """Fold one entry through `batch` (flush it when done)."""
+    _step(batch, log, entry)
+
+
 def applied_size(conn: sa.Connection, log: str) -> int:
     n = conn.execute(sa.select(meta.c.applied_size).where(meta.c.log == log)).scalar()
     return 0 if n is None else n
 
 
-def _set_applied(conn: sa.Connection, log: str, size: int) -> None:
-    if conn.execute(meta.update().where(meta.c.log == log).values(applied_size=size)).rowcount == 0:
-        conn.execute(meta.insert().values(log=log, applied_size=size))
+def set_applied(conn: sa.Connection, log: str, size: int, head: bytes | None) -> None:
+    values = {"applied_size": size, "applied_hash": head}
+    if conn.execute(meta.update().where(meta.c.log == log).values(**values)).rowcount == 0:
+        conn.execute(meta.insert().values(log=log, **values))
+
+
+def _require_same_history(writer_log: ledger.Log, start: int) -> None:
+    """The tables were folded from the entries the ledger holds now: the hash of the last
+    entry folded matches. Free when nothing is behind (the writer has read the head anyway);
+    one indexed read otherwise. Costs nothing on the tables' own edits, which this cannot
+    see: `rebuild --check` and verify's replay of the rules are for those."""
+    conn, name = writer_log.connection, writer_log.name
+    folded = conn.execute(sa.select(meta.c.applied_hash).where(meta.c.log == name)).scalar()
+    if not start or folded is None:
+        return
+    actual = writer_log.head if start == writer_log.size else \
+        ledger.read_entry(conn, name, start - 1).hash
+    if actual != folded:
+        raise HandoverError(
+            f"the custody tables of log {name!r} are out of step with the ledger: the last "
+            f"entry they were folded from is not the ledger's entry {start - 1} (the ledger was "
+            "rewritten or restored from another backup than the tables, or the tables were "
+            "edited); nothing was recorded",
+            "run `handover ledger verify` against the auditors' keys and state, then "
+            "`handover rebuild`")
 
 
 def catch_up(writer_log: ledger.Log) -> int:
@@ -352,15 +397,18 @@ def catch_up(writer_log: ledger.Log) -> int:
         raise HandoverError(
             f"the projection has folded {start} entries but log {name!r} has {writer_log.size}",
             "the ledger lost entries: run `handover ledger verify`, then `handover rebuild`")
+    _require_same_history(writer_log, start)
     if start == writer_log.size:
         return 0
     done = 0
+    head = None
     try:
         with lifted():
             batch = _Batch(conn)
             for entry in ledger.read_entries(conn, name, start, writer_log.size):
                 _step(batch, name, entry)
                 done += 1
+                head = entry.hash
             batch.flush()
     except sa.exc.IntegrityError:
         # Refolding an entry already in the tables: proj_meta says fewer entries are folded
@@ -369,7 +417,7 @@ def catch_up(writer_log: ledger.Log) -> int:
             f"the projection of log {name!r} says {start} entries are folded in, but entry "
             f"{start + done} is already there: the projection is out of step with the ledger",
             "run `handover rebuild` to refold it from the ledger (nothing recorded is lost)") from None
-    _set_applied(conn, name, start + done)
+    set_applied(conn, name, start + done, head)
     return done
 
 

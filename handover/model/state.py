@@ -215,6 +215,21 @@ class State:
     def roster_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
         return self._by_case(p.roster, case_ids, p.roster.c.role.desc(), p.roster.c.person_id)
 
+    def inspection(self, inspection_id: str) -> Row:
+        row = self._one(p.inspections, "inspection_id", inspection_id)
+        if row is None:
+            raise _not_found("V", inspection_id, "see a case's inspections with `handover status --case CASE`")
+        return row
+
+    def inspections(self, case_id: str) -> list[Row]:
+        t = p.inspections
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
+                         .order_by(t.c.inspected_on, t.c.entry_index))
+
+    def inspections_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.inspections, case_ids, p.inspections.c.inspected_on,
+                             p.inspections.c.entry_index)
+
     def closing_overrides_by_case(self, case_ids: list[str] | None) -> dict[str, Row]:
         return {case: group[0] for case, group in
                 self._by_case(p.closing_overrides, case_ids).items()}
@@ -266,6 +281,23 @@ class State:
         t = p.subject_entries
         return list(self.conn.execute(sa.select(t.c.subject_id).where(
             t.c.log == self.log, t.c.entry_index == entry_index).order_by(t.c.subject_id)).scalars())
+
+    def entries_about(self, subject_ids: Iterable[str]) -> set[int]:
+        """Every entry indexed under any of `subject_ids`."""
+        t, wanted = p.subject_entries, sorted(set(subject_ids))
+        out: set[int] = set()
+        for start in range(0, len(wanted), 500):    # bounded IN lists
+            out.update(self.conn.execute(sa.select(t.c.entry_index).where(
+                t.c.log == self.log, t.c.subject_id.in_(wanted[start:start + 500]))).scalars())
+        return out
+
+    def members_of(self, org_id: str) -> list[str]:
+        """The people and cabinets of an organisation, by ID."""
+        people = self.conn.execute(sa.select(p.people.c.person_id).where(
+            p.people.c.log == self.log, p.people.c.org_id == org_id)).scalars().all()
+        cabinets = self.conn.execute(sa.select(p.cabinets.c.cabinet_id).where(
+            p.cabinets.c.log == self.log, p.cabinets.c.org_id == org_id)).scalars().all()
+        return [*people, *cabinets]
 
     def subject_entries(self, subject_id: str) -> list[int]:
         t = p.subject_entries

@@ -15,9 +15,17 @@ timestamps, so both databases hold byte-identical rows.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import sqlalchemy as sa
 
 import ledger
+from handover.errors import HandoverError
+
+
+class ProjectionShapeError(HandoverError):
+    """The tables have another shape and this role may not remake them."""
 
 
 metadata = sa.MetaData()
@@ -29,7 +37,10 @@ def _table(name: str, *columns: sa.Column) -> sa.Table:
     return sa.Table(name, metadata, sa.Column("log", sa.String(64), primary_key=True), *columns)
 
 
-meta = _table("proj_meta", sa.Column("applied_size", sa.BigInteger, nullable=False))
+# applied_hash: the stored hash of the last entry folded in, compared with the ledger before
+# a writer trusts the tables (a ledger rewritten or restored under them is refused).
+meta = _table("proj_meta", sa.Column("applied_size", sa.BigInteger, nullable=False),
+              sa.Column("applied_hash", sa.LargeBinary(32)))
 organisations = _table(
     "proj_organisations", sa.Column("org_id", _ID, primary_key=True),
     sa.Column("name", _S, nullable=False), sa.Column("kind", sa.String(16), nullable=False),
@@ -118,6 +129,18 @@ closing_overrides = _table(
     sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
     sa.Column("recorded_by", _ID, nullable=False),
     sa.Column("closed_at", sa.String(40), nullable=False))
+# On-site inspections (立入調査), one row each; `fiscal_year` is the April-March year it falls in.
+inspections = _table(
+    "proj_inspections", sa.Column("inspection_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("org_id", _ID, nullable=False),
+    sa.Column("inspected_on", sa.String(10), nullable=False),
+    sa.Column("fiscal_year", sa.Integer, nullable=False),
+    sa.Column("inspectors", sa.Text, nullable=False),    # space-separated person IDs
+    sa.Column("place", sa.Text, nullable=False),
+    sa.Column("findings", sa.Text, nullable=False),      # JSON, as recorded
+    sa.Column("follow_ups", sa.Text, nullable=False),    # JSON list
+    sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
 # Which entries concern which ID: `handover history` reads those entries from the ledger.
 subject_entries = _table(
     "proj_subject_entries", sa.Column("subject_id", _ID, primary_key=True),
@@ -133,6 +156,8 @@ INDEXES = (
     sa.Index("ix_proj_handover_items_item", handover_items.c.log, handover_items.c.item_id),
     sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
+    sa.Index("ix_proj_inspections_case", inspections.c.log, inspections.c.case_id,
+             inspections.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
 )
 
@@ -140,14 +165,50 @@ TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
 _SCHEMA_LOCK = 0x68616E646F767072  # "handovpr": projection DDL, distinct from the ledger's
 
 
+# The shape of the tables this version folds into. Kept apart from `metadata`: it outlives them.
+shape = sa.Table("proj_shape", sa.MetaData(), sa.Column("fingerprint", sa.String(64), primary_key=True))
+
+
+def fingerprint() -> str:
+    """A digest of every projection table's columns and indexes, as this version defines them."""
+    described = [[t.name, [[c.name, str(c.type), c.primary_key, c.nullable] for c in t.columns]]
+                 for t in TABLES] + [[i.name, [c.name for c in i.columns]] for i in INDEXES]
+    return hashlib.sha256(json.dumps(described).encode()).hexdigest()
+
+
 def create_tables(engine: sa.Engine) -> None:
-    """Create the projection tables if missing. Safe to call from several processes at once."""
+    """Create the projection tables if missing. Safe to call from several processes at once.
+
+    The tables are a cache of the ledger: when the database holds tables of another shape (made
+    by an earlier version, before a column was added), they are dropped and made anew, and the
+    next reader or writer refolds every entry into them."""
     with ledger.write_connection(engine) as conn, conn.begin():
         if engine.dialect.name == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+        shape.create(conn, checkfirst=True)
+        ours = fingerprint()
+        if conn.execute(sa.select(shape.c.fingerprint)).scalar() != ours:
+            _require_owner(conn)
+            metadata.drop_all(conn)
+            conn.execute(shape.delete())
+            conn.execute(shape.insert().values(fingerprint=ours))
         metadata.create_all(conn)
         for index in INDEXES:       # databases made before the indexes existed get them too
             index.create(conn, checkfirst=True)
+
+
+def _require_owner(conn: sa.Connection) -> None:
+    """On PostgreSQL set up with roles, only the admin may remake the tables."""
+    if conn.dialect.name != "postgresql":
+        return
+    owner = conn.execute(sa.text("SELECT tableowner FROM pg_tables WHERE tablename = 'proj_shape' "
+                                 "AND schemaname = current_schema()")).scalar()
+    if owner is not None and owner != conn.execute(sa.text("SELECT current_user")).scalar():
+        raise ProjectionShapeError(
+            "the custody tables were made by an earlier version and this database role may not "
+            "remake them (they belong to the admin role)",
+            "as the database admin, run `handover db init --admin-url … --writer …` once after "
+            "upgrading")
 
 
 def snapshot(conn: sa.Connection, log: str) -> dict[str, list[tuple]]:

@@ -6,12 +6,31 @@ from handover.reports.case_status import overrides, require_person, status, wher
 from handover.reports.item_history import history
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
+from handover.reports.proof_bundle import write_bundle
 from handover.reports.registered import list_registry
-from handover.reports.verification import (check_paper, check_proof, export_proof, require_ok,
-                                           show_entries, verify)
+from handover.reports.verification import (check_paper, check_proof, export_proof, projection_differences,
+                                           require_ok, require_same_projection, show_entries,
+                                           verify)
+
+# The auditor's report renders PDFs (reportlab): imported on first use, so `status` and
+# `history` start without it (tests/cli/test_cold_start.py).
+_LAZY = {"AuditResult": "handover.reports.audit_report",
+         "audit_report": "handover.reports.audit_report"}
+
+
+def __getattr__(name: str):
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
-    "LABEL_FORMATS", "case_sheet", "check_paper", "check_proof", "export_proof", "history", "list_registry", "overrides",
-    "print_labels", "require_ok", "require_person", "show_entries", "status", "verify",
+    "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_paper", "check_proof", "export_proof",
+    "history", "list_registry", "overrides", "print_labels", "projection_differences",
+    "require_ok", "require_person", "require_same_projection", "show_entries", "status",
+    "verify", "write_bundle",
     "where_text",
 ]

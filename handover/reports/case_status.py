@@ -13,6 +13,7 @@ from handover.model import events as ev
 from handover.model import tables
 from handover.model.journal import Journal, require_actor
 from handover.model.state import Row, State, overrides_of
+from handover.reports.inspections_due import inspection_status
 from handover.reports.label_sheets import kind_label
 
 
@@ -68,17 +69,21 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
         items_of, handovers_of = st.items_by_case(wanted), st.handovers_by_case(wanted)
         orgs_of, roster_of = st.case_orgs_by_case(wanted), st.roster_by_case(wanted)
         closings = st.closing_overrides_by_case(wanted)
+        inspections_of = st.inspections_by_case(wanted)
         packages_of = st.packages_by_case(wanted)
         here = st.workstation_by_host(journal.host)
         cases = []
         for case in case_rows:
             items = [item_json(st, i, case, now.date()) for i in items_of.get(case.case_id, [])]
             handovers = handovers_of.get(case.case_id, [])
+            orgs = orgs_of.get(case.case_id, [])
+            inspections = [] if case.status != "open" else inspection_status(
+                case, orgs, inspections_of.get(case.case_id, []), now.date(),
+                {o: st.name(o) for o in orgs})
             cases.append({
                 "case_id": case.case_id, "name": case.name, "status": case.status,
                 "period_start": case.period_start, "period_end": case.period_end,
-                "contractors": [{"org_id": o, "name": st.name(o)}
-                                for o in orgs_of.get(case.case_id, [])],
+                "contractors": [{"org_id": o, "name": st.name(o)} for o in orgs],
                 "roster": [{"person_id": r.person_id, "name": st.name(r.person_id), "role": r.role}
                            for r in roster_of.get(case.case_id, [])],
                 "items": items,
@@ -89,6 +94,8 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
                                                         items, here),
                 "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
                 + _closing_json(st, case, closings.get(case.case_id)),
+                # 立入調査 per organisation and fiscal year (open cases only)
+                "inspections": inspections,
             })
     data: dict[str, Any] = {"as_of": now.isoformat(), "cases": cases}
     if limit is not None and case_id is None:
@@ -120,6 +127,12 @@ def _override_json(st: State, h: Row) -> dict[str, Any]:
     return {"handover_id": h.handover_id, "occurred_at": h.occurred_at,
             "reason": h.override_reason, "recorded_by": h.recorded_by,
             "recorded_by_name": st.name(h.recorded_by), "rules": overrides_of(h)}
+
+
+def case_overrides(st: State, case: Row) -> list[dict[str, Any]]:
+    """Every override of one case: its handovers', then its closing's."""
+    return ([_override_json(st, h) for h in st.handovers(case.case_id) if h.override_reason]
+            + _closing_overrides(st, case))
 
 
 def _closing_overrides(st: State, case: Row) -> list[dict[str, Any]]:

@@ -49,6 +49,11 @@ def _items(st: State, handover_id: str) -> list[ConfirmationItem]:
     return out
 
 
+def handover_items(st: State, handover_id: str) -> list[ConfirmationItem]:
+    """What a handover moved, as its 確認書 lists it (the auditor's report lists the same)."""
+    return _items(st, handover_id)
+
+
 def build_record(st: State, handover_id: str, checkpoint_text: str, entry_index: int, *,
                  reprinted_at: dt.datetime | None = None) -> ConfirmationRecord:
     h = st.handover(handover_id)

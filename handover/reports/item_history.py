@@ -57,6 +57,11 @@ def _summary(st: State, entry: ledger.Entry) -> str:
             return f"case closed: {e.reason or '-'}"
         case ev.WorkstationAuthorised() as e:
             return f"workstation {st.label(e.workstation_id)} designated for {e.case_id}"
+        case ev.InspectionRecorded() as e:
+            deficient = [f["check"] for f in e.findings if f["result"] == ev.FINDING_DEFICIENT]
+            found = f"deficient: {', '.join(deficient)}" if deficient else "no deficiency"
+            return (f"inspection {e.inspection_id} of {st.label(e.org_id)} on {e.inspected_on} "
+                    f"at {e.place}: {found}")
     return entry.kind
 
 

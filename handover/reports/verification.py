@@ -8,9 +8,11 @@ from pathlib import Path
 
 import ledger
 from handover.config import Settings
-from handover.errors import HandoverError, lifted
+from handover.errors import HandoverError, VerificationFailed, lifted
 from handover.files import write_bytes_atomically
+from handover.model.consistency import Comparison, differences
 from handover.model.database import open_database
+from handover.model.journal import Journal
 from handover.scanners import decode_image
 
 
@@ -62,6 +64,20 @@ def _paper_text(source: str) -> str:
     raise HandoverError(f"{source!r} is neither a file nor a checkpoint text",
                         "give a photo or scan of the 確認書's checkpoint QR, a file holding the "
                         "checkpoint text, or the text itself")
+
+
+def projection_differences(journal: Journal) -> Comparison:
+    """The live custody tables against a fresh fold of the ledger (nothing is changed)."""
+    return differences(journal.engine, journal.log)
+
+
+def require_same_projection(found: Comparison) -> None:
+    if found.differences:
+        raise VerificationFailed(
+            f"the custody tables of log {found.log!r} differ from the ledger in "
+            f"{len(found.differences)} place(s): they were edited outside handover",
+            "keep this output as evidence, report it as an incident, then run `handover rebuild`",
+            failure="projection-drift")
 
 
 def require_ok(report: ledger.VerifyReport) -> None:

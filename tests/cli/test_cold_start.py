@@ -63,6 +63,7 @@ def test_the_label_formats_the_cli_offers_are_the_reports_own():
 
 def test_every_name_the_lower_packages_export_resolves():
     import ledger
-    for package in (crypto, ledger):
+    from handover import documents
+    for package in (crypto, ledger, documents):
         for name in package.__all__:
             assert getattr(package, name) is not None, f"{package.__name__}.{name}"

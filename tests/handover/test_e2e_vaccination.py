@@ -14,6 +14,8 @@ import sqlalchemy as sa
 
 import ledger
 from handover import actions, packages, reports
+from handover.config import Settings
+from handover.model import events as ev
 from handover.model import fold, tables
 from handover.actions import HandoverRequest
 from handover.label_codes import label_payload, load_label_key
@@ -176,6 +178,14 @@ def test_vaccination_case_004(world, tmp_path):
     delivered = re.sub(r"\s+", "", pdf_text(deliver.pdf_path))
     assert "封入封緘された通知書の納品" in delivered and "未確認" in delivered
 
+    # --- the year's inspection of the contractor (立入調査, 004 特記事項 15-16) ----------------------
+    inspected = actions.record_inspection(
+        w.j, w.taro, w.case_id, w.contractor, w.clock.now.date(), [w.jiro], "受託者 本社作業室",
+        {check: ("ok", "") for check in ev.INSPECTION_CHECKS}, pdf_dir=tmp_path / "inspections")
+    assert "立入調査記録" in pdf_text(inspected.pdf_path)
+    years = reports.status(w.j, w.case_id)["cases"][0]["inspections"]
+    assert {(y["org_id"], y["status"]) for y in years} == {(w.contractor, "done"), (w.printer, "due")}
+
     # --- no password anywhere in the database ----------------------------------------------------
     with w.j.engine.connect() as conn:
         raw = b"".join(r[0] for r in conn.execute(sa.text("SELECT entry FROM ledger_entries")))
@@ -204,3 +214,21 @@ def test_vaccination_case_004(world, tmp_path):
 
     with w.j.engine.connect() as conn:
         assert ledger.verify_log(conn, w.j.log, verifiers).ok
+
+    # --- the auditor's report and the contractor's proof bundle: verified, and no password -------
+    settings = Settings(w.j.engine.url.render_as_string(hide_password=False), w.j.key_path, w.j.log)
+    pub = [w.j.key_path.with_suffix(".pub")]
+    audit = reports.audit_report(w.j, settings, w.case_id, pub, pdf=tmp_path / "audit.pdf",
+                                 csv_path=tmp_path / "audit.csv")
+    with w.j.reading() as st:
+        every = [h.handover_id for h in st.handovers(w.case_id)]
+    assert audit.data["verification"]["ok"]
+    assert [h["handover_id"] for h in audit.data["handovers"]] == every
+    assert [v["inspection_id"] for v in audit.data["inspections"]["records"]] == [inspected.inspection_id]
+    bundle = reports.write_bundle(w.j, w.case_id, w.contractor, tmp_path / "bundle.json")
+    assert reports.check_proof(tmp_path / "bundle.json", pub).kind == "bundle"
+    for text in (pdf_text(audit.pdf), audit.csv.read_text(encoding="utf-8-sig"),
+                 (tmp_path / "bundle.json").read_text()):
+        for form in (password, "".join(groups), " ".join(groups)):
+            assert form not in text
+    assert inspected.entry_index in bundle["entries"]

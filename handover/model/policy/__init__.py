@@ -22,7 +22,8 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          UNCONFIRMED_HANDOVERS, SEPARATE_LOCATIONS, ENVELOPE_BATCH,
                                          ALREADY_STORED, NOT_A_CONTRACTOR, RESPONSIBLE_REQUIRED,
                                          ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
-                                         KEY_HOLDER_ELSEWHERE, OVERRIDABLE,
+                                         KEY_HOLDER_ELSEWHERE, NOT_ON_CASE, INSPECTION_DATE,
+                                         FOLLOW_UP_REQUIRED, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_contractor, require_roles_fit,
@@ -41,4 +42,6 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
                                              require_not_together, check_interval, check_courier,
                                              require_package_of_case, check_envelopes,
                                              require_receiving_party)
+from handover.model.policy.inspections import (require_inspector, require_org_of_case,
+                                               require_inspection_date, require_follow_ups)
 from handover.model.policy.rule_titles import RULE_TITLES_JA

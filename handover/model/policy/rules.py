@@ -39,6 +39,9 @@ ALREADY_INITIALISED = "already-initialised"
 ALREADY_REGISTERED = "already-registered"
 ROLE_MISMATCH = "role-mismatch"
 KEY_HOLDER_ELSEWHERE = "key-holder-elsewhere"
+NOT_ON_CASE = "not-on-case"
+INSPECTION_DATE = "inspection-date"
+FOLLOW_UP_REQUIRED = "follow-up-required"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})
