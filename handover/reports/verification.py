@@ -13,7 +13,7 @@ from handover.files import write_bytes_atomically
 from handover.model.consistency import Comparison, differences
 from handover.model.database import open_database
 from handover.model.journal import Journal
-from handover.scanners import decode_image
+from handover.scanners import ScanError, decode_image
 
 
 def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
@@ -49,8 +49,13 @@ def _paper_text(source: str) -> str:
         except OSError as e:
             raise HandoverError(f"cannot read {path}: {e.strerror}") from None
         if not head.startswith(b"handover/"):
+            try:
+                codes = decode_image(path)
+            except ScanError as e:
+                raise ScanError(e.message, "photograph or scan the checkpoint QR of the 確認書 "
+                                "square-on and in focus, or give the printed text instead") from None
             with lifted():
-                return ledger.paper_checkpoint(decode_image(path))
+                return ledger.paper_checkpoint(codes)
         if len(head) > 64 * 1024:
             raise HandoverError(f"{path} is too large to be a checkpoint",
                                 "give the image of the QR code, or the checkpoint text")

@@ -108,5 +108,6 @@ def test_check_paper_refuses_a_paper_signed_by_another_key(world, filed, tmp_pat
 def test_check_paper_an_image_without_qr_is_a_clear_error(world, tmp_path):
     blank = tmp_path / "blank.png"
     Image.new("L", (400, 300), 255).save(blank)
-    with pytest.raises(HandoverError, match="no QR code found"):
+    with pytest.raises(HandoverError, match="no QR code found") as e:
         reports.check_paper(settings(world), str(blank), pub(world))
+    assert "checkpoint QR of the 確認書" in e.value.hint
