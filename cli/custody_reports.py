@@ -47,7 +47,9 @@ def status(ctx, case_id, limit, after, actor, as_json):
                    f"{case['period_start']} to {case['period_end']})")
         for item in case["items"]:
             flags = ""
-            if item["out"] and item["kind"] != "envelopes":
+            if item["out"] and item["lgwan_file"]:
+                flags += "  [SENT OVER LGWAN: erased, not returned]"
+            elif item["out"] and item["kind"] != "envelopes":
                 flags += f"  [OUT, due {item['return_due']}]"
             if item["overdue"]:
                 flags += "  [OVERDUE]"
@@ -67,6 +69,13 @@ def status(ctx, case_id, limit, after, actor, as_json):
             rules = ", ".join(r["rule"] for r in o["rules"])
             what = o["handover_id"] or "closing the case"
             click.echo(f"  override {what} ({rules}): {o['reason']}")
+        for c in case["erasure_certificates"]:
+            got = f"received {c['ward_received_at']}" if c["ward_received_at"] else "NOT YET RECEIVED"
+            click.echo(f"  erasure certificate {c['certificate_id']} of {c['org']} "
+                       f"({c['erased_on']}): {got}")
+        for i in case["open_incidents"]:
+            click.echo(f"  OPEN INCIDENT {i['incident_id']} ({i['category']}, discovered "
+                       f"{i['discovered_at']}): {i['description']}")
         _echo_inspections(case["inspections"])
     if data.get("next_after"):
         click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")
@@ -103,6 +112,8 @@ def history(ctx, item_id, actor, as_json):
     click.echo(f"{data['id']} ({data['kind']})")
     if data["current"]:
         click.echo(f"now: {reports.where_text(data['current'])}")
+    for i in data["open_incidents"]:
+        click.echo(f"OPEN INCIDENT {i['incident_id']} ({i['category']}): {i['description']}")
     for e in data["entries"]:
         origin = e["origin"] or {}
         click.echo(f"  #{e['index']:<5} {e['time']}  {e['summary']}")

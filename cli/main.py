@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from cli import audit, custody, custody_reports, db, inspection, ledger, package, witness
+from cli import audit, custody, custody_reports, db, erasures, incidents, inspection, ledger, lgwan, package, witness
 from handover.config import resolve_settings
 from handover.errors import HandoverError
 
@@ -44,7 +44,8 @@ for command in (
         custody.record_cmd, custody.confirm, custody.print_cmd,
         custody_reports.status, custody_reports.history, custody_reports.overrides,
         custody_reports.labels, custody_reports.label_key_cmd, custody_reports.scan,
-        custody_reports.rebuild, custody_reports.demo,
+        custody_reports.rebuild, custody_reports.demo, incidents.incident,
+        lgwan.lgwan, lgwan.receive, erasures.erasure,
         inspection.inspection, audit.report, db.db, ledger.ledger, witness.witness, package.package):
     main.add_command(command)
 

@@ -50,6 +50,8 @@ KINDS: dict[str, Kind] = {
     "W": Kind("workstation", "端末"),
     "E": Kind("envelope batch", "封筒バッチ"),
     "X": Kind("erasure certificate", "消去証明書"),
+    "A": Kind("incident", "事故報告"),
+    "T": Kind("LGWAN transfer", "LGWAN送信"),
     "V": Kind("inspection", "立入調査"),
 }
 _BY_NAME = {k.en: letter for letter, k in KINDS.items()}

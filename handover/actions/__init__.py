@@ -5,6 +5,10 @@ from handover.actions.cabinets import store_item
 from handover.actions.cases import change_roster, close_case, open_case
 from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
                                         record_handover, reprint)
+from handover.actions.incidents import (close_incident, follow_up_incident,
+                                        open_overdue_incidents, report_incident)
+from handover.actions.lgwan import Received, Sent, receive_file, send_file
+from handover.actions.erasures import check_erasure, receive_certificate, record_erasure
 from handover.actions.inspections import (Inspected, parse_findings, print_inspection,
                                           record_inspection)
 from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_signing_key,
@@ -23,7 +27,9 @@ from handover.scanners import read_scans
 __all__ = [
     "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "parse_findings",
     "print_inspection", "record_inspection", "Sealed", "Station",
-    "authorise_workstation", "bootstrap", "change_key_holders", "change_roster", "close_case",
+    "authorise_workstation", "bootstrap", "close_incident", "follow_up_incident",
+    "open_overdue_incidents", "report_incident", "Received", "Sent", "receive_file", "send_file",
+    "check_erasure", "receive_certificate", "record_erasure", "change_key_holders", "change_roster", "close_case",
     "confirm_handover", "confirm_scanned", "cosign", "create_witness_key", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",

@@ -95,8 +95,11 @@ def change_roster(journal: Journal, actor: str, case_id: str, *,
 
 def close_case(journal: Journal, actor: str, case_id: str, reason: str = "",
                override_reason: str | None = None) -> Recorded[None]:
-    """Close a case. Refused while media or notices are still with a contractor, or while a
-    handover awaits its receiver's confirmation, unless a reason is recorded."""
+    """Close a case: the close-out gate. Refused while media or notices are still with a
+    contractor, a handover awaits its receiver's confirmation, an incident is open, an LGWAN
+    file is not covered by a received erasure certificate, or a contractor that held the
+    data has no received certificate; each unmet condition is named, and a recorded reason
+    overrides them."""
     case_id = ids.parse_id(case_id, "case")
 
     def build(tx: Tx):
@@ -104,9 +107,12 @@ def close_case(journal: Journal, actor: str, case_id: str, reason: str = "",
         policy.require_staff(st, tx.actor_id, "close cases")
         case = policy.require_open_case(st, case_id)
         overrides = policy.Overrides(override_reason)
-        overrides.check(policy.require_no_items_out, st, case)
-        for handover in st.handovers(case_id):
-            overrides.check(policy.require_confirmed, st, case, handover)
+        overrides.check_all(
+            (policy.require_no_items_out, st, case),
+            *((policy.require_confirmed, st, case, h) for h in st.handovers(case_id)),
+            (policy.require_no_open_incidents, st, case),
+            (policy.require_lgwan_files_erased, st, case),
+            (policy.require_certificates, st, case))
         return [ev.CaseClosed(case_id, reason.strip(),
                               overrides.reason if overrides.used else None,
                               overrides.used)], None

@@ -151,53 +151,63 @@ def record_handover(journal: Journal, actor: str, request: HandoverRequest, *,
     batches = [ids.new_id("E") for _ in req.envelopes]
 
     def build(tx: Tx):
-        st = tx.state
-        case = policy.require_open_case(st, req.case_id)
-        _require_recorder(st, case, tx.actor_id, req.moment)
-        sender, receiver = st.person(req.from_person), st.person(req.to_person)
-        policy.require_direction(st, case, req.moment, sender.org_id, receiver.org_id)
-        policy.require_on_roster(st, case, req.from_person, "hand over its media")
-        policy.require_on_roster(st, case, req.to_person, "receive its media")
-        if req.courier:
-            _require_courier(st, case, req.courier)
-        moment = (req.occurred_at or tx.now).astimezone(JST)
-        if moment > tx.now + CLOCK_TOLERANCE:
-            raise HandoverError(f"the handover time {moment.isoformat()} is in the future "
-                                f"(now {tx.now.isoformat()}); record a handover once it happened",
-                                "check --at: date, time and +09:00")
-        when = moment.isoformat()
-        items = [st.tracked_item(i) for i in req.items]
-        overrides = policy.Overrides(req.override_reason)
-        for item in items:
-            policy.require_item_of_case(item, case)
-            policy.require_tracked(item, "handed on")
-            policy.require_method(item, req.method)
-            policy.require_moment_fits(st, item, req.moment, sender.org_id)
-            policy.require_taken_out_by_key_holder(st, item, sender.person_id)
-            policy.require_in_order(st, item, when)
-        policy.require_not_together(items)
-        for item in items:
-            overrides.check(policy.check_interval, st, case, item, receiver.org_id, when)
-            overrides.check(policy.check_courier, st, item, req.courier)
-        if req.envelopes:
-            policy.require_paper_method(req.method)
-        for package_id, count in req.envelopes:
-            policy.require_package_of_case(st, package_id, case)
-            overrides.check(policy.check_envelopes, st, package_id, count)
-        content, media, records, envelopes = _describe(st, items, req.envelopes, req.content)
-        event = ev.HandoverRecorded(
-            handover_id=handover_id, case_id=case.case_id, moment=req.moment,
-            occurred_at=when, from_person=sender.person_id, from_org=sender.org_id,
-            to_person=receiver.person_id, to_org=receiver.org_id, method=req.method,
-            items=list(req.items),
-            envelopes=[{"batch_id": b, "package_id": p, "count": n}
-                       for b, (p, n) in zip(batches, req.envelopes)],
-            courier=req.courier, content=content, media_count=media, record_count=records,
-            envelope_count=envelopes, overrides=overrides.used,
-            override_reason=overrides.reason if overrides.used else None, scan=req.scan)
-        return [event], overrides.used
+        event, used = handover_event(tx, req, handover_id, batches)
+        return [event], used
 
-    return _record_and_print(journal, actor, build, handover_id, pdf_dir, batches)
+    return record_and_print(journal, actor, build, handover_id, pdf_dir, batches)
+
+
+def handover_event(tx: Tx, req: HandoverRequest, handover_id: str, batches: list[str], *,
+                   lgwan_send: bool = False) -> tuple[ev.HandoverRecorded, list[dict]]:
+    """Every custody rule for one normalized request, and the event that records it with the
+    overrides used. `lgwan_send`: the provide of an LGWAN file by `lgwan.send_file`, which
+    also records the file's hash (the only way an LGWAN file goes out)."""
+    st = tx.state
+    case = policy.require_open_case(st, req.case_id)
+    _require_recorder(st, case, tx.actor_id, req.moment)
+    sender, receiver = st.person(req.from_person), st.person(req.to_person)
+    policy.require_direction(st, case, req.moment, sender.org_id, receiver.org_id)
+    policy.require_on_roster(st, case, req.from_person, "hand over its media")
+    policy.require_on_roster(st, case, req.to_person, "receive its media")
+    if req.courier:
+        _require_courier(st, case, req.courier)
+    moment = (req.occurred_at or tx.now).astimezone(JST)
+    if moment > tx.now + CLOCK_TOLERANCE:
+        raise HandoverError(f"the handover time {moment.isoformat()} is in the future "
+                            f"(now {tx.now.isoformat()}); record a handover once it happened",
+                            "check --at: date, time and +09:00")
+    when = moment.isoformat()
+    items = [st.tracked_item(i) for i in req.items]
+    overrides = policy.Overrides(req.override_reason)
+    for item in items:
+        policy.require_item_of_case(item, case)
+        policy.require_tracked(item, "handed on")
+        policy.require_method(item, req.method)
+        policy.require_lgwan_send(item, req.moment, lgwan_send)
+        policy.require_moment_fits(st, item, req.moment, sender.org_id)
+        policy.require_taken_out_by_key_holder(st, item, sender.person_id)
+        policy.require_in_order(st, item, when)
+    policy.require_not_together(items)
+    for item in items:
+        overrides.check(policy.check_interval, st, case, item, receiver.org_id, when)
+        overrides.check(policy.check_courier, st, item, req.courier)
+    if req.envelopes:
+        policy.require_paper_method(req.method)
+    for package_id, count in req.envelopes:
+        policy.require_package_of_case(st, package_id, case)
+        overrides.check(policy.check_envelopes, st, package_id, count)
+    content, media, records, envelopes = _describe(st, items, req.envelopes, req.content)
+    event = ev.HandoverRecorded(
+        handover_id=handover_id, case_id=case.case_id, moment=req.moment,
+        occurred_at=when, from_person=sender.person_id, from_org=sender.org_id,
+        to_person=receiver.person_id, to_org=receiver.org_id, method=req.method,
+        items=list(req.items),
+        envelopes=[{"batch_id": b, "package_id": p, "count": n}
+                   for b, (p, n) in zip(batches, req.envelopes)],
+        courier=req.courier, content=content, media_count=media, record_count=records,
+        envelope_count=envelopes, overrides=overrides.used,
+        override_reason=overrides.reason if overrides.used else None, scan=req.scan)
+    return event, overrides.used
 
 
 def confirm_handover(journal: Journal, actor: str, handover_id: str, *, condition: str = "",
@@ -216,10 +226,10 @@ def confirm_handover(journal: Journal, actor: str, handover_id: str, *, conditio
         return [ev.HandoverConfirmed(handover_id, tx.actor_id, tx.now.isoformat(),
                                      condition.strip(), scan)], None
 
-    return _record_and_print(journal, actor, build, handover_id, pdf_dir)
+    return record_and_print(journal, actor, build, handover_id, pdf_dir)
 
 
-def _record_and_print(journal: Journal, actor: str, build, handover_id: str,
+def record_and_print(journal: Journal, actor: str, build, handover_id: str,
                       pdf_dir: Path | str | None, batches: list[str] | None = None) -> HandoverRecord:
     """Record the handover's entry and, when asked, print its 確認書 with the checkpoint
     signed in the same transaction. A 確認書 directory that cannot be made is refused before
@@ -233,7 +243,7 @@ def _record_and_print(journal: Journal, actor: str, build, handover_id: str,
     entry = done.entries[0]
     pdf = None
     if pdf_dir is not None:
-        pdf = _write_kakuninsho(journal, handover_id, done.checkpoint, entry.index,
+        pdf = write_kakuninsho(journal, handover_id, done.checkpoint, entry.index,
                                 Path(pdf_dir), f"{handover_id} was recorded (entry {entry.index})")
     return HandoverRecord(handover_id, entry.index,
                           done.checkpoint.size, pdf,
@@ -255,13 +265,13 @@ def reprint(journal: Journal, actor: str, handover_id: str, pdf_dir: Path | str)
     done = record(journal, actor, build)
     entry = done.entries[0]
     event = ev.decode(entry)
-    return _write_kakuninsho(journal, handover_id, done.checkpoint, done.value, Path(pdf_dir),
+    return write_kakuninsho(journal, handover_id, done.checkpoint, done.value, Path(pdf_dir),
                              f"the reprint of {handover_id} was recorded (entry {entry.index})",
                              reprinted_at=dt.datetime.fromisoformat(event.reprinted_at),
                              reprint_index=entry.index)
 
 
-def _write_kakuninsho(journal: Journal, handover_id: str, checkpoint, index: int, pdf_dir: Path,
+def write_kakuninsho(journal: Journal, handover_id: str, checkpoint, index: int, pdf_dir: Path,
                       done: str, **reprint) -> Path:
     try:
         return confirmation.write(journal, handover_id, checkpoint, index, pdf_dir, **reprint)

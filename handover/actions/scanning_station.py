@@ -17,10 +17,13 @@ from typing import Callable, Iterable
 
 from handover import ids
 from handover.actions import handovers
+from handover.actions.incidents import incident_event
 from handover.errors import HandoverError, VerificationFailed
 from handover.ids import InvalidID
 from handover.label_codes import load_key
-from handover.model.journal import Journal
+from handover.model import events as ev
+from handover.model import policy
+from handover.model.journal import Journal, Tx, record
 from handover.model.state import State
 from handover.scanners import ScanResult, ScanSession, ScanSummary, decode_image
 
@@ -105,6 +108,7 @@ def record_scanned(journal: Journal, actor: str, station: Station,
                    request: handovers.HandoverRequest, *,
                    pdf_dir: Path | str | None = None) -> handovers.HandoverRecord:
     """Record a complete scan as the handover of the scanned items."""
+    _report_forged(journal, actor, station, request.case_id)
     items = station.require_complete()
     request = dataclasses.replace(request, items=tuple(items), scan=station.summary_json())
     return handovers.record_handover(journal, actor, request, pdf_dir=pdf_dir)
@@ -115,6 +119,35 @@ def confirm_scanned(journal: Journal, actor: str, station: Station, *, condition
     """The receiver's confirmation of a handover whose every item was scanned on arrival."""
     if station.handover_id is None:
         raise HandoverError("confirming needs the handover being checked", "pass --handover H-…")
+    with journal.reading() as st:
+        case_id = st.handover(station.handover_id).case_id
+    _report_forged(journal, actor, station, case_id)
     station.require_complete()
     return handovers.confirm_handover(journal, actor, station.handover_id, condition=condition,
                                     scan=station.summary_json(), pdf_dir=pdf_dir)
+
+
+def _report_forged(journal: Journal, actor: str, station: Station, case_id: str) -> None:
+    """A forged label at a station that records opens an incident by itself (label-forged),
+    before the scan is refused: the label is evidence, whoever set it aside."""
+    forged = station.summary().forged
+    if not forged:
+        return
+    case_id = ids.parse_id(case_id, "case")
+    shown = "; ".join(f"「{raw[:60]}」" for raw in forged)
+
+    def build(tx: Tx):
+        st = tx.state
+        case = policy.require_open_case(st, case_id)
+        policy.require_on_roster(st, case, tx.actor_id, "scan its items")
+        event = incident_event(st, case, ev.LABEL_FORGED,
+                               f"受渡し時の読取りで偽造・改変されたラベルを検出: {shown}",
+                               tx.actor_id, tx.now, source=ev.BY_SCAN)
+        return [event], event.incident_id
+
+    incident = record(journal, actor, build).value
+    raise VerificationFailed(
+        f"{len(forged)} forged label(s) scanned, so nothing was recorded as handed over; "
+        f"incident {incident} was opened / 偽造ラベルを検出しました（事故報告 {incident}）",
+        "do not accept the item: set it aside as it is and tell the ward; see "
+        f"`handover incident show {incident}`")

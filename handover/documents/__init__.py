@@ -24,6 +24,7 @@ _EXPORTS = {
                                   "render_label_sheet_a4", "render_label_tape_24mm"),
     "handover.documents.notice": ("OPEN_COMMAND", "OPENER_SOURCE", "PasswordNotice",
                                   "render_notice"),
+    "handover.documents.record_sheet": ("RecordSheet", "render_record_sheet"),
     "handover.documents.wareki": ("Stamp", "format_datetime", "format_fiscal_year",
                                   "format_wareki"),
 }

@@ -64,6 +64,21 @@ FINDING_RESULTS = {FINDING_OK: "適", FINDING_DEFICIENT: "要改善", FINDING_NA
 MEDIUM, NOTICE, ENVELOPES = "medium", "notice", "envelopes"
 MEDIUM_KINDS = {"dvd-r": "DVD-R", "cd-r": "CD-R", "usb": "USB", "lgwan": "LGWANファイル",
                 "dvd-r-dl": "DVD-R DL", "bd-r": "BD-R"}
+LGWAN_FILE = "lgwan"            # the medium kind of a package sent over LGWAN: a file, never a disc
+
+# What went wrong, for an incident report (事故報告; every 特記事項: 事故が発生し…書面をもって報告).
+LOSS, MISDELIVERY, LABEL_DAMAGED, LABEL_FORGED, HASH_MISMATCH, SEAL_BROKEN, UNAUTHORISED, OTHER = (
+    "loss", "misdelivery", "label-damaged", "label-forged", "hash-mismatch", "seal-broken",
+    "unauthorised-person", "other")
+INCIDENT_CATEGORIES = {LOSS: "紛失", MISDELIVERY: "誤送付・誤配送", LABEL_DAMAGED: "ラベルの破損",
+                       LABEL_FORGED: "ラベルの偽造", HASH_MISMATCH: "受信ファイルのハッシュ不一致",
+                       SEAL_BROKEN: "受領時の封緘破損", UNAUTHORISED: "権限のない者の関与",
+                       OTHER: "その他"}
+# Erasure methods, in NIST SP 800-88's vocabulary with the Japanese a 消去証明書 prints.
+ERASURE_METHODS = {"clear": "上書き消去", "purge": "暗号化消去・完全消去", "destroy": "物理破壊"}
+
+# Incidents the system opens itself, and why (the `source` of IncidentReported).
+BY_PERSON, BY_RECEIPT, BY_SCAN, BY_OVERDUE = "person", "receipt", "scan", "overdue"
 
 
 def _frozen(value: Any) -> Any:
@@ -280,6 +295,106 @@ class ConfirmationReprinted(Event):
 
 
 @dataclass(frozen=True)
+class IncidentReported(Event):
+    """An accident reported in writing (事故報告): what happened, when it was discovered and by
+    whom, the items and the case, and when the ward was told. `source` says whether a person
+    reported it or the system opened it (a hash mismatch on receipt, a forged label at a
+    recording station, a return long overdue)."""
+    KIND: ClassVar[str] = "IncidentReported"
+    incident_id: str
+    case_id: str
+    category: str
+    description: str
+    discovered_at: str
+    reported_by: str                # person ID
+    items: tuple[str, ...] = ()
+    ward_notified_at: str | None = None
+    source: str = BY_PERSON
+
+
+@dataclass(frozen=True)
+class IncidentFollowedUp(Event):
+    KIND: ClassVar[str] = "IncidentFollowedUp"
+    incident_id: str
+    note: str
+    ward_notified_at: str | None = None   # when the follow-up is the ward being told
+
+
+@dataclass(frozen=True)
+class IncidentClosed(Event):
+    KIND: ClassVar[str] = "IncidentClosed"
+    incident_id: str
+    outcome: str
+
+
+@dataclass(frozen=True)
+class LgwanFileSent(Event):
+    """A sealed package uploaded to the contractor's LGWAN-ASP service (000 【システム上の対策】,
+    004 受託事業者 6), recorded with the provide handover it is. The file is named by its
+    package ID, so its name holds no personal data; `sha256` is what the receiver's download
+    must match."""
+    KIND: ClassVar[str] = "LgwanFileSent"
+    transfer_id: str
+    handover_id: str
+    medium_id: str
+    package_id: str
+    case_id: str
+    file_name: str
+    size: int
+    sha256: str
+    service: str                    # the LGWAN-ASP service's name
+    sender: str                     # person ID
+    workstation_id: str
+
+
+@dataclass(frozen=True)
+class LgwanFileReceived(Event):
+    """The receiver's download matched the recorded SHA-256 (recorded with the confirmation of
+    the handover). A mismatch records no receipt: it opens an incident instead."""
+    KIND: ClassVar[str] = "LgwanFileReceived"
+    transfer_id: str
+    received_by: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ErasureRecorded(Event):
+    """A contractor or sub-contractor erased the case's data and certifies it (消去証明書;
+    004 受託事業者 10, 特記事項 11-12; 000 特記事項 14-15; 丙 12-13). `sources` are the
+    packages and media the erased extracts, working copies and derived files came from;
+    `locations` the computers and servers, by name."""
+    KIND: ClassVar[str] = "ErasureRecorded"
+    certificate_id: str
+    case_id: str
+    org_id: str
+    erased: str                     # what: 復号したデータ、作業用の複製、加工したファイル…
+    sources: tuple[str, ...]        # package and medium IDs
+    locations: tuple[str, ...]      # computer and server names
+    method: str                     # clear / purge / destroy
+    tool: str
+    performed_by: str               # person ID
+    verified_by: str                # person ID: the responsible handler (取扱責任者)
+    erased_on: str                  # ISO date
+    place: str
+
+
+@dataclass(frozen=True)
+class ErasureCertificateReceived(Event):
+    """The certificate reached the ward, or (for a sub-contractor's) its contractor."""
+    KIND: ClassVar[str] = "ErasureCertificateReceived"
+    certificate_id: str
+    org_id: str                     # the receiving organisation
+
+
+@dataclass(frozen=True)
+class ErasureChecked(Event):
+    """The ward's own check of the erasure (甲は…消去の状況について確認を行う)."""
+    KIND: ClassVar[str] = "ErasureChecked"
+    certificate_id: str
+    note: str
+
+
+@dataclass(frozen=True)
 class InspectionRecorded(Event):
     """An on-site inspection of a contractor or sub-contractor (立入調査; 000 特記事項 18-19,
     004 特記事項 15-16: at least once per fiscal year)."""
@@ -299,7 +414,10 @@ ALL: tuple[type[Event], ...] = (
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
-    ConfirmationReprinted, InspectionRecorded,
+    ConfirmationReprinted, IncidentReported, IncidentFollowedUp, IncidentClosed,
+    LgwanFileSent, LgwanFileReceived, ErasureRecorded, ErasureCertificateReceived,
+    ErasureChecked,
+    InspectionRecorded,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

@@ -21,7 +21,8 @@ from handover.clock import fiscal_year
 from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
-                                   closing_overrides, handover_items, handovers, inspections, items, meta,
+                                   closing_overrides, handover_items, handovers, incident_followups,
+                                   erasures, incidents, inspections, items, lgwan_transfers, meta,
                                    organisations, packages, people, roster, subject_entries,
                                    workstations)
 
@@ -307,6 +308,83 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _incident(f: _Fold, e: ev.IncidentReported) -> None:
+    f.insert(incidents, incident_id=e.incident_id, case_id=e.case_id, category=e.category,
+             description=e.description, discovered_at=e.discovered_at, reported_by=e.reported_by,
+             item_ids=" ".join(e.items), ward_notified_at=e.ward_notified_at, source=e.source,
+             status="open", recorded_by=f.entry.actor, reported_at=f.entry.time,
+             entry_index=f.entry.index, outcome=None, closed_by=None, closed_at=None)
+    f.subjects(e.incident_id, e.case_id, *e.items, e.reported_by)
+
+
+def _incident_items(f: _Fold, incident_id: str) -> list[str]:
+    return f.conn.execute(sa.select(incidents.c.item_ids).where(
+        incidents.c.log == f.log, incidents.c.incident_id == incident_id)).scalar_one().split()
+
+
+def _followed_up(f: _Fold, e: ev.IncidentFollowedUp) -> None:
+    f.insert(incident_followups, incident_id=e.incident_id, entry_index=f.entry.index,
+             note=e.note, recorded_by=f.entry.actor, recorded_at=f.entry.time)
+    if e.ward_notified_at:
+        f.update(incidents, incidents.c.incident_id == e.incident_id,
+                 ward_notified_at=e.ward_notified_at)
+    f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
+
+
+def _incident_closed(f: _Fold, e: ev.IncidentClosed) -> None:
+    f.update(incidents, incidents.c.incident_id == e.incident_id, status="closed",
+             outcome=e.outcome, closed_by=f.entry.actor, closed_at=f.entry.time)
+    f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
+
+
+def _lgwan_sent(f: _Fold, e: ev.LgwanFileSent) -> None:
+    f.insert(lgwan_transfers, transfer_id=e.transfer_id, handover_id=e.handover_id,
+             medium_id=e.medium_id, package_id=e.package_id, case_id=e.case_id,
+             file_name=e.file_name, size=e.size, sha256=e.sha256, service=e.service,
+             sender=e.sender, workstation_id=e.workstation_id, sent_at=f.entry.time,
+             entry_index=f.entry.index, received_by=None, received_at=None)
+    f.subjects(e.transfer_id, e.medium_id, e.package_id, e.handover_id)
+
+
+def _lgwan_received(f: _Fold, e: ev.LgwanFileReceived) -> None:
+    f.update(lgwan_transfers, lgwan_transfers.c.transfer_id == e.transfer_id,
+             received_by=e.received_by, received_at=f.entry.time)
+    medium = f.conn.execute(sa.select(lgwan_transfers.c.medium_id).where(
+        lgwan_transfers.c.log == f.log, lgwan_transfers.c.transfer_id == e.transfer_id)).scalar_one()
+    f.subjects(e.transfer_id, medium, e.received_by)
+
+
+def _erasure(f: _Fold, e: ev.ErasureRecorded) -> None:
+    f.insert(erasures, certificate_id=e.certificate_id, case_id=e.case_id, org_id=e.org_id,
+             erased=e.erased, sources=" ".join(e.sources), locations=_json(list(e.locations)),
+             method=e.method, tool=e.tool, performed_by=e.performed_by, verified_by=e.verified_by,
+             erased_on=e.erased_on, place=e.place, recorded_by=f.entry.actor,
+             recorded_at=f.entry.time, entry_index=f.entry.index, ward_received_by=None,
+             ward_received_at=None, contractor_received_by=None, contractor_received_at=None,
+             checked_by=None, checked_at=None, check_note=None)
+    f.subjects(e.certificate_id, e.case_id, e.org_id, *e.sources, e.performed_by, e.verified_by)
+
+
+def _erasure_sources(f: _Fold, certificate_id: str) -> list[str]:
+    return f.conn.execute(sa.select(erasures.c.sources).where(
+        erasures.c.log == f.log, erasures.c.certificate_id == certificate_id)).scalar_one().split()
+
+
+def _erasure_received(f: _Fold, e: ev.ErasureCertificateReceived) -> None:
+    ward = f.conn.execute(sa.select(organisations.c.kind).where(
+        organisations.c.log == f.log, organisations.c.org_id == e.org_id)).scalar_one() == ev.WARD
+    who = "ward" if ward else "contractor"
+    f.update(erasures, erasures.c.certificate_id == e.certificate_id,
+             **{f"{who}_received_by": f.entry.actor, f"{who}_received_at": f.entry.time})
+    f.subjects(e.certificate_id, *_erasure_sources(f, e.certificate_id))
+
+
+def _erasure_checked(f: _Fold, e: ev.ErasureChecked) -> None:
+    f.update(erasures, erasures.c.certificate_id == e.certificate_id, checked_by=f.entry.actor,
+             checked_at=f.entry.time, check_note=e.note)
+    f.subjects(e.certificate_id)
+
+
 def _inspection(f: _Fold, e: ev.InspectionRecorded) -> None:
     f.insert(inspections, inspection_id=e.inspection_id, case_id=e.case_id, org_id=e.org_id,
              inspected_on=e.inspected_on,
@@ -326,7 +404,13 @@ _STEPS: dict[str, Callable] = {
     ev.NoticeIssued.KIND: _notice, ev.ItemStored.KIND: _stored,
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
-    ev.ConfirmationReprinted.KIND: _reprinted, ev.InspectionRecorded.KIND: _inspection,
+    ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.IncidentReported.KIND: _incident, ev.IncidentFollowedUp.KIND: _followed_up,
+    ev.IncidentClosed.KIND: _incident_closed,
+    ev.LgwanFileSent.KIND: _lgwan_sent, ev.LgwanFileReceived.KIND: _lgwan_received,
+    ev.ErasureRecorded.KIND: _erasure, ev.ErasureCertificateReceived.KIND: _erasure_received,
+    ev.ErasureChecked.KIND: _erasure_checked,
+    ev.InspectionRecorded.KIND: _inspection,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

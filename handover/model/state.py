@@ -304,6 +304,76 @@ class State:
         return list(self.conn.execute(sa.select(t.c.entry_index).where(
             t.c.log == self.log, t.c.subject_id == subject_id).order_by(t.c.entry_index)).scalars())
 
+    # --- incidents -------------------------------------------------------------------------
+
+    def incident(self, incident_id: str) -> Row:
+        row = self._one(p.incidents, "incident_id", incident_id)
+        if row is None:
+            raise _not_found("A", incident_id, "see a case's incidents with `handover incident list`")
+        return row
+
+    def incidents(self, case_id: str | None = None, *, open_only: bool = False) -> list[Row]:
+        t = p.incidents
+        q = sa.select(t).where(t.c.log == self.log)
+        if case_id is not None:
+            q = q.where(t.c.case_id == case_id)
+        if open_only:
+            q = q.where(t.c.status == "open")
+        return self._all(q.order_by(t.c.entry_index))
+
+    def incidents_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.incidents, case_ids, p.incidents.c.entry_index)
+
+    def incident_followups(self, incident_id: str) -> list[Row]:
+        t = p.incident_followups
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.incident_id == incident_id)
+                         .order_by(t.c.entry_index))
+
+    # --- LGWAN transfers --------------------------------------------------------------------
+
+    def lgwan_transfer(self, transfer_id: str) -> Row:
+        row = self._one(p.lgwan_transfers, "transfer_id", transfer_id)
+        if row is None:
+            raise _not_found("T", transfer_id, "see the case's transfers with `handover lgwan list`")
+        return row
+
+    def lgwan_transfers(self, *, case_id: str | None = None,
+                        package_id: str | None = None) -> list[Row]:
+        t = p.lgwan_transfers
+        q = sa.select(t).where(t.c.log == self.log)
+        if case_id is not None:
+            q = q.where(t.c.case_id == case_id)
+        if package_id is not None:
+            q = q.where(t.c.package_id == package_id)
+        return self._all(q.order_by(t.c.entry_index))
+
+    # --- erasures ---------------------------------------------------------------------------
+
+    def erasure(self, certificate_id: str) -> Row:
+        row = self._one(p.erasures, "certificate_id", certificate_id)
+        if row is None:
+            raise _not_found("X", certificate_id, "see a case's certificates with `handover erasure list`")
+        return row
+
+    def erasures(self, case_id: str | None = None) -> list[Row]:
+        t = p.erasures
+        q = sa.select(t).where(t.c.log == self.log)
+        if case_id is not None:
+            q = q.where(t.c.case_id == case_id)
+        return self._all(q.order_by(t.c.entry_index))
+
+    def erasures_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.erasures, case_ids, p.erasures.c.entry_index)
+
+    def orgs_that_held_data(self, case_id: str) -> list[str]:
+        """Every organisation outside the ward that was ever handed a medium of the case
+        (a disc or an LGWAN file, directly or by a transfer), in the order first handed one."""
+        h = p.handovers
+        rows = self.conn.execute(sa.select(h.c.to_org).where(
+            h.c.log == self.log, h.c.case_id == case_id, h.c.media_count > 0)
+            .order_by(h.c.entry_index)).scalars()
+        return [o for o in dict.fromkeys(rows) if not self.is_ward(o)]
+
     # --- names for people ------------------------------------------------------------------
 
     def name(self, any_id: str | None) -> str:

@@ -129,6 +129,52 @@ closing_overrides = _table(
     sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
     sa.Column("recorded_by", _ID, nullable=False),
     sa.Column("closed_at", sa.String(40), nullable=False))
+# Incidents (事故報告): open until closed with an outcome; items space-separated.
+incidents = _table(
+    "proj_incidents", sa.Column("incident_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("category", sa.String(24), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("discovered_at", sa.String(40), nullable=False),
+    sa.Column("reported_by", _ID, nullable=False), sa.Column("item_ids", sa.Text, nullable=False),
+    sa.Column("ward_notified_at", sa.String(40)), sa.Column("source", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),  # open / closed
+    sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("reported_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("outcome", sa.Text), sa.Column("closed_by", _ID), sa.Column("closed_at", sa.String(40)))
+incident_followups = _table(
+    "proj_incident_followups", sa.Column("incident_id", _ID, primary_key=True),
+    sa.Column("entry_index", sa.BigInteger, primary_key=True),
+    sa.Column("note", sa.Text, nullable=False), sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False))
+# Packages sent over LGWAN (one row per upload) and their hash-confirmed receipt.
+lgwan_transfers = _table(
+    "proj_lgwan_transfers", sa.Column("transfer_id", _ID, primary_key=True),
+    sa.Column("handover_id", _ID, nullable=False), sa.Column("medium_id", _ID, nullable=False),
+    sa.Column("package_id", _ID, nullable=False), sa.Column("case_id", _ID, nullable=False),
+    sa.Column("file_name", _S, nullable=False), sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False), sa.Column("service", _S, nullable=False),
+    sa.Column("sender", _ID, nullable=False), sa.Column("workstation_id", _ID, nullable=False),
+    sa.Column("sent_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("received_by", _ID), sa.Column("received_at", sa.String(40)))
+# Erasure certificates (消去証明書): sources space-separated, locations as a JSON list; who
+# received them (the ward; for a sub-contractor's, also its contractor) and the ward's check.
+erasures = _table(
+    "proj_erasures", sa.Column("certificate_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("org_id", _ID, nullable=False),
+    sa.Column("erased", sa.Text, nullable=False), sa.Column("sources", sa.Text, nullable=False),
+    sa.Column("locations", sa.Text, nullable=False),
+    sa.Column("method", sa.String(16), nullable=False), sa.Column("tool", _S, nullable=False),
+    sa.Column("performed_by", _ID, nullable=False), sa.Column("verified_by", _ID, nullable=False),
+    sa.Column("erased_on", sa.String(10), nullable=False), sa.Column("place", _S, nullable=False),
+    sa.Column("recorded_by", _ID, nullable=False),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("ward_received_by", _ID), sa.Column("ward_received_at", sa.String(40)),
+    sa.Column("contractor_received_by", _ID), sa.Column("contractor_received_at", sa.String(40)),
+    sa.Column("checked_by", _ID), sa.Column("checked_at", sa.String(40)),
+    sa.Column("check_note", sa.Text))
 # On-site inspections (立入調査), one row each; `fiscal_year` is the April-March year it falls in.
 inspections = _table(
     "proj_inspections", sa.Column("inspection_id", _ID, primary_key=True),
@@ -156,6 +202,9 @@ INDEXES = (
     sa.Index("ix_proj_handover_items_item", handover_items.c.log, handover_items.c.item_id),
     sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
+    sa.Index("ix_proj_incidents_case", incidents.c.log, incidents.c.case_id, incidents.c.entry_index),
+    sa.Index("ix_proj_lgwan_transfers_package", lgwan_transfers.c.log, lgwan_transfers.c.package_id),
+    sa.Index("ix_proj_erasures_case", erasures.c.log, erasures.c.case_id, erasures.c.entry_index),
     sa.Index("ix_proj_inspections_case", inspections.c.log, inspections.c.case_id,
              inspections.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),

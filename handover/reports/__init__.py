@@ -3,7 +3,11 @@ the registry), for paper (確認書, label sheets) and for auditors (verificatio
 
 from handover.reports.case_sheet import case_sheet
 from handover.reports.case_status import overrides, require_person, status, where_text
+from handover.reports.erasures import list_erasures, print_erasure, show_erasure
+from handover.reports.incidents import (list_incidents, open_incidents_json, print_incident,
+                                        show_incident)
 from handover.reports.item_history import history
+from handover.reports.lgwan import list_transfers
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
 from handover.reports.proof_bundle import write_bundle
@@ -29,8 +33,9 @@ def __getattr__(name: str):
 
 __all__ = [
     "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_paper", "check_proof", "export_proof",
-    "history", "list_registry", "overrides", "print_labels", "projection_differences",
-    "require_ok", "require_person", "require_same_projection", "show_entries", "status",
-    "verify", "write_bundle",
+    "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
+    "print_erasure", "print_incident", "print_labels", "projection_differences",
+    "require_ok", "require_person", "require_same_projection", "show_entries", "show_erasure",
+    "show_incident", "status", "verify", "write_bundle",
     "where_text",
 ]

@@ -13,6 +13,7 @@ from handover.model import events as ev
 from handover.model import tables
 from handover.model.journal import Journal, require_actor
 from handover.model.state import Row, State, overrides_of
+from handover.reports.incidents import open_incidents_json
 from handover.reports.inspections_due import inspection_status
 from handover.reports.label_sheets import kind_label
 
@@ -29,12 +30,16 @@ def _where(st: State, item: Row) -> dict[str, Any]:
 
 def item_json(st: State, item: Row, case: Row, today: dt.date) -> dict[str, Any]:
     out = not st.is_ward(item.holder_org)
-    overdue = out and item.kind != ev.ENVELOPES and today > dt.date.fromisoformat(case.period_end)
+    # An LGWAN file is never returned but erased (004 受託事業者 10): it is never overdue,
+    # and its erasure certificate is what closes it.
+    lgwan_file = item.kind == ev.MEDIUM and item.medium_kind == ev.LGWAN_FILE
+    returned = out and item.kind != ev.ENVELOPES and not lgwan_file
+    overdue = returned and today > dt.date.fromisoformat(case.period_end)
     return {"item_id": item.item_id, "kind": item.kind, "kind_label": kind_label(item),
             "package_id": item.package_id, "count": item.count, **_where(st, item),
             "out": out, "overdue": overdue,
-            "return_due": case.period_end if out and item.kind != ev.ENVELOPES else None,
-            "last_handover": item.last_handover}
+            "return_due": case.period_end if returned else None,
+            "lgwan_file": lgwan_file, "last_handover": item.last_handover}
 
 
 def where_text(item: dict) -> str:
@@ -69,6 +74,8 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
         items_of, handovers_of = st.items_by_case(wanted), st.handovers_by_case(wanted)
         orgs_of, roster_of = st.case_orgs_by_case(wanted), st.roster_by_case(wanted)
         closings = st.closing_overrides_by_case(wanted)
+        incidents_of = st.incidents_by_case(wanted)
+        erasures_of = st.erasures_by_case(wanted)
         inspections_of = st.inspections_by_case(wanted)
         packages_of = st.packages_by_case(wanted)
         here = st.workstation_by_host(journal.host)
@@ -94,6 +101,12 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
                                                         items, here),
                 "overrides": [_override_json(st, h) for h in handovers if h.override_reason]
                 + _closing_json(st, case, closings.get(case.case_id)),
+                "open_incidents": open_incidents_json(st, incidents_of.get(case.case_id, [])),
+                "erasure_certificates": [
+                    {"certificate_id": c.certificate_id, "org_id": c.org_id,
+                     "org": st.name(c.org_id), "erased_on": c.erased_on,
+                     "ward_received_at": c.ward_received_at, "checked_at": c.checked_at}
+                    for c in erasures_of.get(case.case_id, [])],
                 # 立入調査 per organisation and fiscal year (open cases only)
                 "inspections": inspections,
             })

@@ -17,6 +17,7 @@ from handover.model import events as ev
 from handover.model.journal import Journal
 from handover.model.state import State
 from handover.reports.case_status import item_json
+from handover.reports.incidents import incident_json
 
 _METHOD_TEXT = {ev.HAND: "by hand", ev.REGISTERED_MAIL: "by registered mail", ev.LGWAN: "over LGWAN"}
 
@@ -55,6 +56,28 @@ def _summary(st: State, entry: ledger.Entry) -> str:
             return f"roster changed: added {added}; removed {removed}"
         case ev.CaseClosed() as e:
             return f"case closed: {e.reason or '-'}"
+        case ev.IncidentReported() as e:
+            items = f" ({', '.join(e.items)})" if e.items else ""
+            return (f"incident {e.incident_id} reported ({e.category}, source {e.source}) on "
+                    f"{e.case_id}{items}: {e.description}")
+        case ev.IncidentFollowedUp() as e:
+            return f"incident {e.incident_id} followed up: {e.note}"
+        case ev.IncidentClosed() as e:
+            return f"incident {e.incident_id} closed: {e.outcome}"
+        case ev.ErasureRecorded() as e:
+            return (f"erasure certificate {e.certificate_id}: {st.label(e.org_id)} erased "
+                    f"{e.erased} from {', '.join(e.locations)} ({e.method}, {e.tool}) on "
+                    f"{e.erased_on}, performed by {st.label(e.performed_by)}, verified by "
+                    f"{st.label(e.verified_by)}")
+        case ev.ErasureCertificateReceived() as e:
+            return f"erasure certificate {e.certificate_id} received by {st.label(e.org_id)}"
+        case ev.ErasureChecked() as e:
+            return f"erasure {e.certificate_id} checked by the ward: {e.note}"
+        case ev.LgwanFileSent() as e:
+            return (f"{e.file_name} ({e.size} bytes, sha256 {e.sha256}) uploaded to {e.service} "
+                    f"by {st.label(e.sender)} on {st.label(e.workstation_id)} ({e.transfer_id})")
+        case ev.LgwanFileReceived() as e:
+            return f"{e.transfer_id} downloaded by {st.label(e.received_by)}: sha256 matches"
         case ev.WorkstationAuthorised() as e:
             return f"workstation {st.label(e.workstation_id)} designated for {e.case_id}"
         case ev.InspectionRecorded() as e:
@@ -86,5 +109,8 @@ def history(journal: Journal, any_id: str) -> dict[str, Any]:
         if item is not None:
             case = st.case(item.case_id)
             current = item_json(st, item, case, journal.now().astimezone(JST).date())
+        # Open incidents naming this item (or, for a case, on it), as `status` shows them.
+        concerned = [r for r in st.incidents(open_only=True)
+                     if subject in r.item_ids.split() or subject in (r.case_id, r.incident_id)]
         return {"id": subject, "kind": ids.KINDS[subject[0]].en, "current": current,
-                "entries": entries}
+                "entries": entries, "open_incidents": [incident_json(st, r) for r in concerned]}

@@ -3,7 +3,8 @@
 Until 2022-10-31 the ward hands the contractor a password-encrypted CD-R in a locked case,
 by hand (区が行う対策 5); from 2022-11-01 the same data goes over LGWAN instead, still
 encrypted, with the password notice on paper by another route. At the end the CD-R comes
-back (受託事業者 8); an LGWAN file still out after the contract period is overdue."""
+back (受託事業者 8); the LGWAN file is erased, not returned, so it is never overdue (issue
+10 §1), while its password notice still out after the contract period is."""
 
 from __future__ import annotations
 
@@ -45,8 +46,9 @@ def test_screening_case_000_cdr_then_lgwan(world):
     # --- from 2022-11-01: LGWAN file, notice on paper ------------------------------------------
     w.clock.now = dt.datetime(2022, 11, 1, 9, 30, tzinfo=JST)
     lg = w.seal(records=80, medium="lgwan", case_id=case)
-    h3 = w.handover("provide", w.taro, lead, [lg.medium_id], case_id=case, method="lgwan")
-    actions.confirm_handover(w.j, lead, h3.handover_id, condition="LGWAN-ASP 受信確認")
+    h3 = actions.send_file(w.j, w.taro, lg.medium_id, lg.package_path, service="LGWAN-ASP（見本）",
+                           to_person=lead).handover
+    actions.receive_file(w.j, lead, lg.package_path)
     w.clock.advance(days=1)
     h4 = w.handover("provide", w.jiro, lead, [lg.notice_id], case_id=case, method="hand",
                     actor=w.jiro)
@@ -84,10 +86,10 @@ def test_screening_case_000_cdr_then_lgwan(world):
 
     w.clock.now = dt.datetime(2023, 4, 5, 9, 0, tzinfo=JST)      # after the contract period
     after = reports.status(w.j, case)["cases"][0]
-    assert sorted(after["overdue"]) == sorted([lg.medium_id, lg.notice_id])
-    overdue = {i["item_id"]: i for i in after["items"]}[lg.medium_id]
-    assert (overdue["kind_label"], overdue["holder_org"], overdue["return_due"]) == \
-        ("LGWANファイル", "株式会社見本スキャン（架空）", "2023-03-31")
+    assert after["overdue"] == [lg.notice_id]
+    lgwan_file = {i["item_id"]: i for i in after["items"]}[lg.medium_id]
+    assert (lgwan_file["kind_label"], lgwan_file["holder_org"], lgwan_file["return_due"],
+            lgwan_file["lgwan_file"]) == ("LGWANファイル", "株式会社見本スキャン（架空）", None, True)
 
     history = reports.history(w.j, cdr.medium_id)
     assert [e["kind"] for e in history["entries"]].count("HandoverRecorded") == 2

@@ -74,8 +74,10 @@ def require_workstation(st: State, case: Row, hostname: str) -> Row:
 
 
 def require_no_items_out(st: State, case: Row) -> None:
+    # LGWAN files are erased, not returned: require_lgwan_files_erased covers them.
     out = [i.item_id for i in st.items(case_id=case.case_id)
-           if i.kind != ev.ENVELOPES and not st.is_ward(i.holder_org)]
+           if i.kind != ev.ENVELOPES and i.medium_kind != ev.LGWAN_FILE
+           and not st.is_ward(i.holder_org)]
     if out:
         raise refuse(ITEMS_OUTSTANDING, out[0],
                       f"case {case.case_id} still has {len(out)} item(s) with a contractor: "

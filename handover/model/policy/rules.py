@@ -39,12 +39,24 @@ ALREADY_INITIALISED = "already-initialised"
 ALREADY_REGISTERED = "already-registered"
 ROLE_MISMATCH = "role-mismatch"
 KEY_HOLDER_ELSEWHERE = "key-holder-elsewhere"
+INCIDENT_CLOSED = "incident-closed"
+INCIDENTS_OPEN = "incidents-open"
+LGWAN_SEND_REQUIRED = "lgwan-send-required"
+LGWAN_NOT_RETURNED = "lgwan-not-returned"
+FILE_NOT_PACKAGE = "file-not-package"
+ERASURE_OTHER_ORG = "erasure-other-org"
+VERIFIER_NOT_RESPONSIBLE = "verifier-not-responsible"
+CERTIFICATE_ALREADY_RECEIVED = "certificate-already-received"
+CERTIFICATE_NOT_RECEIVED = "certificate-not-received"
+LGWAN_FILE_NOT_ERASED = "lgwan-file-not-erased"
+ERASURE_CERTIFICATE_MISSING = "erasure-certificate-missing"
 NOT_ON_CASE = "not-on-case"
 INSPECTION_DATE = "inspection-date"
 FOLLOW_UP_REQUIRED = "follow-up-required"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
-                         ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS})
+                         ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS, INCIDENTS_OPEN,
+                         LGWAN_FILE_NOT_ERASED, ERASURE_CERTIFICATE_MISSING})
 _OVERRIDE_HINT = ("if this is deliberate, record why with --override-reason TEXT; the reason is "
                   "printed on the 確認書 and in audit reports / 例外とする場合は理由を記録してください")
 
@@ -69,5 +81,22 @@ class Overrides:
             if v.rule not in OVERRIDABLE or self.reason is None:
                 raise
             self.used.append({"rule": v.rule, "item": v.item, "message": v.message})
+
+    def check_all(self, *checks: tuple) -> None:
+        """Run every check, each `(rule_fn, *args)`; a refusal names every unmet condition,
+        not only the first, so one attempt shows all that is left to do."""
+        unmet: list[PolicyViolation] = []
+        for rule_fn, *args in checks:
+            try:
+                self.check(rule_fn, *args)
+            except PolicyViolation as v:
+                unmet.append(v)
+        if len(unmet) == 1:
+            raise unmet[0]
+        if unmet:
+            first = unmet[0]
+            rest = "; ".join(v.message for v in unmet[1:])
+            raise PolicyViolation(first.rule, first.item,
+                                  f"{first.message}; also unmet: {rest}", first.hint)
 
 

@@ -437,7 +437,8 @@ def test_closing_with_items_out_is_listed_among_the_overrides(world, sealed):
     (o,) = reports.overrides(world.j)
     assert (o["case_id"], o["reason"]) == (world.case_id, "媒体紛失届受理済み")
     assert [(r["rule"], r["item"]) for r in o["rules"]] == [
-        ("items-outstanding", sealed.medium_id), ("unconfirmed-handovers", r0.handover_id)]
+        ("items-outstanding", sealed.medium_id), ("unconfirmed-handovers", r0.handover_id),
+        ("erasure-certificate-missing", world.contractor)]
     assert [x["reason"] for x in reports.status(world.j)["cases"][0]["overrides"]] == [o["reason"]]
     kinds = [e["kind"] for e in reports.history(world.j, sealed.medium_id)["entries"]]
     assert kinds[-1] == "CaseClosed"
@@ -503,4 +504,5 @@ def test_a_case_with_unconfirmed_handovers_closes_only_with_a_reason(world, seal
     actions.close_case(world.j, world.taro, world.case_id, "業務終了",
                      override_reason="受託者倒産により確認不能")
     (o,) = reports.overrides(world.j)
-    assert [x["rule"] for x in o["rules"]] == ["unconfirmed-handovers", "unconfirmed-handovers"]
+    assert [x["rule"] for x in o["rules"]] == ["unconfirmed-handovers", "unconfirmed-handovers",
+                                               "erasure-certificate-missing"]

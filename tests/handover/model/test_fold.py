@@ -47,7 +47,8 @@ def test_a_closing_override_is_folded_into_the_projection(world):
     assert len(snap) == 1 and snap[0][1] == world.case_id and "委託先倒産" in snap[0][2]
     found = [o for o in reports.overrides(world.j) if o["handover_id"] is None]
     assert found[0]["reason"] == "委託先倒産のため回収不能"
-    assert [r["rule"] for r in found[0]["rules"]] == ["items-outstanding", "unconfirmed-handovers"]
+    assert [r["rule"] for r in found[0]["rules"]] == [
+        "items-outstanding", "unconfirmed-handovers", "erasure-certificate-missing"]
     # Reports read the projection, not the ledger: rebuilding refolds the same row.
     with world.j.engine.connect() as conn:
         assert tables.snapshot(conn, world.j.log)["proj_closing_overrides"] == snap

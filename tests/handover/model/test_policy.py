@@ -260,7 +260,8 @@ def test_method_must_fit_the_item(world, sealed):
     lgwan = world.seal(medium="lgwan")
     refused(world, "method-mismatch", world.provide, lgwan.medium_id, method="hand",
             item=lgwan.medium_id)
-    world.provide(lgwan.medium_id, method="lgwan")
+    actions.send_file(world.j, world.taro, lgwan.medium_id, lgwan.package_path,
+                      service="LGWAN-ASP", to_person=world.hanako)
 
 
 def test_envelopes_beyond_the_record_count(world):
