@@ -11,7 +11,8 @@ import sys
 
 import click
 
-from cli import audit, custody, custody_reports, db, erasures, incidents, inspection, ledger, lgwan, package, witness
+from cli import (audit, custody, custody_reports, db, erasures, incidents, inspection, ledger,
+                 lgwan, package, print_logs, visits, witness)
 from handover.config import resolve_settings
 from handover.errors import HandoverError
 
@@ -46,7 +47,8 @@ for command in (
         custody_reports.labels, custody_reports.label_key_cmd, custody_reports.scan,
         custody_reports.rebuild, custody_reports.demo, incidents.incident,
         lgwan.lgwan, lgwan.receive, erasures.erasure,
-        inspection.inspection, audit.report, db.db, ledger.ledger, witness.witness, package.package):
+        inspection.inspection, audit.report, db.db, print_logs.print_log, visits.visits,
+        ledger.ledger, witness.witness, package.package):
     main.add_command(command)
 
 if __name__ == "__main__":

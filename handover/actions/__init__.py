@@ -16,20 +16,26 @@ from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_s
 from handover.actions.registry import (Bootstrapped, authorise_workstation, bootstrap,
                                        change_key_holders, register_cabinet, register_org,
                                        register_person, register_workstation)
+from handover.actions.print_logs import (PrintLogImport, explain_print_excess,
+                                         import_print_log, set_print_allowance)
 from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
 from handover.actions.sealing import Sealed, seal_extract
 from handover.actions.witnessing import cosign, create_witness_key
+from handover.actions.visit_lists import SplitLists, split_visit_list
 from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
-    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "parse_findings",
-    "print_inspection", "record_inspection", "Sealed", "Station",
-    "authorise_workstation", "bootstrap", "close_incident", "follow_up_incident",
-    "open_overdue_incidents", "report_incident", "Received", "Sent", "receive_file", "send_file",
-    "check_erasure", "receive_certificate", "record_erasure", "change_key_holders", "change_roster", "close_case",
+    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "PrintLogImport",
+    "Received", "Sealed", "Sent", "SplitLists", "Station",
+    "authorise_workstation", "bootstrap", "change_key_holders", "change_roster",
+    "check_erasure", "close_case", "close_incident", "explain_print_excess",
+    "follow_up_incident", "import_print_log", "open_overdue_incidents", "parse_findings",
+    "print_inspection", "receive_certificate", "receive_file", "record_erasure",
+    "record_inspection", "report_incident", "send_file", "set_print_allowance",
+    "split_visit_list",
     "confirm_handover", "confirm_scanned", "cosign", "create_witness_key", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",

@@ -395,6 +395,64 @@ class ErasureChecked(Event):
 
 
 @dataclass(frozen=True)
+class PrintAllowanceSet(Event):
+    """指定枚数: the pages a case's contractor may print (004 受託事業者 13). For 004 it follows
+    from the sealed envelopes, one ticket set per record; `basis` says how it was reckoned."""
+    KIND: ClassVar[str] = "PrintAllowanceSet"
+    case_id: str
+    pages: int
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class PrintLogImported(Event):
+    """A contractor's print log, submitted to the ward (004 受託事業者 13). Only the jobs not
+    imported before are counted: each by its content hash. File names are not recorded (they
+    may name residents); the totals per computer, printer and day are."""
+    KIND: ClassVar[str] = "PrintLogImported"
+    submission_id: str
+    case_id: str
+    sha256: str                     # of the file as handed in
+    layout: str                     # documented / event307 / papercut
+    encoding: str
+    row_hashes: tuple[str, ...]     # the new jobs
+    totals: tuple[Mapping, ...]     # [{"computer", "printer", "day", "pages", "jobs"}], new jobs
+    pages: int
+    jobs: int
+    repeated_jobs: int = 0          # jobs in the file that an earlier import already counted
+    first_at: str = ""
+    last_at: str = ""
+    allowance: int = 0              # 指定枚数 when imported
+    excess: int = 0                 # pages this submission printed beyond the allowance
+
+
+@dataclass(frozen=True)
+class PrintExcessExplained(Event):
+    """The contractor's reason for printing beyond the designated count (指定枚数以上印刷した
+    場合は、その理由を報告させる)."""
+    KIND: ClassVar[str] = "PrintExcessExplained"
+    submission_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VisitListRegistered(Event):
+    """One half of a split visit list (000 受託事業者 6), registered as an item so its issue
+    and return can be tracked. Only its count, column names and SHA-256s are recorded: the
+    extract and the lists are personal data and never stored."""
+    KIND: ClassVar[str] = "VisitListRegistered"
+    list_id: str
+    case_id: str
+    half: str                       # A / B
+    columns: tuple[str, ...]        # besides the pairing code
+    count: int
+    sha256: str                     # of the list as CSV (UTF-8 with BOM)
+    source_sha256: str              # of the extract it was split from
+    paired_with: str                # the other half's list ID
+    warnings: tuple[str, ...] = ()  # identifying combinations it holds, e.g. 氏名+住所
+
+
+@dataclass(frozen=True)
 class InspectionRecorded(Event):
     """An on-site inspection of a contractor or sub-contractor (立入調査; 000 特記事項 18-19,
     004 特記事項 15-16: at least once per fiscal year)."""
@@ -416,8 +474,8 @@ ALL: tuple[type[Event], ...] = (
     HandoverConfirmed, RemarkRecorded,
     ConfirmationReprinted, IncidentReported, IncidentFollowedUp, IncidentClosed,
     LgwanFileSent, LgwanFileReceived, ErasureRecorded, ErasureCertificateReceived,
-    ErasureChecked,
-    InspectionRecorded,
+    ErasureChecked, InspectionRecorded, PrintAllowanceSet, PrintLogImported,
+    PrintExcessExplained, VisitListRegistered,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

@@ -175,6 +175,50 @@ erasures = _table(
     sa.Column("contractor_received_by", _ID), sa.Column("contractor_received_at", sa.String(40)),
     sa.Column("checked_by", _ID), sa.Column("checked_at", sa.String(40)),
     sa.Column("check_note", sa.Text))
+# Print logs (004 受託事業者 13): the designated count per case, each submission, its totals
+# per computer/printer/day, and every job counted (by content hash, so none counts twice).
+print_allowances = _table(
+    "proj_print_allowances", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("basis", sa.Text, nullable=False),
+    sa.Column("set_by", _ID, nullable=False), sa.Column("set_at", sa.String(40), nullable=False))
+print_logs = _table(
+    "proj_print_logs", sa.Column("submission_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("layout", sa.String(16), nullable=False),
+    sa.Column("encoding", sa.String(16), nullable=False),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("jobs", sa.BigInteger, nullable=False),
+    sa.Column("repeated_jobs", sa.BigInteger, nullable=False),
+    sa.Column("first_at", sa.String(40), nullable=False),
+    sa.Column("last_at", sa.String(40), nullable=False),
+    sa.Column("allowance", sa.BigInteger, nullable=False),
+    sa.Column("excess", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text), sa.Column("explained_by", _ID),
+    sa.Column("explained_at", sa.String(40)),
+    sa.Column("imported_by", _ID, nullable=False),
+    sa.Column("imported_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
+print_totals = _table(
+    "proj_print_totals", sa.Column("submission_id", _ID, primary_key=True),
+    sa.Column("computer", _S, primary_key=True), sa.Column("printer", _S, primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("jobs", sa.BigInteger, nullable=False))
+print_jobs = _table(
+    "proj_print_jobs", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("row_sha256", sa.String(64), primary_key=True),
+    sa.Column("submission_id", _ID, nullable=False))
+# Split visit lists (000 受託事業者 6): counts, columns and hashes only, never the rows.
+visit_lists = _table(
+    "proj_visit_lists", sa.Column("list_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("half", sa.String(1), nullable=False),
+    sa.Column("columns", sa.Text, nullable=False),      # JSON list
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("source_sha256", sa.String(64), nullable=False),
+    sa.Column("paired_with", _ID, nullable=False),
+    sa.Column("warnings", sa.Text, nullable=False),     # JSON list
+    sa.Column("holder_person", _ID), sa.Column("holder_org", _ID, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
 # On-site inspections (立入調査), one row each; `fiscal_year` is the April-March year it falls in.
 inspections = _table(
     "proj_inspections", sa.Column("inspection_id", _ID, primary_key=True),
@@ -205,6 +249,10 @@ INDEXES = (
     sa.Index("ix_proj_incidents_case", incidents.c.log, incidents.c.case_id, incidents.c.entry_index),
     sa.Index("ix_proj_lgwan_transfers_package", lgwan_transfers.c.log, lgwan_transfers.c.package_id),
     sa.Index("ix_proj_erasures_case", erasures.c.log, erasures.c.case_id, erasures.c.entry_index),
+    sa.Index("ix_proj_print_logs_case", print_logs.c.log, print_logs.c.case_id,
+             print_logs.c.entry_index),
+    sa.Index("ix_proj_visit_lists_case", visit_lists.c.log, visit_lists.c.case_id,
+             visit_lists.c.entry_index),
     sa.Index("ix_proj_inspections_case", inspections.c.log, inspections.c.case_id,
              inspections.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),

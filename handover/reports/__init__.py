@@ -10,8 +10,10 @@ from handover.reports.item_history import history
 from handover.reports.lgwan import list_transfers
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
+from handover.reports.print_logs import print_logs, print_submission
 from handover.reports.proof_bundle import write_bundle
 from handover.reports.registered import list_registry
+from handover.reports.visit_lists import visit_lists
 from handover.reports.verification import (check_paper, check_proof, export_proof, projection_differences,
                                            require_ok, require_same_projection, show_entries,
                                            verify)
@@ -34,8 +36,9 @@ def __getattr__(name: str):
 __all__ = [
     "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_paper", "check_proof", "export_proof",
     "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
-    "print_erasure", "print_incident", "print_labels", "projection_differences",
-    "require_ok", "require_person", "require_same_projection", "show_entries", "show_erasure",
-    "show_incident", "status", "verify", "write_bundle",
+    "print_erasure", "print_incident", "print_labels", "print_logs", "print_submission",
+    "projection_differences", "require_ok", "require_person", "require_same_projection",
+    "show_entries", "show_erasure", "show_incident", "status", "verify", "visit_lists",
+    "write_bundle",
     "where_text",
 ]

@@ -28,7 +28,9 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          VERIFIER_NOT_RESPONSIBLE, CERTIFICATE_ALREADY_RECEIVED,
                                          CERTIFICATE_NOT_RECEIVED, LGWAN_FILE_NOT_ERASED,
                                          ERASURE_CERTIFICATE_MISSING, NOT_ON_CASE,
-                                         INSPECTION_DATE, FOLLOW_UP_REQUIRED, OVERRIDABLE,
+                                         INSPECTION_DATE, FOLLOW_UP_REQUIRED,
+                                         PRINT_ALLOWANCE_MISSING, NO_EXCESS,
+                                         ALREADY_EXPLAINED, COLUMN_ON_BOTH_LISTS, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_contractor, require_roles_fit,
@@ -53,6 +55,9 @@ from handover.model.policy.erasures import (require_of_org, require_contractor_o
                                             require_lgwan_files_erased, require_certificates)
 from handover.model.policy.lgwan import (is_lgwan_file, require_file_is_package,
                                          require_lgwan_send)
+from handover.model.policy.print_logs import (require_print_allowance, require_excess,
+                                              require_unexplained)
+from handover.model.policy.visit_lists import require_columns_apart
 from handover.model.policy.inspections import (require_inspector, require_org_of_case,
                                                require_inspection_date, require_follow_ups)
 from handover.model.policy.rule_titles import RULE_TITLES_JA

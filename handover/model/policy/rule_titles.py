@@ -15,7 +15,8 @@ from handover.model.policy.rules import (
     LGWAN_SEND_REQUIRED, LGWAN_NOT_RETURNED, FILE_NOT_PACKAGE, ERASURE_OTHER_ORG,
     VERIFIER_NOT_RESPONSIBLE, CERTIFICATE_ALREADY_RECEIVED, CERTIFICATE_NOT_RECEIVED,
     LGWAN_FILE_NOT_ERASED, ERASURE_CERTIFICATE_MISSING, NOT_ON_CASE,
-    INSPECTION_DATE, FOLLOW_UP_REQUIRED)
+    INSPECTION_DATE, FOLLOW_UP_REQUIRED, PRINT_ALLOWANCE_MISSING, NO_EXCESS, ALREADY_EXPLAINED,
+    COLUMN_ON_BOTH_LISTS)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -61,6 +62,10 @@ RULE_TITLES_JA: dict[str, str] = {
     CERTIFICATE_NOT_RECEIVED: "消去の確認は消去証明書の受領後に行う",
     LGWAN_FILE_NOT_ERASED: "LGWANで提供したファイルは消去証明書の受領をもって完了とする",
     ERASURE_CERTIFICATE_MISSING: "個人情報を保有した全ての事業者から消去証明書を受領してから業務を終了する",
+    PRINT_ALLOWANCE_MISSING: "印刷ログは指定枚数を定めた業務について提出させる",
+    NO_EXCESS: "超過理由は指定枚数を超えた印刷についてのみ報告する",
+    ALREADY_EXPLAINED: "超過理由の報告は一度だけ記録する",
+    COLUMN_ON_BOTH_LISTS: "分割した訪問リストの同じ項目を両方のリストに載せない",
     NOT_ON_CASE: "立入調査は当該業務の委託先・再委託先に対して行う",
     INSPECTION_DATE: "立入調査日は契約期間の開始後かつ記録日以前とする",
     FOLLOW_UP_REQUIRED: "要改善の指摘事項には改善措置を記録する",
