@@ -5,6 +5,7 @@
     python3 bench/bench_ledger.py appends --db postgresql+psycopg://… --n 5000
     python3 bench/bench_ledger.py parallel --db postgresql+psycopg://… --writers 8 --n 1000
     python3 bench/bench_ledger.py verify --db sqlite:///bench/_work/v.db --n 1000000
+    python3 bench/bench_ledger.py witness --db sqlite:///bench/_work/w.db --n 100000
 
 "Durable" means one transaction per append, committed with fsync (SQLite WAL,
 synchronous=FULL; PostgreSQL's defaults, fsync and synchronous_commit on).
@@ -58,7 +59,7 @@ def _fresh(url: str) -> sa.Engine:
             Path(str(path) + suffix).unlink(missing_ok=True)
     else:
         with engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS ledger_entries, ledger_checkpoints CASCADE")
+            conn.exec_driver_sql("DROP TABLE IF EXISTS ledger_entries, ledger_checkpoints, ledger_cosignatures CASCADE")
     engine.dispose()
     engine = ledger.create_engine(url)
     ledger.create_schema(engine)
@@ -251,10 +252,50 @@ def cmd_verify(a):
     print(f"bodies checked in this process only: {serial:.2f} s; workers save {serial / full:.2f}x")
 
 
+def cmd_witness(a):
+    """A witness run, verify with a required witness, and check-paper, on an n-entry log whose
+    paper checkpoint is at n/2 and whose witness last cosigned at n/2."""
+    import tempfile
+    from ledger.witness import Cosigner
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    engine = _fresh(a.db)
+    signer = note.generate_signer("bench")
+    cosigner = Cosigner("bench-witness", Ed25519PrivateKey.generate())
+    state = Path(tempfile.mkdtemp()) / "witness.json"
+    half = a.n // 2
+    for start, stop in ((0, half), (half, a.n)):
+        with ledger.writer(engine, "bench") as lg:
+            for i in range(start, stop):
+                ledger.append(lg, "MediumProvided", PAYLOAD | {"i": i}, "U-STAFF", T0)
+            cp = ledger.take_checkpoint(lg, signer)
+        if start == 0:
+            paper = cp.note
+            ledger.cosign_newest(engine, "bench", [signer.verifier()], cosigner, state, 1)
+    t = time.perf_counter()
+    c = ledger.cosign_newest(engine, "bench", [signer.verifier()], cosigner, state, 2)
+    cosign = time.perf_counter() - t
+    assert c.size == a.n and c.previous_size == half
+    with engine.connect() as conn:
+        t = time.perf_counter()
+        plain = ledger.verify_log(conn, "bench", [signer.verifier()])
+        t_plain = time.perf_counter() - t
+        t = time.perf_counter()
+        witnessed = ledger.verify_log(conn, "bench", [signer.verifier()], witnesses=[cosigner.verifier()])
+        t_witnessed = time.perf_counter() - t
+        t = time.perf_counter()
+        check = ledger.check_paper(conn, "bench", paper, [signer.verifier()])
+        t_paper = time.perf_counter() - t
+    assert plain.ok and witnessed.ok and witnessed.witnessed_size == a.n and check.head.size == a.n
+    print(f"witness cosign {half:,} -> {a.n:,} (reads {a.n:,} leaf hashes, proof of "
+          f"{len(check.proof)} hashes): {cosign:.2f} s")
+    print(f"verify {a.n:,} entries: {t_plain:.2f} s; with --witness-key: {t_witnessed:.2f} s")
+    print(f"check-paper at size {half:,} against head {a.n:,}: {t_paper:.2f} s")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("appends", "parallel", "verify"):
+    for name in ("appends", "parallel", "verify", "witness"):
         s = sub.add_parser(name)
         s.add_argument("--db", required=True)
         s.add_argument("--n", type=int, default=5000)
@@ -263,7 +304,8 @@ def main():
         s.add_argument("--checkpoint", action="store_true", help="appends: compare with a checkpoint per append")
     a = p.parse_args()
     a.db = _own_schema(a.db)
-    {"appends": cmd_appends, "parallel": cmd_parallel, "verify": cmd_verify}[a.cmd](a)
+    {"appends": cmd_appends, "parallel": cmd_parallel, "verify": cmd_verify,
+     "witness": cmd_witness}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -83,11 +83,14 @@ def checkpoint(settings, as_json):
 @click.option("--all-signatures", is_flag=True,
               help="Check the signature of every stored checkpoint, not only the newest "
                    "(each older one's root is always checked).")
+@click.option("--witness-key", "witness_keys", multiple=True, type=click.Path(path_type=Path),
+              help="Require a cosignature by this witness (its .pub; repeatable: any one suffices) "
+                   "covering every entry.")
 @json_option
 @click.pass_obj
-def verify(settings, trusted_keys, state, all_signatures, as_json):
+def verify(settings, trusted_keys, state, all_signatures, witness_keys, as_json):
     """Replay the whole log: hashes, chain, Merkle roots, signatures and your saved state."""
-    report = reports.verify(settings, list(trusted_keys), state, all_signatures)
+    report = reports.verify(settings, list(trusted_keys), state, all_signatures, list(witness_keys))
     if as_json:
         emit_json(report.as_json())
     else:
@@ -99,6 +102,10 @@ def verify(settings, trusted_keys, state, all_signatures, as_json):
         if report.latest:
             click.echo(f"newest trusted checkpoint: size {report.latest.size}, "
                        f"root {report.latest.root_hash.hex()}")
+        if report.witnessed_size is not None:
+            click.echo(f"newest witnessed size: {report.witnessed_size}"
+                       + (f" (entries {report.witnessed_size}..{report.size - 1} unwitnessed)"
+                          if report.witnessed_size < report.size else ""))
         for p in report.problems:
             where = f" at index {p.index}" if p.index is not None else ""
             click.echo(f"FAILED {p.failure}{where}: {p.message}")
@@ -144,6 +151,27 @@ def verify_proof(proof_file, trusted_keys, as_json):
     else:
         click.echo(f"ok: checkpoint {result.checkpoint.size} extends checkpoint "
                    f"{result.old_checkpoint.size} of log {result.log}")
+
+
+@ledger.command("check-paper")
+@click.argument("source", metavar="IMAGE|TEXT")
+@trusted_key_option
+@json_option
+@click.pass_obj
+def check_paper(settings, source, trusted_keys, as_json):
+    """Check the checkpoint printed on a filed 確認書 against today's ledger.
+
+    IMAGE|TEXT is a photo or scan of its QR code, a file holding the checkpoint text, or the
+    text itself. Passes if the signature is the log's, the ledger has the printed root at the
+    printed size, and today's newest checkpoint extends it (exit 3 otherwise)."""
+    check = reports.check_paper(settings, source, list(trusted_keys))
+    if as_json:
+        emit_json(check.as_json())
+        return
+    click.echo(f"paper checkpoint: log {check.paper.log}, size {check.paper.size}, "
+               f"root {check.paper.root_hash.hex()}")
+    click.echo(f"ok: the ledger has this root at size {check.paper.size}, and its newest checkpoint "
+               f"(size {check.head.size}) extends it ({len(check.proof)}-hash consistency proof)")
 
 
 @ledger.command()

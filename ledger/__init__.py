@@ -16,6 +16,7 @@ _EXPORTS = {
     "ledger.encoding": ("Entry", "canonical_json", "canonical_json_fast", "decode_entry"),
     "ledger.errors": ("EncodingError", "LedgerError", "VerificationError"),
     "ledger.keys": ("generate_key", "load_signer", "load_verifiers"),
+    "ledger.paper": ("PaperCheck", "check_paper", "paper_checkpoint"),
     "ledger.log": ("Log", "append", "list_logs", "log_size", "read_entries", "read_entry",
                    "write_connection", "writer"),
     "ledger.proofs": ("ProofResult", "export_consistency_proof", "export_inclusion_bundle",
@@ -25,10 +26,14 @@ _EXPORTS = {
     "ledger.rotation": ("ROTATION_KIND", "current_key_id", "rotate_key"),
     "ledger.schema": ("create_engine", "create_schema"),
     "ledger.verify": ("VerifyReport", "verify_log"),
+    "ledger.witness": ("Cosignature", "Cosigner", "WitnessVerifier", "cosign_newest",
+                       "generate_witness_key", "load_cosigner", "load_witness_verifiers"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 __all__ = [
+    "Cosignature", "Cosigner", "PaperCheck", "WitnessVerifier", "check_paper", "cosign_newest",
+    "generate_witness_key", "load_cosigner", "load_witness_verifiers", "paper_checkpoint",
     "ROTATION_KIND", "EncodingError", "Entry", "LedgerError", "Log", "Problem", "ProofResult", "SignedCheckpoint",
     "VerificationError", "VerifyReport", "append", "canonical_json", "create_engine",
     "create_schema", "canonical_json_fast", "current_key_id", "decode_entry", "export_consistency_proof", "export_inclusion_bundle", "export_inclusion_proof",

@@ -34,7 +34,17 @@ checkpoints = sa.Table(
     sa.Column("compact_range", sa.LargeBinary, nullable=False),
 )
 
-_GUARDED = ("ledger_entries", "ledger_checkpoints")
+# Witness cosignatures (ledger/witness.py): one signature line per (log, size, witness), kept
+# so verifiers can require one. Written by the witness run, never by the writer's actions.
+cosignatures = sa.Table(
+    "ledger_cosignatures", metadata,
+    sa.Column("log", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("witness", sa.String(200), primary_key=True),
+    sa.Column("cosignature", sa.Text, nullable=False),
+)
+
+_GUARDED = ("ledger_entries", "ledger_checkpoints", "ledger_cosignatures")
 
 _SQLITE_GUARDS = [
     f"""CREATE TRIGGER IF NOT EXISTS {t}_no_{op.lower()} BEFORE {op} ON {t}
@@ -131,4 +141,5 @@ def create_schema(engine: sa.Engine) -> None:
 def _pg_guard_count(conn: sa.Connection) -> int:
     return conn.execute(sa.text(
         "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' AND tgrelid IN "
-        "(to_regclass('ledger_entries'), to_regclass('ledger_checkpoints'))")).scalar()
+        "(to_regclass('ledger_entries'), to_regclass('ledger_checkpoints'), "
+        "to_regclass('ledger_cosignatures'))")).scalar()

@@ -19,7 +19,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ledger import note
-from ledger.checkpoints import SignedCheckpoint, key_id, open_checkpoint, read_checkpoint, stored_checkpoints
+from ledger.checkpoints import (SignedCheckpoint, key_id, open_checkpoint, origin_for, read_checkpoint,
+                                stored_checkpoints)
 from ledger.encoding import genesis_hash
 from ledger.errors import LedgerError, VerificationError
 from ledger.replay import BodyChecks, Problem, Replay
@@ -27,6 +28,7 @@ from ledger.log import list_logs, log_size
 from ledger.rfc6962 import RootBuilder
 from ledger.rotation import Rotation, follow_rotations
 from ledger.schema import entries
+from ledger.witness import WitnessVerifier, stored_cosignatures
 
 STATE_FORMAT = "handover-auditor-state/v1"
 
@@ -43,6 +45,7 @@ class VerifyReport:
     latest: SignedCheckpoint | None = None
     state_size: int | None = None
     state_updated: bool = False
+    witnessed_size: int | None = None   # set when a witness is required
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -60,9 +63,11 @@ class VerifyReport:
         p = self.first_problem
         if p is not None:
             extra = f" ({len(self.problems) - 1} more problem(s) in the report)" if len(self.problems) > 1 else ""
-            raise VerificationError(p.message + extra, failure=p.failure, index=p.index,
-                                    hint="do not trust this log; compare with your backups and "
-                                         "saved checkpoints, and report it as an incident")
+            hint = ("have the witness run `handover witness cosign`, then verify again"
+                    if p.failure == "unwitnessed" and not extra else
+                    "do not trust this log; compare with your backups and saved checkpoints, "
+                    "and report it as an incident")
+            raise VerificationError(p.message + extra, failure=p.failure, index=p.index, hint=hint)
 
     def as_json(self) -> dict:
         p = self.first_problem
@@ -73,19 +78,27 @@ class VerifyReport:
             "entry_signatures_checked": self.entry_signatures_checked,
             "latest_checkpoint": self.latest.as_json() if self.latest else None,
             "state_size": self.state_size, "state_updated": self.state_updated,
+            "witnessed_size": self.witnessed_size,
+            "unwitnessed": ([self.witnessed_size, self.size - 1]
+                            if self.witnessed_size is not None and self.witnessed_size < self.size else None),
             "first_bad_index": p.index if p else None,
             "problems": [q.as_json() for q in self.problems], "warnings": self.warnings,
         }
 
 
 def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
-               state_path: Path | None = None, *, all_signatures: bool = False) -> VerifyReport:
+               state_path: Path | None = None, *, all_signatures: bool = False,
+               witnesses: list[WitnessVerifier] | None = None) -> VerifyReport:
     """Replay `log` completely. Returns a report; updates the state file only if all is well.
 
     The root of every stored checkpoint is compared with the replayed tree; the signature only
     of the newest (it covers every entry below it, so the older roots, once they match, hold
     for a signed log), or of every one with `all_signatures`: one Ed25519 check each, which is
-    most of the time of a log with a checkpoint per transaction."""
+    most of the time of a log with a checkpoint per transaction.
+
+    With `witnesses`, every entry must be covered by a cosignature of one of them, checked
+    against the root replayed at its size (not against a stored checkpoint, which the writer
+    could replace): entries beyond the newest witnessed size are reported as unwitnessed."""
     if not trusted:
         raise LedgerError("no trusted public key given", "pass the log's .pub file")
     report = VerifyReport(log)
@@ -98,6 +111,8 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
     marks = {size for size, _ in stored}
     if state:
         marks.add(state.size)
+    cosigned = stored_cosignatures(conn, log) if witnesses else []
+    marks.update(size for size, _, _ in cosigned)
     replay = Replay(log, 0, genesis_hash(log), RootBuilder(), marks,
                     lambda n, root: roots.__setitem__(n, root),
                     known_leaves=state.prefixes if state else b"",
@@ -181,6 +196,9 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
                 "rollback", f"log {log!r}: the newest trusted checkpoint (size {latest_size}) is older "
                 f"than the one you accepted before (size {state.size})"))
 
+    if witnesses:
+        _check_witnessed(report, log, roots, cosigned, witnesses, replay.size, complete)
+
     if replay.size == 0 and not report.problems:
         known = [name for name in list_logs(conn) if name != log]
         report.problems.append(Problem(
@@ -200,6 +218,37 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
                         followed)
             report.state_updated = True
     return report
+
+
+def _check_witnessed(report: VerifyReport, log: str, roots: dict[int, bytes],
+                     cosigned: list[tuple[int, str, str]], witnesses: list[WitnessVerifier],
+                     size: int, complete: bool) -> None:
+    trusted = {w.key_id: w for w in witnesses}
+    witnessed = 0
+    for cs_size, witness, line in cosigned:
+        w = trusted.get(witness)
+        if w is None or cs_size == 0:
+            continue  # another witness's: not ours to judge
+        if cs_size not in roots:
+            if complete:
+                report.problems.append(Problem(
+                    "truncated", f"log {log!r}: witness {witness} cosigned a checkpoint of size {cs_size} "
+                    f"but the log has only {size} entries: entries {size}..{cs_size - 1} were deleted", size))
+            continue
+        body = note.Checkpoint(origin_for(log), cs_size, roots[cs_size]).body()
+        if w.timestamp_of(body, line) is None:
+            report.problems.append(Problem(
+                "witness-mismatch", f"log {log!r}: the cosignature by witness {witness} of size {cs_size} "
+                f"does not match the entries below {cs_size}: they were changed after the witness "
+                "saw them, or the cosignature is forged"))
+            continue
+        witnessed = max(witnessed, cs_size)
+    report.witnessed_size = witnessed
+    if witnessed < size:
+        names = ", ".join(sorted(trusted))
+        report.problems.append(Problem(
+            "unwitnessed", f"log {log!r}: entries {witnessed}..{size - 1} are unwitnessed: no "
+            f"cosignature by {names} covers them (newest witnessed size: {witnessed})", witnessed))
 
 
 def _check_state_dir(path: Path) -> None:

@@ -25,6 +25,7 @@ from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
 from handover.actions.sealing import Sealed, seal_extract, seal_report
+from handover.actions.witnessing import cosign, create_witness_key
 from handover.actions.visit_lists import SplitLists, split_visit_list
 from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
@@ -39,7 +40,8 @@ __all__ = [
     "print_inspection", "receive_certificate", "receive_file", "record_erasure",
     "record_inspection", "report_incident", "revoke_credential", "send_file",
     "set_print_allowance", "split_visit_list", "unlock",
-    "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
+    "confirm_handover", "confirm_scanned", "cosign", "create_label_key", "create_signing_key",
+    "create_witness_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",
     "register_workstation", "reprint", "rotate_signing_key", "scan_images", "seal_extract", "seal_report", "sign_checkpoint",

@@ -2,7 +2,7 @@
 
 An admin role creates and owns every table, trigger and function. The application connects
 as a writer role that may only read and append to the ledger (SELECT and INSERT on
-`ledger_entries` and `ledger_checkpoints`) and read and write the custody tables, which are a
+`ledger_entries`, `ledger_checkpoints`, `ledger_cosignatures`) and read and write the custody tables, which are a
 cache of the ledger. Only an owner may drop or disable a trigger, and the writer owns
 nothing: UPDATE, DELETE and TRUNCATE of ledger rows, DROP TRIGGER and ALTER TABLE … DISABLE
 TRIGGER all fail for it. On SQLite there are no roles: the file's permissions (0600, its
@@ -19,10 +19,12 @@ import sqlalchemy as sa
 from handover.errors import HandoverError
 from handover.model.database import open_database
 from handover.model.tables import TABLES, credential_keys, shape
-from ledger.schema import checkpoints, entries
+from ledger.schema import checkpoints, cosignatures, entries
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-LEDGER_TABLES = (entries.name, checkpoints.name)
+# Cosignatures too: verify reads them, and a witness run may connect as the writer (what it
+# inserts is checked against the witness's key, so the writer gains nothing by inserting).
+LEDGER_TABLES = (entries.name, checkpoints.name, cosignatures.name)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from handover.reports.print_logs import print_logs, print_submission
 from handover.reports.proof_bundle import write_bundle
 from handover.reports.registered import list_registry
 from handover.reports.visit_lists import visit_lists
-from handover.reports.verification import (check_proof, export_proof, projection_differences,
+from handover.reports.verification import (check_paper, check_proof, export_proof, projection_differences,
                                            require_ok, require_same_projection, show_entries,
                                            verify)
 
@@ -35,7 +35,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_proof", "export_proof",
+    "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_paper", "check_proof", "export_proof",
     "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
     "print_erasure", "print_incident", "print_labels", "print_logs", "print_submission",
     "projection_differences", "require_ok", "require_person", "require_same_projection",

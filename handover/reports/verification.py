@@ -15,18 +15,22 @@ from handover.model.consistency import Comparison, differences
 from handover.model.database import open_database
 from handover.model.signatures import SignatureAudit
 from handover.model.journal import Journal
+from handover.scanners import ScanError, decode_image
 
 
 def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
-           all_signatures: bool = False) -> ledger.VerifyReport:
+           all_signatures: bool = False, witness_keys: list[Path] = ()) -> ledger.VerifyReport:
     """Full replay against keys the auditor brings, then every entry's person signature
-    (docs/signatures.md). Problems are in the report; call `require_ok` to turn them into an
-    error after showing it."""
+    (docs/signatures.md). With witness keys, every entry must be covered by a cosignature of
+    one of those witnesses. Problems are in the report; call `require_ok` to turn them into
+    an error after showing it."""
     engine = open_database(settings.db_url)
     with lifted():
         trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
+        witnesses = ledger.load_witness_verifiers(witness_keys) if witness_keys else None
         with engine.connect() as conn:
-            report = ledger.verify_log(conn, settings.log, trusted, state, all_signatures=all_signatures)
+            report = ledger.verify_log(conn, settings.log, trusted, state, all_signatures=all_signatures,
+                                     witnesses=witnesses)
             if not report.ok:
                 report.warnings.append("person signatures were not checked: the chain itself failed")
                 return report
@@ -50,6 +54,47 @@ def check_person_signatures(conn, log: str, *, workers: int | None = None) -> Si
     for entry in ledger.read_entries(conn, log, verified=True):
         audit.feed(entry)
     return audit.finish()
+
+
+def check_paper(settings: Settings, source: str, trusted_keys: list[Path]) -> ledger.PaperCheck:
+    """Check the checkpoint printed on a filed 確認書 (a photo or scan of its QR, a text file,
+    or the text itself) against the ledger as it is now."""
+    engine = open_database(settings.db_url)
+    text = _paper_text(source)
+    with lifted():
+        trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
+        with engine.connect() as conn:
+            return ledger.check_paper(conn, settings.log, text, trusted)
+
+
+def _paper_text(source: str) -> str:
+    path = Path(source)
+    if path.is_file():
+        try:
+            head = path.read_bytes()[:64 * 1024 + 1]
+        except OSError as e:
+            raise HandoverError(f"cannot read {path}: {e.strerror}") from None
+        if not head.startswith(b"handover/"):
+            try:
+                codes = decode_image(path)
+            except ScanError as e:
+                raise ScanError(e.message, "photograph or scan the checkpoint QR of the 確認書 "
+                                "square-on and in focus, or give the printed text instead") from None
+            with lifted():
+                return ledger.paper_checkpoint(codes)
+        if len(head) > 64 * 1024:
+            raise HandoverError(f"{path} is too large to be a checkpoint",
+                                "give the image of the QR code, or the checkpoint text")
+        try:
+            return head.decode("utf-8").replace("\r\n", "\n")
+        except UnicodeDecodeError:
+            raise HandoverError(f"{path} is not UTF-8 text",
+                                "give the checkpoint exactly as printed, or a photo of its QR") from None
+    if source.startswith("handover/") and "\n" in source:
+        return source.replace("\r\n", "\n")
+    raise HandoverError(f"{source!r} is neither a file nor a checkpoint text",
+                        "give a photo or scan of the 確認書's checkpoint QR, a file holding the "
+                        "checkpoint text, or the text itself")
 
 
 def projection_differences(journal: Journal) -> Comparison:

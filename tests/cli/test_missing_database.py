@@ -21,6 +21,8 @@ COMMANDS = [
     ("ledger", "checkpoint"),
     ("ledger", "remark", "間違ったDB", "--as", "U-0MR1-JP2A-0GT1-Y"),
     ("rebuild",),
+    ("ledger", "check-paper", "handover/ward\n1\n"),
+    ("witness", "cosign", "--witness-key", "w.key", "--state", "w.json"),
 ]
 
 

@@ -67,6 +67,9 @@ def test_the_writer_records_but_cannot_rewrite_or_unguard_the_ledger(schema_urls
         "DELETE": "DELETE FROM ledger_entries",
         "TRUNCATE": "TRUNCATE ledger_entries",
         "UPDATE checkpoints": "UPDATE ledger_checkpoints SET note = note",
+        "DELETE cosignatures": "DELETE FROM ledger_cosignatures",
+        "TRUNCATE cosignatures": "TRUNCATE ledger_cosignatures",
+        "DISABLE cosignature triggers": "ALTER TABLE ledger_cosignatures DISABLE TRIGGER ALL",
         "DROP TABLE": "DROP TABLE ledger_entries",
     }
     for what, stmt in attempts.items():
