@@ -169,14 +169,14 @@ def lgwan_section(st: State, case: Row) -> tuple[list[dict], Section]:
         received = (f"{_person(st, t.received_by)}\n{_when(t.received_at)}\nSHA-256一致"
                     if t.received_by else "未受信")
         rows.append((f"{t.transfer_id}\n{t.handover_id}", f"{t.file_name}\n{t.size:,} バイト",
-                     # the hash in two halves, so that it wraps where a reader can compare it
-                     f"{t.sha256[:32]}\n{t.sha256[32:]}", t.service,
+                     # the hash in four lines of 16, broken where a reader can compare it
+                     "\n".join(t.sha256[n:n + 16] for n in range(0, 64, 16)), t.service,
                      f"{_person(st, t.sender)}\n{t.workstation_id}", _when(t.sent_at), received,
                      str(t.entry_index)))
     return data, Section(
         "LGWANによる送信と受信の確認（SHA-256照合）",
         ("送信番号\n確認書番号", "ファイル", "SHA-256", "サービス", "送信者・端末", "送信日時",
-         "受信の確認", "台帳"), (3.0, 2.6, 4.6, 2.4, 2.8, 3.4, 3.4, 1.0), tuple(rows),
+         "受信の確認", "台帳"), (3.7, 2.6, 3.4, 2.2, 2.8, 3.2, 3.4, 1.0), tuple(rows),
         notes=("受信の確認は、受託者がダウンロードしたファイルのSHA-256を計算し、送信記録と"
                "一致した場合にのみ記録されます。不一致は事故として記録されます。",))
 
@@ -199,7 +199,7 @@ def incidents_section(st: State, case: Row) -> tuple[list[dict], Section]:
         rows.append((i.incident_id, what, reported, notified, steps, status, str(i.entry_index)))
     return data, Section(
         "事故報告", ("事故番号", "種別・内容", "報告者・発見", "区への報告", "経過・対応",
-                 "状況・結果", "台帳"), (2.6, 4.6, 3.6, 2.6, 4.4, 3.4, 1.0), tuple(rows))
+                 "状況・結果", "台帳"), (3.6, 4.4, 3.4, 2.4, 4.0, 3.4, 1.0), tuple(rows))
 
 
 def erasures_section(st: State, case: Row) -> tuple[list[dict], Section]:
@@ -226,7 +226,7 @@ def erasures_section(st: State, case: Row) -> tuple[list[dict], Section]:
     return data, Section(
         "消去証明書", ("証明書番号", "事業者", "消去したもの・元", "場所（機器）", "方法・ツール",
                   "実施者・確認者", "消去日・場所", "受領・確認"),
-        (2.6, 2.4, 3.8, 2.6, 2.8, 3.4, 3.2, 3.6), tuple(rows))
+        (3.9, 2.2, 3.2, 2.2, 2.8, 3.2, 3.0, 3.6), tuple(rows))
 
 
 def closeout_section(st: State, case: Row) -> tuple[dict, Section]:
