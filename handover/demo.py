@@ -1,4 +1,4 @@
-"""`handover demo`: the vaccination case of seeds/004, end to end, in a fresh directory.
+"""`handover demo`: the vaccination case of seeds/004 (`--case screening`: demo_screening.py), end to end, in a fresh directory.
 
 Everything is synthetic and obviously fictional (見本 names, 架空 addresses); the extract is
 made locally, sealed, and its plaintext deleted. The timeline is simulated (令和8年4月 to 5月)
