@@ -1,4 +1,5 @@
-"""`handover demo`: the vaccination case of seeds/004 (`--case screening`: demo_screening.py), end to end, in a fresh directory.
+"""`handover demo`: the vaccination case of seeds/004, end to end, in a fresh directory
+(`handover demo --case screening`, seeds/000's year, is demo_screening.py).
 
 Everything is synthetic and obviously fictional (見本 names, 架空 addresses); the extract is
 made locally, sealed, and its plaintext deleted. The timeline is simulated (令和8年4月 to 5月)
