@@ -26,7 +26,8 @@ from handover import actions, reports
 from handover.actions import HandoverRequest
 from handover.clock import JST
 from handover.config import Settings
-from handover.demo import DEMO_KDF, DemoResult, _Clock, _rebuild_identical, synthetic_extract
+from handover.demo import (DEMO_KDF, DemoResult, _Clock, _new_credential, _rebuild_identical,
+                           synthetic_extract)
 from handover.errors import HandoverError, VerificationFailed, lifted
 from handover.model import events as ev
 from handover.model.journal import open_journal
@@ -67,13 +68,28 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     say(f"step 1: signing key {settings.key_path}, label key {label_key}")
 
     # --- who and what ------------------------------------------------------------------------
-    boot = actions.bootstrap(j, "新宿区 健康部健康づくり課（見本）", "見本 太郎").value
+    # Every person gets a passphrase credential and signs what they record, as in demo.py:
+    # random passphrases, kept in memory only, written nowhere.
+    passphrases: dict[str, str] = {}
+    first = _new_credential(passphrases)
+    boot = actions.bootstrap(j, "新宿区 健康部健康づくり課（見本）", "見本 太郎", first).value
     ward, taro = boot.ward_org_id, boot.staff_id
-    jiro = actions.register_person(j, taro, "見本 次郎", ward, ["staff"]).value
+    forms = directory / "tourokuhyo"
+    result.forms.append(reports.write_enrolment_form(j, first.credential_id, forms))
+
+    def person(name: str, org: str, roles: list[str]) -> str:
+        """Registered, enrolled at the counter (登録票 printed), then unlocked to act."""
+        person_id = actions.register_person(j, taro, name, org, roles).value
+        new = _new_credential(passphrases)
+        result.forms.append(actions.enrol_credential(j, taro, person_id, new,
+                                                     pdf_dir=forms).value.form)
+        actions.unlock(j, person_id, passphrases[new.credential_id])
+        return person_id
+
+    jiro = person("見本 次郎", ward, ["staff"])
     contractor = actions.register_org(j, taro, "株式会社見本ヘルスケア（架空）", "contractor").value
-    lead = actions.register_person(j, taro, "架空 責任者", contractor, ["responsible_handler"]).value
-    caller = actions.register_person(j, taro, "架空 勧奨員", contractor,
-                                     ["contractor_handler"]).value
+    lead = person("架空 責任者", contractor, ["responsible_handler"])
+    caller = person("架空 勧奨員", contractor, ["contractor_handler"])
     media_cab = actions.register_cabinet(j, taro, "媒体保管庫A（鍵付）", ward, [taro],
                                          "健康づくり課 書庫").value
     notice_cab = actions.register_cabinet(j, taro, "通知書保管庫B（鍵付）", ward, [jiro],
@@ -85,7 +101,10 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     result.case_id = case_id
     say(f"step 2: registered the ward section {ward}, staff {taro} {jiro}, contractor "
         f"{contractor} with 架空 責任者 {lead} (取扱責任者) and 架空 勧奨員 {caller}; opened "
-        f"case {case_id} 「{CASE_NAME}」 ({PERIOD[0]} to {PERIOD[1]}); this computer is {ws}")
+        f"case {case_id} 「{CASE_NAME}」 ({PERIOD[0]} to {PERIOD[1]}); this computer is {ws}; "
+        "each person enrolled a passphrase credential and signs what they record")
+    for form in result.forms:
+        pdf("登録票", form)
 
     # --- until October: the CD-R by hand in a locked case, and back ----------------------------
     extract = synthetic_extract(directory / "extract" / "kanshotaisho.csv", 120, seed=0)
@@ -258,7 +277,8 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     report = audit.verification
     result.verified = report.ok
     say(f"step 14: ledger verification with {settings.public_key_path}: {report.size} entries, "
-        f"{report.checkpoints_checked} signed checkpoint(s): {'ok' if report.ok else 'FAILED'}")
+        f"{report.checkpoints_checked} signed checkpoint(s), {report.entry_signatures_checked} "
+        f"entries signed by the person who acted: {'ok' if report.ok else 'FAILED'}")
     reports.require_ok(report)
     say(f"done: {len(result.pdfs)} PDFs; try: handover --db {settings.db_url} report {case_id}")
     return result

@@ -37,6 +37,9 @@ class VerifyReport:
     size: int = 0
     checkpoints_checked: int = 0
     signatures_checked: int = 0
+    # Signatures inside entries, checked by the application on top (handover: the acting
+    # person's signature on every entry); None when it did not check any.
+    entry_signatures_checked: int | None = None
     latest: SignedCheckpoint | None = None
     state_size: int | None = None
     state_updated: bool = False
@@ -67,6 +70,7 @@ class VerifyReport:
             "log": self.log, "ok": self.ok, "size": self.size,
             "checkpoints_checked": self.checkpoints_checked,
             "signatures_checked": self.signatures_checked,
+            "entry_signatures_checked": self.entry_signatures_checked,
             "latest_checkpoint": self.latest.as_json() if self.latest else None,
             "state_size": self.state_size, "state_updated": self.state_updated,
             "first_bad_index": p.index if p else None,

@@ -8,6 +8,7 @@ import re
 import sqlite3
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from cli.main import main
@@ -37,7 +38,10 @@ def test_demo_runs_end_to_end(tmp_path, monkeypatch):
     # The refusals it shows, and the final checks.
     for rule in ("same-cabinet", "same-recipient-interval", "not-on-roster"):
         assert f"rule: {rule}" in out
-    assert "identical" in out and re.search(r"signed checkpoint\(s\): ok", out)
+    assert "identical" in out
+    assert re.search(r"signed checkpoint\(s\), \d+ entries signed by the person who acted: ok", out)
+    # Everyone enrolled at the counter got a 登録票.
+    assert len(list((demo / "tourokuhyo").glob("登録票_U-*_Y-*.pdf"))) == 6   # 太郎 at init, then 5
     # The demo's database works with the ordinary commands afterwards.
     r = CliRunner().invoke(main, ["--db", f"sqlite:///{demo / 'handover.db'}", "status", "--json"])
     assert r.exit_code == 0 and '"overdue": []' in r.stdout
@@ -102,7 +106,9 @@ def test_the_screening_demo_runs_seed_000s_year(tmp_path, monkeypatch):
         assert f"  {kind}: " in out, kind
     assert "does not match what was sent" in out and "ファイルを開かないでください" in out
     assert "closed, overrides 0" in out
-    assert "identical" in out and re.search(r"signed checkpoint\(s\): ok", out)
+    assert "identical" in out and re.search(
+        r"signed checkpoint\(s\), \d+ entries signed by the person who acted: ok", out)
+    assert len(list((tmp_path / "scr" / "tourokuhyo").glob("*.pdf"))) == 4
     assert not list((tmp_path / "scr").glob("extract/*")) and \
         not list((tmp_path / "scr").glob("contractor-download/*"))
     # What the ledger holds, read back through the ordinary commands.
@@ -129,3 +135,41 @@ def test_the_screening_demo_runs_seed_000s_year(tmp_path, monkeypatch):
     [x] = d["erasures"]
     assert x["ward_received_at"] and x["checked_at"]
     assert d["closeout"]["through_gate"] is True and d["verification"]["ok"]
+
+
+@pytest.mark.parametrize("case, people", [("vaccination", 6), ("screening", 4)])
+def test_the_demo_writes_no_passphrase_or_private_key_anywhere(tmp_path, monkeypatch, case, people):
+    """Issue 12: the demo supplies its people's passphrases itself, without a terminal; neither
+    they nor the private keys appear in the database, the logs or any file it writes."""
+    import handover.demo
+    from handover.actions import credentials
+
+    passphrases, keys = [], []
+    real_token, real_new = handover.demo.secrets.token_urlsafe, credentials.new_passphrase_credential
+
+    def token(n):
+        passphrases.append(real_token(n))
+        return passphrases[-1]
+
+    def new(passphrase, kdf_params=None):
+        made = real_new(passphrase, kdf_params)
+        keys.append(made.key.private_bytes_raw())
+        return made
+    monkeypatch.setattr(handover.demo.secrets, "token_urlsafe", token)
+    monkeypatch.setattr(handover.demo.actions, "new_passphrase_credential", new)
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["demo", "--case", case, "--dir", "demo"], catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    assert len(passphrases) == len(keys) == people
+    import base64
+    forms = [p.encode() for p in passphrases]
+    for k in keys:
+        forms += [k, k.hex().encode(), base64.b64encode(k), base64.urlsafe_b64encode(k).rstrip(b"=")]
+    files = [p for p in (tmp_path / "demo").rglob("*") if p.is_file()]
+    assert any(p.name == "handover.db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for form in forms:
+            assert form not in data, path
+    for form in forms:
+        assert form.decode("latin-1") not in r.stdout + r.stderr
