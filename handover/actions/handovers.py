@@ -113,10 +113,10 @@ class HandoverRecord:
 
 
 def _require_recorder(st: State, case: Row, actor_id: str, moment: str) -> None:
-    """Ward staff of the case's section record handovers; between two contractors, a
-    rostered handler may."""
-    if moment == ev.TRANSFER and not st.is_ward(st.person(actor_id).org_id):
-        policy.require_on_roster(st, case, actor_id, "record a transfer")
+    """Ward staff of the case's section record handovers; between two contractors, or for a
+    report the contractor brings (the ward then confirms it), a rostered handler may."""
+    if moment in (ev.TRANSFER, ev.REPORT) and not st.is_ward(st.person(actor_id).org_id):
+        policy.require_on_roster(st, case, actor_id, f"record a {moment}")
     else:
         policy.require_staff(st, actor_id, "record handovers")
         policy.require_on_roster(st, case, actor_id, "record its handovers")
@@ -167,6 +167,8 @@ def handover_event(tx: Tx, req: HandoverRequest, handover_id: str, batches: list
     _require_recorder(st, case, tx.actor_id, req.moment)
     sender, receiver = st.person(req.from_person), st.person(req.to_person)
     policy.require_direction(st, case, req.moment, sender.org_id, receiver.org_id)
+    if req.moment == ev.REPORT:
+        policy.require_report_method(req.method)
     policy.require_on_roster(st, case, req.from_person, "hand over its media")
     policy.require_on_roster(st, case, req.to_person, "receive its media")
     if req.courier:
@@ -182,6 +184,7 @@ def handover_event(tx: Tx, req: HandoverRequest, handover_id: str, batches: list
     for item in items:
         policy.require_item_of_case(item, case)
         policy.require_tracked(item, "handed on")
+        policy.require_report_moment(st, item, req.moment)
         policy.require_method(item, req.method)
         policy.require_lgwan_send(item, req.moment, lgwan_send)
         policy.require_moment_fits(st, item, req.moment, sender.org_id)
