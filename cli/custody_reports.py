@@ -18,6 +18,7 @@ from cli.output import emit_json, json_option
 LABEL_FORMATS = ("a4", "tape")
 from cli.lazy import actions, reports
 from cli.lazy import demo as demo_module
+from cli.lazy import demo_screening
 
 
 def _check_reader(ctx, actor) -> None:
@@ -277,7 +278,12 @@ def rebuild(ctx, check, as_json):
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               default=Path("handover-demo"), show_default=True,
               help="A new, empty directory for the demo's database, keys and PDFs.")
-def demo(directory):
-    """Run the vaccination case (seeds/004) end to end on a fresh SQLite database."""
-    demo_module.run(directory, say=click.echo)
+@click.option("--case", "which", type=click.Choice(["vaccination", "screening"]),
+              default="vaccination", show_default=True,
+              help="vaccination: seeds/004 (DVD-R, scanning, moments 1-3); screening: "
+                   "seeds/000's year (CD-R, then LGWAN with receipt by hash, an incident, an "
+                   "inspection, the erasure certificate, the close-out, the auditor's report).")
+def demo(directory, which):
+    """Run a case end to end on a fresh SQLite database."""
+    (demo_module if which == "vaccination" else demo_screening).run(directory, say=click.echo)
 

@@ -1,4 +1,5 @@
-"""`handover demo`: the vaccination case of seeds/004, end to end, in a fresh directory.
+"""`handover demo`: the vaccination case of seeds/004, end to end, in a fresh directory
+(`handover demo --case screening`, seeds/000's year, is demo_screening.py).
 
 Everything is synthetic and obviously fictional (見本 names, 架空 addresses); the extract is
 made locally, sealed, and its plaintext deleted. The timeline is simulated (令和8年4月 to 5月)
@@ -46,13 +47,16 @@ CONTENT = "接種券発送対象者データ（65歳以上・見本）"
 
 class _Clock:
     def __init__(self, start: dt.datetime):
-        self.now = start
+        self.start = self.now = start
 
     def __call__(self) -> dt.datetime:
         return self.now
 
     def at(self, day: int, hour: int, minute: int = 0) -> None:
-        self.now = (START + dt.timedelta(days=day)).replace(hour=hour, minute=minute)
+        self.now = (self.start + dt.timedelta(days=day)).replace(hour=hour, minute=minute)
+
+    def on(self, day: dt.date, hour: int, minute: int = 0) -> None:
+        self.now = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=JST)
 
 
 @dataclass

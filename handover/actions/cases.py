@@ -107,12 +107,7 @@ def close_case(journal: Journal, actor: str, case_id: str, reason: str = "",
         policy.require_staff(st, tx.actor_id, "close cases")
         case = policy.require_open_case(st, case_id)
         overrides = policy.Overrides(override_reason)
-        overrides.check_all(
-            (policy.require_no_items_out, st, case),
-            *((policy.require_confirmed, st, case, h) for h in st.handovers(case_id)),
-            (policy.require_no_open_incidents, st, case),
-            (policy.require_lgwan_files_erased, st, case),
-            (policy.require_certificates, st, case))
+        overrides.check_all(*policy.close_out_checks(st, case))
         return [ev.CaseClosed(case_id, reason.strip(),
                               overrides.reason if overrides.used else None,
                               overrides.used)], None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from reportlab.platypus import KeepTogether, Spacer
+from reportlab.platypus import CondPageBreak, KeepTogether, Spacer
 
 from handover.documents._draw import mm
 from handover.documents._flow import (LANDSCAPE, LANDSCAPE_WIDTH, cell, checkpoint_block, grid, p,
@@ -22,6 +22,7 @@ from handover.documents.fonts import FontSet, japanese_fonts
 
 TITLE = "監査報告書"
 WIDTH = LANDSCAPE_WIDTH     # landscape: a handover's row has nine columns
+_ROOM_FOR_A_FIRST_ROW = 50 * mm     # heading, column names and a tall row (an incident's)
 
 
 @dataclass(frozen=True)
@@ -63,15 +64,17 @@ class AuditReport:
 
 def _section(number: int, s: Section, st) -> list:
     head = p(f"{number}. {s.title}", st["head"])
+    notes = [p(n, st["small"]) for n in s.notes]
     if not s.rows:
-        body = p(s.empty, st["body"])
-    else:
-        unit = WIDTH / sum(s.widths)
-        body = grid([[p(c, st["cell_head"]) for c in s.columns]] +
-                    [[p(v, st["cell_small"]) for v in row] for row in s.rows],
-                    [w * unit for w in s.widths])
-    # A heading never ends a page alone; a table too long for one page still splits.
-    return [KeepTogether([head, body]), *(p(n, st["small"]) for n in s.notes)]
+        return [KeepTogether([head, p(s.empty, st["body"])]), *notes]
+    unit = WIDTH / sum(s.widths)
+    body = grid([[p(c, st["cell_head"]) for c in s.columns]] +
+                [[p(v, st["cell_small"]) for v in row] for row in s.rows],
+                [w * unit for w in s.widths])
+    # A heading never ends a page alone: it starts a new page unless there is room below it
+    # for the column names and a first row. The table then flows on, splitting across pages
+    # with its column names repeated, instead of leaving the rest of a page empty.
+    return [CondPageBreak(_ROOM_FOR_A_FIRST_ROW), head, body, *notes]
 
 
 def _story(r: AuditReport, fonts: FontSet):

@@ -1,11 +1,12 @@
 """The auditor's report for one case (issue 10 §5): every handover with its 確認書 fields and
-its confirmation, every override with its reason, the inspections, and the result of a full
+its confirmation, every LGWAN transfer with its receipt, every override with its reason, the
+incidents, inspections, erasure certificates and close-out, and the result of a full
 ledger verification with the signed checkpoint it was verified against. As JSON, as a PDF
 (監査報告書) and as CSV.
 
 Each section is one function from the projection to a `Section`; the PDF and the CSV print
-the same sections. Incidents, erasure certificates and the close-out (issue 10 §2-3) join
-`_sections` as functions of their own once those events exist.
+the same sections: handovers, LGWAN transfers with their receipts by hash, overrides,
+incidents, inspections, erasure certificates and the close-out.
 
 The CSV is UTF-8 with a byte-order mark. Excel opens it as Japanese text on double-click,
 and unlike CP932 it holds every name a person may have (CP932 has no 𠮷 or 﨑 variants of
@@ -18,6 +19,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,8 +35,10 @@ from handover.files import write_bytes_atomically
 from handover.model import events as ev
 from handover.model import policy
 from handover.model.journal import Journal
-from handover.model.state import Row, State
+from handover.model.state import Row, State, overrides_of
 from handover.reports import inspection_record
+from handover.reports.erasures import erasure_json
+from handover.reports.incidents import SOURCE_LABELS, incident_json
 from handover.reports.case_status import case_overrides
 from handover.reports.confirmation import handover_items
 from handover.reports.inspections_due import inspection_status
@@ -150,6 +154,118 @@ def inspections_section(st: State, case: Row, today: dt.date) -> tuple[dict, lis
                 (4.0, 4.0, 3.0, 4.0, 4.0), year_rows)]
 
 
+def lgwan_section(st: State, case: Row) -> tuple[list[dict], Section]:
+    """Every file sent over LGWAN, its hash, and the receipt the contractor confirmed by
+    recomputing that hash on the downloaded file."""
+    data, rows = [], []
+    for t in st.lgwan_transfers(case_id=case.case_id):
+        data.append({"transfer_id": t.transfer_id, "handover_id": t.handover_id,
+                     "medium_id": t.medium_id, "package_id": t.package_id,
+                     "file_name": t.file_name, "size": t.size, "sha256": t.sha256,
+                     "service": t.service, "sender": t.sender,
+                     "workstation_id": t.workstation_id, "sent_at": t.sent_at,
+                     "entry": t.entry_index, "received_by": t.received_by,
+                     "received_at": t.received_at})
+        received = (f"{_person(st, t.received_by)}\n{_when(t.received_at)}\nSHA-256一致"
+                    if t.received_by else "未受信")
+        rows.append((f"{t.transfer_id}\n{t.handover_id}", f"{t.file_name}\n{t.size:,} バイト",
+                     # the hash in four lines of 16, broken where a reader can compare it
+                     "\n".join(t.sha256[n:n + 16] for n in range(0, 64, 16)), t.service,
+                     f"{_person(st, t.sender)}\n{t.workstation_id}", _when(t.sent_at), received,
+                     str(t.entry_index)))
+    return data, Section(
+        "LGWANによる送信と受信の確認（SHA-256照合）",
+        ("送信番号\n確認書番号", "ファイル", "SHA-256", "サービス", "送信者・端末", "送信日時",
+         "受信の確認", "台帳"), (3.7, 2.6, 3.4, 2.2, 2.8, 3.2, 3.4, 1.0), tuple(rows),
+        notes=("受信の確認は、受託者がダウンロードしたファイルのSHA-256を計算し、送信記録と"
+               "一致した場合にのみ記録されます。不一致は事故として記録されます。",))
+
+
+def incidents_section(st: State, case: Row) -> tuple[list[dict], Section]:
+    """Every incident on the case, open or closed, with its follow-ups and outcome."""
+    data, rows = [], []
+    for i in st.incidents(case.case_id):
+        followups = st.incident_followups(i.incident_id)
+        data.append(incident_json(st, i, followups))
+        what = (f"{ev.INCIDENT_CATEGORIES.get(i.category, i.category)}\n{i.description}"
+                + (f"\n対象：{'、'.join(i.item_ids.split())}" if i.item_ids else ""))
+        reported = (f"{_person(st, i.reported_by)}\n発見 {_when(i.discovered_at)}\n"
+                    f"{SOURCE_LABELS.get(i.source, i.source)}")
+        notified = _when(i.ward_notified_at) if i.ward_notified_at else "—"
+        steps = "\n".join(f"{_when(f.recorded_at).split(chr(10))[-1]} {st.name(f.recorded_by)}："
+                          f"{f.note}" for f in followups) or "なし"
+        status = (f"完了\n{_when(i.closed_at)}\n{i.outcome}" if i.status == "closed"
+                  else "対応中（未完了）")
+        rows.append((i.incident_id, what, reported, notified, steps, status, str(i.entry_index)))
+    return data, Section(
+        "事故報告", ("事故番号", "種別・内容", "報告者・発見", "区への報告", "経過・対応",
+                 "状況・結果", "台帳"), (3.6, 4.4, 3.4, 2.4, 4.0, 3.4, 1.0), tuple(rows))
+
+
+def erasures_section(st: State, case: Row) -> tuple[list[dict], Section]:
+    """Every erasure certificate: what was erased where and how, who erased and verified it,
+    and whether the ward received (and checked) it."""
+    data, rows = [], []
+    for c in st.erasures(case.case_id):
+        data.append(erasure_json(st, c))
+        org = st.org(c.org_id)
+        received = [f"区 {_when(c.ward_received_at).replace(chr(10), ' ')}"
+                    if c.ward_received_at else "区 未受領"]
+        if org.parent_id:
+            received.append(f"{st.name(org.parent_id)} "
+                            + (_when(c.contractor_received_at).replace(chr(10), " ")
+                               if c.contractor_received_at else "未受領"))
+        if c.checked_at:
+            received.append(f"区の確認 {_when(c.checked_at).split(chr(10))[-1]}：{c.check_note}")
+        rows.append((c.certificate_id, st.name(c.org_id),
+                     f"{c.erased}\n元：{'、'.join(c.sources.split())}",
+                     "、".join(json.loads(c.locations)),
+                     f"{ev.ERASURE_METHODS.get(c.method, c.method)}（{c.method}）\n{c.tool}",
+                     f"実施 {_person(st, c.performed_by)}\n確認 {_person(st, c.verified_by)}",
+                     f"{_day(c.erased_on)}\n{c.place}", "\n".join(received)))
+    return data, Section(
+        "消去証明書", ("証明書番号", "事業者", "消去したもの・元", "場所（機器）", "方法・ツール",
+                  "実施者・確認者", "消去日・場所", "受領・確認"),
+        (3.9, 2.2, 3.2, 2.2, 2.8, 3.2, 3.0, 3.6), tuple(rows))
+
+
+def closeout_section(st: State, case: Row) -> tuple[dict, Section]:
+    """How the case ended: closed cleanly through the gate, or with an override and its
+    reason; while open, what the gate would still refuse today."""
+    closing = st.closing_override(case.case_id)
+    if case.status == "closed":
+        rules = [{"rule": r["rule"], "item": r["item"], "message": r["message"]}
+                 for r in (overrides_of(closing) if closing else [])]
+        data = {"status": "closed", "closed_at": case.closed_at, "reason": case.close_reason,
+                "through_gate": closing is None,
+                "override_reason": closing.reason if closing else None,
+                "override_recorded_by": closing.recorded_by if closing else None,
+                "overridden": rules, "unmet": []}
+        how = ("終了の条件をすべて満たして終了" if closing is None
+               else f"例外により終了（理由：{closing.reason}、記録者 {_person(st, closing.recorded_by)}）")
+        rows = [("終了日時", _when(case.closed_at)), ("終了の方法", how),
+                ("終了の理由", case.close_reason or _DASH)]
+        rows += [("例外とした規則",
+                  f"{policy.RULE_TITLES_JA.get(r['rule'], r['rule'])}（{r['rule']}） {r['item']}")
+                 for r in rules]
+    else:
+        unmet = [{"rule": v.rule, "item": v.item, "message": v.message.split(" [rule:")[0]}
+                 for v in policy.unmet_close_out(st, case)]
+        data = {"status": "open", "closed_at": None, "reason": None, "through_gate": None,
+                "override_reason": None, "override_recorded_by": None, "overridden": [],
+                "unmet": unmet}
+        rows = [("状態", "実施中（未終了）"),
+                ("終了の条件", "現時点ですべて満たしています" if not unmet
+                 else f"未充足 {len(unmet)} 件")]
+        rows += [(f"{policy.RULE_TITLES_JA.get(u['rule'], u['rule'])}（{u['rule']}）",
+                  u["message"].split(" / ")[-1]) for u in unmet]
+    return data, Section(
+        "業務の終了（返却・確認・事故・消去証明書の条件）", ("項目", "内容"), (5.0, 17.0),
+        tuple(rows), notes=("終了の条件：媒体・通知書がすべて区に返却され、すべての受渡しが"
+                            "確認され、未完了の事故がなく、LGWANファイルと受託者・再委託先の"
+                            "すべてについて区が消去証明書を受領していること。",))
+
+
 def verification_section(settings: Settings, trusted_keys: list[Path]) -> tuple[
         dict, Verification, ledger.VerifyReport]:
     """A full replay of the log against the keys the auditor trusts."""
@@ -166,10 +282,16 @@ def verification_section(settings: Settings, trusted_keys: list[Path]) -> tuple[
 def _sections(st: State, case: Row, today: dt.date) -> tuple[dict, list[Section]]:
     handovers, handover_table = handovers_section(st, case)
     overrides, override_table = overrides_section(st, case)
+    transfers, lgwan_table = lgwan_section(st, case)
+    incidents, incident_table = incidents_section(st, case)
     inspections, inspection_tables = inspections_section(st, case, today)
-    # Incidents, erasure certificates and the close-out gate (issue 10 §2-3) go here.
-    return ({"handovers": handovers, "overrides": overrides, "inspections": inspections},
-            [handover_table, override_table, *inspection_tables])
+    erasures, erasure_table = erasures_section(st, case)
+    closeout, closeout_table = closeout_section(st, case)
+    return ({"handovers": handovers, "lgwan_transfers": transfers, "overrides": overrides,
+             "incidents": incidents, "inspections": inspections, "erasures": erasures,
+             "closeout": closeout},
+            [handover_table, lgwan_table, override_table, incident_table, *inspection_tables,
+             erasure_table, closeout_table])
 
 
 # --- assembly and output --------------------------------------------------------------------

@@ -3,10 +3,12 @@ embedded SQLite default, in a fresh directory, well under a minute."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import time
 
+import pytest
 from click.testing import CliRunner
 
 from cli.main import main
@@ -80,7 +82,63 @@ def test_an_auditors_state_saved_after_the_demo_catches_the_last_two_entries_del
     assert f"index {size - 2}" in r.output or f"entry {size - 2}" in r.output, r.output
 
 
-def test_the_demo_writes_no_passphrase_or_private_key_anywhere(tmp_path, monkeypatch):
+def test_the_screening_demo_runs_seed_000s_year(tmp_path, monkeypatch):
+    # Issue 10 §6: a CD-R out and back before November, then LGWAN with receipt by hash and
+    # the notice by registered mail, an incident (a mismatched download) closed, one
+    # inspection, the erasure certificate received, a clean close, the auditor's report.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HANDOVER_DB", raising=False)
+    started = time.monotonic()
+    r = CliRunner().invoke(main, ["demo", "--case", "screening", "--dir", "scr"],
+                           catch_exceptions=False)
+    elapsed = time.monotonic() - started
+    assert r.exit_code == 0, (r.stdout, r.stderr)
+    assert elapsed < 30, f"the screening demo took {elapsed:.1f} s"
+    out = r.stdout
+    for step in range(1, 15):
+        assert f"step {step}:" in out
+    # Every PDF it made is printed, and exists.
+    printed = {tmp_path / p for p in re.findall(r"^  [^:\n]+: (\S+\.pdf)$", out, re.M)}
+    made = set((tmp_path / "scr").rglob("*.pdf"))
+    assert printed == made and all(p.exists() for p in made)
+    for kind in ("事故報告書", "立入調査記録", "消去証明書", "監査報告書",
+                 "確認書 (receipt confirmed by SHA-256)"):
+        assert f"  {kind}: " in out, kind
+    assert "does not match what was sent" in out and "ファイルを開かないでください" in out
+    assert "closed, overrides 0" in out
+    assert "identical" in out and re.search(
+        r"signed checkpoint\(s\), \d+ entries signed by the person who acted: ok", out)
+    assert len(list((tmp_path / "scr" / "tourokuhyo").glob("*.pdf"))) == 4
+    assert not list((tmp_path / "scr").glob("extract/*")) and \
+        not list((tmp_path / "scr").glob("contractor-download/*"))
+    # What the ledger holds, read back through the ordinary commands.
+    db = ["--db", f"sqlite:///{tmp_path / 'scr' / 'handover.db'}"]
+    status = json.loads(CliRunner().invoke(main, [*db, "status", "--json"]).stdout)
+    [case] = status["cases"]
+    assert case["status"] == "closed" and case["overrides"] == []
+    report = CliRunner().invoke(main, [*db, "report", case["case_id"], "--json", "--trusted-key",
+                                       str(tmp_path / "scr" / "keys" / "handover-signing.pub")])
+    assert report.exit_code == 0, report.output
+    d = json.loads(report.stdout)
+    methods = [(h["moment"], h["method"], h["occurred_at"][:10]) for h in d["handovers"]]
+    assert [m for m in methods if m[2] < "2022-11-01"] == [
+        ("provide", "hand", "2022-06-21"), ("provide", "registered_mail", "2022-06-23"),
+        ("return", "hand", "2022-10-24"), ("return", "hand", "2022-10-26")]
+    assert [m[:2] for m in methods if m[2] >= "2022-11-01"] == [
+        ("provide", "lgwan"), ("provide", "registered_mail"), ("return", "hand")]
+    [t] = d["lgwan_transfers"]
+    assert t["received_by"] and t["sent_at"].startswith("2022-11-01")
+    [incident] = d["incidents"]
+    assert (incident["category"], incident["source"], incident["status"]) == (
+        "hash-mismatch", "receipt", "closed")
+    assert len(d["inspections"]["records"]) == 1
+    [x] = d["erasures"]
+    assert x["ward_received_at"] and x["checked_at"]
+    assert d["closeout"]["through_gate"] is True and d["verification"]["ok"]
+
+
+@pytest.mark.parametrize("case, people", [("vaccination", 6), ("screening", 4)])
+def test_the_demo_writes_no_passphrase_or_private_key_anywhere(tmp_path, monkeypatch, case, people):
     """Issue 12: the demo supplies its people's passphrases itself, without a terminal; neither
     they nor the private keys appear in the database, the logs or any file it writes."""
     import handover.demo
@@ -100,9 +158,9 @@ def test_the_demo_writes_no_passphrase_or_private_key_anywhere(tmp_path, monkeyp
     monkeypatch.setattr(handover.demo.secrets, "token_urlsafe", token)
     monkeypatch.setattr(handover.demo.actions, "new_passphrase_credential", new)
     monkeypatch.chdir(tmp_path)
-    r = CliRunner().invoke(main, ["demo", "--dir", "demo"], catch_exceptions=False)
+    r = CliRunner().invoke(main, ["demo", "--case", case, "--dir", "demo"], catch_exceptions=False)
     assert r.exit_code == 0, r.stderr
-    assert len(passphrases) == len(keys) == 6
+    assert len(passphrases) == len(keys) == people
     import base64
     forms = [p.encode() for p in passphrases]
     for k in keys:

@@ -181,3 +181,112 @@ def test_a_bundle_needs_a_contractor_of_the_case(world, tmp_path):
     with pytest.raises(HandoverError, match="not a contractor or sub-contractor"):
         reports.write_bundle(world.j, world.case_id, world.ward, tmp_path / "x.json")
     assert not (tmp_path / "x.json").exists()
+
+
+# --- LGWAN transfers, incidents, erasures and the close-out ------------------------------------
+
+@pytest.fixture
+def ended(world, tmp_path):
+    """A case whose extract went over LGWAN: a first download that did not match (an
+    incident, followed up and closed), the matching one, the notice by hand on another day and
+    back, the contractor's erasure certificate received and checked, and the case closed
+    through the gate."""
+    w = world
+    s = w.seal(records=30, medium="lgwan")
+    sent = actions.send_file(w.j, w.taro, s.medium_id, s.package_path, service="LGWAN-ASP（見本）",
+                             to_person=w.hanako)
+    bad = tmp_path / "download" / s.package_path.name
+    bad.parent.mkdir()
+    bad.write_bytes(s.package_path.read_bytes()[:-1] + b"\0")
+    with pytest.raises(HandoverError, match="does not match"):
+        actions.receive_file(w.j, w.hanako, bad)
+    [incident] = reports.list_incidents(w.j, w.case_id)
+    actions.follow_up_incident(w.j, w.hanako, incident["incident_id"], "ダウンロードをやり直した")
+    actions.close_incident(w.j, w.taro, incident["incident_id"], "再受信で一致、開封なし")
+    actions.receive_file(w.j, w.hanako, s.package_path)
+    w.clock.advance(days=1)
+    notice = w.handover("provide", w.jiro, w.hanako, [s.notice_id], actor=w.jiro)
+    actions.confirm_handover(w.j, w.hanako, notice.handover_id)
+    w.clock.advance(days=1)
+    back = w.handover("return", w.hanako, w.jiro, [s.notice_id], actor=w.jiro)
+    actions.confirm_handover(w.j, w.jiro, back.handover_id)
+    cert = actions.record_erasure(
+        w.j, w.hanako, w.case_id, erased="復号したデータ、作業用の複製", sources=[s.package_id],
+        locations=["作業用PC-01"], method="purge", tool="見本消去ツール v2",
+        performed_by=w.ichiro, verified_by=w.hanako, erased_on=w.clock.now.date(),
+        place="受託者本社 作業室").value
+    actions.receive_certificate(w.j, w.taro, cert)
+    actions.check_erasure(w.j, w.taro, cert, "作業用PCの対象フォルダが空であることを確認")
+    actions.close_case(w.j, w.taro, w.case_id, "業務終了")
+    return dict(sealed=s, transfer=sent.transfer_id, handover=sent.handover.handover_id,
+                sha256=sent.sha256, incident=incident["incident_id"], cert=cert)
+
+
+def test_the_report_holds_lgwan_incidents_erasures_and_the_close_out(world, ended):
+    d = reports.audit_report(world.j, _settings(world), world.case_id, _pub(world)).data
+    [t] = d["lgwan_transfers"]
+    assert (t["transfer_id"], t["handover_id"], t["sha256"], t["received_by"]) == (
+        ended["transfer"], ended["handover"], ended["sha256"], world.hanako)
+    assert t["file_name"] == f"{ended['sealed'].package_id}.hop"
+    [i] = d["incidents"]
+    assert (i["incident_id"], i["category"], i["source"], i["status"], i["outcome"]) == (
+        ended["incident"], "hash-mismatch", "receipt", "closed", "再受信で一致、開封なし")
+    assert [f["note"] for f in i["followups"]] == ["ダウンロードをやり直した"]
+    [x] = d["erasures"]
+    assert (x["certificate_id"], x["method"], x["org_id"]) == (ended["cert"], "purge", world.contractor)
+    assert x["ward_received_at"] and x["checked_at"]
+    c = d["closeout"]
+    assert (c["status"], c["through_gate"], c["override_reason"], c["reason"], c["unmet"]) == (
+        "closed", True, None, "業務終了", [])
+
+
+@needs_poppler
+def test_the_pdf_and_csv_show_them(world, ended, tmp_path):
+    r = reports.audit_report(world.j, _settings(world), world.case_id, _pub(world),
+                             pdf=tmp_path / "r.pdf", csv_path=tmp_path / "r.csv")
+    flat = pdf_text(r.pdf).replace("\n", "").replace(" ", "")
+    for field in ("LGWANによる送信と受信の確認", ended["transfer"],
+                  *(ended["sha256"][n:n + 16] for n in range(0, 64, 16)), "SHA-256一致", "LGWAN-ASP（見本）",
+                  "事故報告", ended["incident"], "受信ファイルのハッシュ不一致",
+                  "受信時のハッシュ照合で自動起票", "ダウンロードをやり直した", "完了",
+                  "再受信で一致、開封なし", "消去証明書", ended["cert"], "暗号化消去・完全消去",
+                  "見本消去ツールv2", "作業用PC-01", "作業用PCの対象フォルダが空であることを確認",
+                  "業務の終了", "終了の条件をすべて満たして終了", "業務終了"):
+        assert field.replace(" ", "") in flat, field
+    cells = [c for row in csv.reader(io.StringIO(r.csv.read_text(encoding="utf-8-sig")))
+             for c in row]
+    for field in (ended["incident"], ended["cert"], "終了の条件をすべて満たして終了"):
+        assert field in cells, field
+    assert any(ended["sha256"][48:] in c for c in cells)
+
+
+def test_an_open_case_shows_what_the_gate_still_refuses(world, tmp_path):
+    w = world
+    s = w.seal(medium="lgwan")
+    actions.send_file(w.j, w.taro, s.medium_id, s.package_path, service="ASP", to_person=w.hanako)
+    incident = actions.report_incident(w.j, w.hanako, w.case_id, "loss", "封筒1通の所在不明").value
+    d = reports.audit_report(w.j, _settings(w), w.case_id, _pub(w)).data
+    assert d["lgwan_transfers"][0]["received_by"] is None
+    c = d["closeout"]
+    assert c["status"] == "open" and c["through_gate"] is None
+    assert [(u["rule"], u["item"]) for u in c["unmet"]] == [
+        ("unconfirmed-handovers", d["lgwan_transfers"][0]["handover_id"]),
+        ("incidents-open", incident), ("lgwan-file-not-erased", s.medium_id),
+        ("erasure-certificate-missing", w.contractor)]
+    r = reports.audit_report(w.j, _settings(w), w.case_id, _pub(w), csv_path=tmp_path / "r.csv")
+    cells = [c for row in csv.reader(io.StringIO(r.csv.read_text(encoding="utf-8-sig")))
+             for c in row]
+    assert "未受信" in cells and "対応中（未完了）" in cells and "未充足 4 件" in cells
+
+
+def test_a_case_closed_by_override_shows_its_reason_and_rules(world):
+    w = world
+    s = w.seal(medium="lgwan")
+    actions.send_file(w.j, w.taro, s.medium_id, s.package_path, service="ASP", to_person=w.hanako)
+    actions.receive_file(w.j, w.hanako, s.package_path)
+    actions.close_case(w.j, w.taro, w.case_id, override_reason="委託先倒産のため")
+    c = reports.audit_report(w.j, _settings(w), w.case_id, _pub(w)).data["closeout"]
+    assert (c["status"], c["through_gate"], c["override_reason"]) == (
+        "closed", False, "委託先倒産のため")
+    assert [r["rule"] for r in c["overridden"]] == ["lgwan-file-not-erased",
+                                                    "erasure-certificate-missing"]

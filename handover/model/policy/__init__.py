@@ -60,7 +60,8 @@ from handover.model.policy.signatures import (require_signer, require_usable_cre
 from handover.model.policy.incidents import require_incident_open, require_no_open_incidents
 from handover.model.policy.erasures import (require_of_org, require_contractor_of, require_verifier,
                                             require_receiver, require_received_by_ward,
-                                            require_lgwan_files_erased, require_certificates)
+                                            require_lgwan_files_erased, require_certificates,
+                                            close_out_checks, unmet_close_out)
 from handover.model.policy.lgwan import (is_lgwan_file, require_file_is_package,
                                          require_lgwan_send)
 from handover.model.policy.print_logs import (require_print_allowance, require_excess,

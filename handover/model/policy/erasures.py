@@ -5,7 +5,10 @@ every contractor that held its data is covered by a certificate the ward receive
 
 from __future__ import annotations
 
+from handover.errors import PolicyViolation
 from handover.model import events as ev
+from handover.model.policy.cases import require_confirmed, require_no_items_out
+from handover.model.policy.incidents import require_no_open_incidents
 from handover.model.policy.rules import (CERTIFICATE_ALREADY_RECEIVED, CERTIFICATE_NOT_RECEIVED,
                                          ERASURE_CERTIFICATE_MISSING, ERASURE_OTHER_ORG,
                                          LGWAN_FILE_NOT_ERASED, NOT_RECEIVING_PARTY,
@@ -108,3 +111,25 @@ def require_certificates(st: State, case: Row) -> None:
                       f"which held data of case {case.case_id}",
                       f"{'、'.join(st.name(o) for o in missing)} から消去証明書を受領していません",
                       "record the erasure and its receipt, or give --override-reason")
+
+
+def close_out_checks(st: State, case: Row) -> tuple[tuple, ...]:
+    """The close-out gate, as `(rule_fn, *args)` checks: every medium and notice back,
+    every handover confirmed, no incident open, every LGWAN file and every holder certified."""
+    return ((require_no_items_out, st, case),
+            *((require_confirmed, st, case, h) for h in st.handovers(case.case_id)),
+            (require_no_open_incidents, st, case),
+            (require_lgwan_files_erased, st, case),
+            (require_certificates, st, case))
+
+
+def unmet_close_out(st: State, case: Row) -> list[PolicyViolation]:
+    """What still stands between an open case and its closing, for reports: the refusals
+    the gate would give today, none if it would close cleanly."""
+    unmet = []
+    for rule_fn, *args in close_out_checks(st, case):
+        try:
+            rule_fn(*args)
+        except PolicyViolation as v:
+            unmet.append(v)
+    return unmet
