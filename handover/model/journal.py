@@ -2,7 +2,8 @@
 
 `record` opens one ledger writer (one transaction, holding the log's lock), folds in anything
 appended meanwhile by other tools, checks that the actor is a registered person, lets the
-caller's `build` read the projection and run the policy checks, appends the events it returns
+caller's `build` read the projection and make the events, checks each against the custody rules
+(`policy.acts.check`, the very check `ledger verify` replays), appends the events
 (each payload carrying the operating-system account and host that made it, REQUIREMENTS.md
 rule 9), applies each to the projection, and optionally signs a checkpoint covering them, so
 a 確認書 can print the checkpoint of its own entry. Everything commits together or not at all:
@@ -35,6 +36,7 @@ from handover.errors import HandoverError, NotFound, lifted
 from handover.model import fold
 from handover.model.database import open_database
 from handover.model.events import Event
+from handover.model.policy import acts
 from handover.model.state import Row, State
 
 T = TypeVar("T")
@@ -96,6 +98,7 @@ class Tx:
 class Recorded(Generic[T]):
     value: T
     entries: list[ledger.Entry]
+    events: list[Event]           # as recorded: with the overrides their checks used
     checkpoint: ledger.SignedCheckpoint
 
 
@@ -123,8 +126,9 @@ def record(journal: Journal, actor_id: str,
            build: Callable[[Tx], tuple[Sequence[Event], T]], *,
            bootstrap: bool = False) -> Recorded[T]:
     """Check and record, atomically, and sign a checkpoint over the result. `actor_id` is the
-    person the edge (CLI, web) established as acting; `build(tx)` runs the policy checks
-    against `tx.state` and returns the events to append and a value handed back to the caller."""
+    person the edge (CLI, web) established as acting; `build(tx)` reads `tx.state` and returns
+    the events to append and a value handed back to the caller. Each event is checked by
+    `policy.acts.check` against the state its predecessors in this act left, then appended."""
     actor_id = ids.parse_id(actor_id, "person")
     signer = _load_signer(journal)
     origin = {"os_user": journal.os_user, "host": journal.host}
@@ -136,17 +140,20 @@ def record(journal: Journal, actor_id: str,
         if actor is None and not bootstrap:
             raise _unknown_actor(actor_id)
         events, value = build(Tx(st, actor, actor_id, now, journal))
-        appended = []
-        for event in events:
+        appended, recorded = [], []
+        for i, event in enumerate(events):
+            used = acts.check(st, actor_id, now, event, origin, events[i + 1:])
+            event = acts.with_overrides(event, used)
             payload = event.to_payload()
             payload["origin"] = origin
             entry = ledger.append(lg, event.KIND, payload, actor_id, now)
             fold.apply(lg.connection, journal.log, entry)
             appended.append(entry)
+            recorded.append(event)
         if bootstrap and st.find_person(actor_id) is None:
             raise _unknown_actor(actor_id)
         cp = ledger.take_checkpoint(lg, signer)
-    return Recorded(value, appended, cp)
+    return Recorded(value, appended, recorded, cp)
 
 
 def require_actor(st: State, actor_id: str) -> Row:

@@ -74,6 +74,10 @@ class State:
         return self.conn.execute(sa.select(sa.func.count()).select_from(p.organisations)
                                  .where(p.organisations.c.log == self.log)).scalar_one()
 
+    def person_count(self) -> int:
+        return self.conn.execute(sa.select(sa.func.count()).select_from(p.people)
+                                 .where(p.people.c.log == self.log)).scalar_one()
+
     def cabinet(self, cabinet_id: str) -> Row:
         row = self._one(p.cabinets, "cabinet_id", cabinet_id)
         if row is None:

@@ -13,8 +13,8 @@ from handover.reports.label_sheets import print_labels
 from handover.reports.proof_bundle import write_bundle
 from handover.reports.registered import list_registry
 from handover.reports.verification import (check_proof, export_proof, projection_differences,
-                                           require_ok, require_same_projection, show_entries,
-                                           verify)
+                                           replay_rules, require_ok, require_rules_kept,
+                                           require_same_projection, show_entries, verify)
 
 # The auditor's report renders PDFs (reportlab): imported on first use, so `status` and
 # `history` start without it (tests/cli/test_cold_start.py).
@@ -35,7 +35,7 @@ __all__ = [
     "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_proof", "export_proof",
     "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
     "print_erasure", "print_incident", "print_labels", "projection_differences",
-    "require_ok", "require_person", "require_same_projection", "show_entries", "show_erasure",
+    "replay_rules", "require_ok", "require_rules_kept", "require_person", "require_same_projection", "show_entries", "show_erasure",
     "show_incident", "status", "verify", "write_bundle",
     "where_text",
 ]

@@ -13,6 +13,8 @@ from handover.files import write_bytes_atomically
 from handover.model.consistency import Comparison, differences
 from handover.model.database import open_database
 from handover.model.journal import Journal
+from handover.model.replay import Replay
+from handover.model.replay import replay_rules as _replay_rules
 
 
 def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
@@ -24,6 +26,23 @@ def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
         trusted = ledger.load_verifiers(trusted_keys or _default_trusted(settings))
         with engine.connect() as conn:
             return ledger.verify_log(conn, settings.log, trusted, state, all_signatures=all_signatures)
+
+
+def replay_rules(settings: Settings) -> Replay:
+    """Every entry against the custody rules, in a fresh fold: what the rules would have
+    refused (issue 13 §1). Reads the ledger only; the live tables are not consulted."""
+    return _replay_rules(open_database(settings.db_url), settings.log)
+
+
+def require_rules_kept(found: Replay) -> None:
+    if found.findings:
+        first = found.findings[0]
+        raise VerificationFailed(
+            f"{len(found.findings)} entr{'y' if len(found.findings) == 1 else 'ies'} of log "
+            f"{found.log!r} break the custody rules (first: entry {first.index}, {first.rule}); "
+            "they were appended without the rules' checks",
+            "keep this output as evidence and report it as an incident; the entries stay in "
+            "the log, which is append-only", failure="rule-violation", index=first.index)
 
 
 def projection_differences(journal: Journal) -> Comparison:

@@ -31,7 +31,7 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          INSPECTION_DATE, FOLLOW_UP_REQUIRED, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
-                                          require_empty_log, require_contractor, require_roles_fit,
+                                          require_empty_log, require_nobody_yet, require_contractor, require_roles_fit,
                                           require_holders_of, require_new_host,
                                           require_separate_locations)
 from handover.model.policy.cases import (require_open_case, require_case_contractors,
