@@ -247,6 +247,7 @@ def _handover(a: _Act, e: ev.HandoverRecorded) -> None:
     people.require_on_roster(st, case, e.to_person, "receive its media")
     if e.courier:
         _courier(st, case, e.courier)
+    handovers.require_happened(e.handover_id, e.occurred_at, a.when)
     items = [st.tracked_item(i) for i in e.items]
     for item in items:
         handovers.require_item_of_case(item, case)
