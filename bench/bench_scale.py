@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib.util
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -32,6 +33,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import crypto  # noqa: E402
 import ledger  # noqa: E402
 from handover import actions, ids, reports  # noqa: E402
 from handover.clock import JST  # noqa: E402
@@ -42,6 +44,7 @@ from handover.model.database import open_database  # noqa: E402
 from handover.model.journal import Journal, record  # noqa: E402
 
 HOST = "bench-pc"
+BENCH_KDF = crypto.KdfParams(memory_kib=1024, iterations=1, lanes=1)  # the unlock is not measured here
 T0 = dt.datetime(2026, 4, 6, 9, 0, tzinfo=JST)
 
 
@@ -90,7 +93,10 @@ def generate(dir_: Path, media: int, cases: int) -> tuple[Settings, dict]:
     j = Journal(open_database(settings.db_url, create=True), "ward", settings.key_path, clock=_Clock(),
                 host=HOST, os_user="bench")
     t = time.perf_counter()
-    boot = actions.bootstrap(j, "新宿区 健康部保健予防課", "見本 太郎").value
+    # Every entry is signed by the actor (issue 12): the staff member's credential is unlocked
+    # for the whole run; the handler's key signs nothing here (staff record every event).
+    credential = actions.new_passphrase_credential(secrets.token_urlsafe(18), BENCH_KDF)
+    boot = actions.bootstrap(j, "新宿区 健康部保健予防課", "見本 太郎", credential).value
     ward, staff = boot.ward_org_id, boot.staff_id
     contractor = actions.register_org(j, staff, "株式会社見本ツーリスト", "contractor").value
     handler = actions.register_person(j, staff, "架空 花子", contractor,

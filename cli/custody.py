@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import (acting, actor_option, journal, new_passphrase_option, read_passphrase,
+                      resolve_actor)
 from cli.handover_options import echo_handover, handover_options, handover_request
 from cli.lazy import actions, reports
 from cli.output import emit_json, json_option, progress_bar, reporting_swept_parts
@@ -28,14 +29,26 @@ def _done(as_json: bool, data: dict, text: str) -> None:
 @click.command()
 @click.option("--ward", required=True, help="The ward section's name, e.g. 健康部保健予防課.")
 @click.option("--staff", required=True, help="The first staff member's name.")
+@click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the first staff member's 登録票 (enrolment form) here.")
+@new_passphrase_option()
 @json_option
 @click.pass_context
-def init(ctx, ward, staff, as_json):
-    """Register the ward's section and its first staff member (once, on an empty log)."""
-    done = actions.bootstrap(journal(ctx, create=True), ward, staff).value
-    _done(as_json, {"ward_org_id": done.ward_org_id, "staff_id": done.staff_id},
+def init(ctx, ward, staff, pdf_dir, as_json):
+    """Register the ward's section and its first staff member with their credential (once,
+    on an empty log). The staff member chooses a passphrase (asked twice, not echoed)."""
+    passphrase = read_passphrase(ctx, "new-", f"new passphrase for {staff}", confirm=True)
+    new = actions.new_passphrase_credential(passphrase)
+    j = journal(ctx, create=True)
+    done = actions.bootstrap(j, ward, staff, new).value
+    form = reports.write_enrolment_form(j, new.credential_id, pdf_dir) if pdf_dir else None
+    _done(as_json, {"ward_org_id": done.ward_org_id, "staff_id": done.staff_id,
+                    "credential_id": new.credential_id, "fingerprint": new.fingerprint,
+                    "form": str(form) if form else None},
           f"ward section: {done.ward_org_id}\nstaff: {done.staff_id} "
-          f"(use --as {done.staff_id} or HANDOVER_ACTOR)")
+          f"(use --as {done.staff_id} or HANDOVER_ACTOR, with your passphrase)\n"
+          f"credential: {new.credential_id} fingerprint {new.fingerprint}"
+          + (f"\n登録票: {form} (print, sign and file it)" if form else ""))
 
 
 @click.group()
@@ -52,7 +65,7 @@ def register() -> None:
 @click.pass_context
 def register_org(ctx, name, kind, parent, actor, as_json):
     """Register an organisation: the ward's section, a contractor or a sub-contractor."""
-    org_id = actions.register_org(journal(ctx), resolve_actor(actor), name, kind, parent).value
+    org_id = actions.register_org(*acting(ctx, actor), name, kind, parent).value
     _done(as_json, {"org_id": org_id}, f"organisation: {org_id}")
 
 
@@ -66,7 +79,7 @@ def register_org(ctx, name, kind, parent, actor, as_json):
 @click.pass_context
 def register_person(ctx, name, org_id, roles, actor, as_json):
     """Register a person with their roles."""
-    person_id = actions.register_person(journal(ctx), resolve_actor(actor), name, org_id,
+    person_id = actions.register_person(*acting(ctx, actor), name, org_id,
                                          roles).value
     _done(as_json, {"person_id": person_id}, f"person: {person_id}")
 
@@ -81,7 +94,7 @@ def register_person(ctx, name, org_id, roles, actor, as_json):
 @click.pass_context
 def register_cabinet(ctx, name, org_id, holders, location, actor, as_json):
     """Register a locked cabinet (鍵付キャビネット) and who holds its keys."""
-    cabinet_id = actions.register_cabinet(journal(ctx), resolve_actor(actor), name, org_id,
+    cabinet_id = actions.register_cabinet(*acting(ctx, actor), name, org_id,
                                            holders, location).value
     _done(as_json, {"cabinet_id": cabinet_id}, f"cabinet: {cabinet_id}")
 
@@ -94,7 +107,7 @@ def register_cabinet(ctx, name, org_id, holders, location, actor, as_json):
 @click.pass_context
 def register_keys(ctx, cabinet_id, holders, reason, actor):
     """Record who now holds the keys of a cabinet."""
-    actions.change_key_holders(journal(ctx), resolve_actor(actor), cabinet_id, holders, reason)
+    actions.change_key_holders(*acting(ctx, actor), cabinet_id, holders, reason)
     click.echo(f"key holders of {cabinet_id}: {', '.join(holders)}")
 
 
@@ -108,7 +121,7 @@ def register_keys(ctx, cabinet_id, holders, reason, actor):
 @click.pass_context
 def register_workstation(ctx, hostname, name, case_ids, actor, as_json):
     """Register a computer allowed to seal personal data (by host name)."""
-    ws = actions.register_workstation(journal(ctx), resolve_actor(actor), hostname, name,
+    ws = actions.register_workstation(*acting(ctx, actor), hostname, name,
                                        case_ids).value
     _done(as_json, {"workstation_id": ws}, f"workstation: {ws}")
 
@@ -158,7 +171,7 @@ def case_group() -> None:
 def case_open(ctx, name, contractors, start, end, responsible, handlers, separation_minutes,
               actor, as_json):
     """Open a case with its contractors, contract period and roster."""
-    case_id = actions.open_case(journal(ctx), resolve_actor(actor), name, contractors, start.date(),
+    case_id = actions.open_case(*acting(ctx, actor), name, contractors, start.date(),
                               end.date(), responsible, handlers, separation_minutes).value
     _done(as_json, {"case_id": case_id}, f"case: {case_id}")
 
@@ -204,7 +217,7 @@ def case_show(ctx, case_id, actor, as_json):
 @click.pass_context
 def case_roster(ctx, case_id, add_responsible, add_handler, remove, reason, actor):
     """Change a case's roster of 取扱責任者 and 取扱者."""
-    actions.change_roster(journal(ctx), resolve_actor(actor), case_id,
+    actions.change_roster(*acting(ctx, actor), case_id,
                         add_responsible=add_responsible, add_handlers=add_handler,
                         remove=remove, reason=reason)
     click.echo(f"roster of {case_id} changed")
@@ -217,7 +230,7 @@ def case_roster(ctx, case_id, add_responsible, add_handler, remove, reason, acto
 @click.pass_context
 def case_workstation(ctx, case_id, workstation_id, actor):
     """Designate a registered workstation for a case."""
-    actions.authorise_workstation(journal(ctx), resolve_actor(actor), workstation_id, case_id)
+    actions.authorise_workstation(*acting(ctx, actor), workstation_id, case_id)
     click.echo(f"{workstation_id} may seal data for {case_id}")
 
 
@@ -229,7 +242,7 @@ def case_workstation(ctx, case_id, workstation_id, actor):
 @click.pass_context
 def case_close(ctx, case_id, reason, override_reason, actor):
     """Close a case: nothing more can be recorded on it."""
-    actions.close_case(journal(ctx), resolve_actor(actor), case_id, reason, override_reason)
+    actions.close_case(*acting(ctx, actor), case_id, reason, override_reason)
     click.echo(f"case {case_id} closed")
 
 
@@ -255,8 +268,9 @@ def case_close(ctx, case_id, reason, override_reason, actor):
 def seal(ctx, case_id, files, medium, content, out_dir, notice_dir, labels_dir, label_key,
          no_csv_header, actor, as_json):
     """Encrypt FILES for a case: package, medium record, password notice (and labels)."""
+    j, actor_id = acting(ctx, actor)        # the passphrase first, then the progress bar
     with progress_bar("sealing") as progress, reporting_swept_parts():
-        s = actions.seal_extract(journal(ctx), resolve_actor(actor), case_id, files,
+        s = actions.seal_extract(j, actor_id, case_id, files,
                                  medium_kind=medium, content=content, out_dir=out_dir,
                                  notice_dir=notice_dir, labels_dir=labels_dir,
                                  label_key_path=label_key, csv_header=not no_csv_header,
@@ -283,7 +297,7 @@ def seal(ctx, case_id, files, medium, content, out_dir, notice_dir, labels_dir, 
 @click.pass_context
 def store(ctx, item_id, cabinet_id, actor):
     """Place a medium or password notice in a locked cabinet."""
-    index = actions.store_item(journal(ctx), resolve_actor(actor), item_id, cabinet_id)
+    index = actions.store_item(*acting(ctx, actor), item_id, cabinet_id)
     click.echo(f"stored {item_id} in {cabinet_id} (entry {index})")
 
 
@@ -295,7 +309,7 @@ def store(ctx, item_id, cabinet_id, actor):
 @click.pass_context
 def record_cmd(ctx, items, actor, as_json, **options):
     """Record a handover (確認書): who, to whom, what, how many, how."""
-    r = actions.record_handover(journal(ctx), resolve_actor(actor),
+    r = actions.record_handover(*acting(ctx, actor),
                                 handover_request(options, items), pdf_dir=options["pdf_dir"])
     echo_handover(r, as_json)
 
@@ -310,7 +324,7 @@ def record_cmd(ctx, items, actor, as_json, **options):
 @click.pass_context
 def confirm(ctx, handover_id, condition, pdf_dir, actor, as_json):
     """As the receiving party, confirm what staff recorded for a handover."""
-    r = actions.confirm_handover(journal(ctx), resolve_actor(actor), handover_id,
+    r = actions.confirm_handover(*acting(ctx, actor), handover_id,
                                  condition=condition, pdf_dir=pdf_dir)
     echo_handover(r, as_json, "confirmed")
 
@@ -322,6 +336,6 @@ def confirm(ctx, handover_id, condition, pdf_dir, actor, as_json):
 @click.pass_context
 def print_cmd(ctx, handover_id, pdf_dir, actor):
     """Print a handover's 確認書 again, with a fresh signed checkpoint."""
-    path = actions.reprint(journal(ctx), resolve_actor(actor), handover_id, pdf_dir)
+    path = actions.reprint(*acting(ctx, actor), handover_id, pdf_dir)
     click.echo(f"確認書: {path}")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal, resolve_actor
 from cli.handover_options import echo_handover, handover_request, make_handover_options
 from cli.output import emit_json, json_option
 
@@ -76,9 +76,25 @@ def status(ctx, case_id, limit, after, actor, as_json):
         for i in case["open_incidents"]:
             click.echo(f"  OPEN INCIDENT {i['incident_id']} ({i['category']}, discovered "
                        f"{i['discovered_at']}): {i['description']}")
+        _echo_print_logs(case["print_logs"])
+        for lst in case["visit_lists"]:
+            click.echo(f"  visit list {lst['half']} {lst['list_id']}: {lst['count']} row(s), "
+                       f"held by {lst['holder_person']} ({lst['holder_org']})")
         _echo_inspections(case["inspections"])
     if data.get("next_after"):
         click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")
+
+
+def _echo_print_logs(pl: dict) -> None:
+    if not pl["submissions"] and not pl["allowance"]:
+        return
+    designated = pl["allowance"]["pages"] if pl["allowance"] else "no designated count"
+    click.echo(f"  print logs: {pl['printed_pages']} page(s) printed of {designated}")
+    for s in pl["submissions"]:
+        if s["state"] == "excess unexplained":
+            click.echo(f"  [EXCESS UNEXPLAINED] {s['submission_id']}: {s['excess']} page(s) over")
+        elif s["reason"]:
+            click.echo(f"  print excess {s['submission_id']} ({s['excess']} page(s)): {s['reason']}")
 
 
 def _echo_inspections(rows: list[dict]) -> None:
@@ -125,7 +141,8 @@ def history(ctx, item_id, actor, as_json):
 @json_option
 @click.pass_context
 def overrides(ctx, as_json):
-    """Every handover recorded despite a rule, with the reason given (for audits)."""
+    """Every handover recorded despite a rule, with the reason given, and every print log
+    beyond its designated count with the contractor's reason (for audits)."""
     data = reports.overrides(journal(ctx))
     if as_json:
         emit_json(data)
@@ -134,7 +151,8 @@ def overrides(ctx, as_json):
         click.echo("no overrides recorded")
     for o in data:
         rules = ", ".join(f"{r['rule']} ({r['item']})" for r in o["rules"])
-        what = o["handover_id"] or f"{o['case_id']} closed"
+        what = o["handover_id"] or (f"print log {o['submission_id']}" if o.get("submission_id")
+                                    else f"{o['case_id']} closed")
         click.echo(f"{what}  {o['occurred_at']}  by {o['recorded_by_name']}: "
                    f"{o['reason']}  [{rules}]")
 
@@ -186,7 +204,8 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
     """Scan labels, one verdict per scan; list missing and unexpected items at the end."""
     if record_it and confirm_it:
         raise click.UsageError("--record and --confirm are two different steps")
-    j = journal(ctx)
+    # Recording or confirming signs: the passphrase is asked before scanning starts.
+    j, actor_id = acting(ctx, actor) if record_it or confirm_it else (journal(ctx), None)
     station = actions.open_station(j, label_key_path=label_key, expected=expected,
                                        handover_id=handover_id)
     if images:
@@ -202,10 +221,10 @@ def scan(ctx, images, expected, handover_id, label_key, record_it, confirm_it, c
     s = station.summary()
     done = None
     if record_it:
-        done = actions.record_scanned(j, resolve_actor(actor), station,
+        done = actions.record_scanned(j, actor_id, station,
                                           handover_request(options), pdf_dir=options["pdf_dir"])
     elif confirm_it:
-        done = actions.confirm_scanned(j, resolve_actor(actor), station, condition=condition,
+        done = actions.confirm_scanned(j, actor_id, station, condition=condition,
                                            pdf_dir=options["pdf_dir"])
     if as_json:
         emit_json({"results": [dict(dataclasses.asdict(r), status=str(r.status))

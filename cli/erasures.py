@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal
 from cli.lazy import actions, reports
 from cli.output import emit_json, json_option
 from handover.model import events as ev
@@ -40,8 +40,8 @@ def erasure() -> None:
 def record_cmd(ctx, case_id, erased, sources, locations, method, tool, performed_by, verified_by,
                erased_on, place, pdf_dir, actor, as_json):
     """Certify that your organisation erased the case's data."""
-    j = journal(ctx)
-    done = actions.record_erasure(j, resolve_actor(actor), case_id, erased=erased,
+    j, actor_id = acting(ctx, actor)
+    done = actions.record_erasure(j, actor_id, case_id, erased=erased,
                                   sources=sources, locations=locations, method=method, tool=tool,
                                   performed_by=performed_by, verified_by=verified_by,
                                   erased_on=erased_on.date(), place=place)
@@ -68,7 +68,7 @@ def _one_step(ctx, as_json, done, text):
 @click.pass_context
 def receive(ctx, certificate_id, actor, as_json):
     """Record receiving a certificate (ward staff; a sub-contractor's: also its contractor)."""
-    _one_step(ctx, as_json, actions.receive_certificate(journal(ctx), resolve_actor(actor),
+    _one_step(ctx, as_json, actions.receive_certificate(*acting(ctx, actor),
                                                         certificate_id), "certificate received")
 
 
@@ -80,7 +80,7 @@ def receive(ctx, certificate_id, actor, as_json):
 @click.pass_context
 def check(ctx, certificate_id, note, actor, as_json):
     """Record the ward's own check of an erasure."""
-    _one_step(ctx, as_json, actions.check_erasure(journal(ctx), resolve_actor(actor),
+    _one_step(ctx, as_json, actions.check_erasure(*acting(ctx, actor),
                                                   certificate_id, note), "check recorded")
 
 

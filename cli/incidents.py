@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal
 from cli.handover_options import parse_datetime
 from cli.lazy import actions, reports
 from cli.output import emit_json, json_option
@@ -33,8 +33,8 @@ def incident() -> None:
 def report(ctx, case_id, category, description, items, discovered, notified, pdf_dir, actor,
            as_json):
     """Report an incident on a case."""
-    j = journal(ctx)
-    done = actions.report_incident(j, resolve_actor(actor), case_id, category, description,
+    j, actor_id = acting(ctx, actor)
+    done = actions.report_incident(j, actor_id, case_id, category, description,
                                    items=items, discovered_at=parse_datetime(discovered),
                                    ward_notified_at=parse_datetime(notified))
     pdf = reports.print_incident(j, done.value, pdf_dir) if pdf_dir else None
@@ -57,7 +57,7 @@ def report(ctx, case_id, category, description, items, discovered, notified, pdf
 @click.pass_context
 def follow_up(ctx, incident_id, note, notified, actor, as_json):
     """Record a follow-up on an open incident."""
-    done = actions.follow_up_incident(journal(ctx), resolve_actor(actor), incident_id, note,
+    done = actions.follow_up_incident(*acting(ctx, actor), incident_id, note,
                                       ward_notified_at=parse_datetime(notified))
     entry = done.entries[0].index
     emit_json({"entry": entry}) if as_json else click.echo(f"follow-up recorded (entry {entry})")
@@ -71,7 +71,7 @@ def follow_up(ctx, incident_id, note, notified, actor, as_json):
 @click.pass_context
 def close(ctx, incident_id, outcome, actor, as_json):
     """Close an incident with its outcome (ward staff)."""
-    done = actions.close_incident(journal(ctx), resolve_actor(actor), incident_id, outcome)
+    done = actions.close_incident(*acting(ctx, actor), incident_id, outcome)
     entry = done.entries[0].index
     emit_json({"entry": entry}) if as_json else click.echo(f"incident closed (entry {entry})")
 
@@ -132,7 +132,7 @@ def print_cmd(ctx, incident_id, pdf_dir):
 @click.pass_context
 def check_overdue(ctx, days, actor, as_json):
     """Open an incident for every case with returns overdue beyond the grace period."""
-    done = actions.open_overdue_incidents(journal(ctx), resolve_actor(actor), days=days)
+    done = actions.open_overdue_incidents(*acting(ctx, actor), days=days)
     if as_json:
         emit_json({"opened": done.value})
         return

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal
 from cli.lazy import actions
 from cli.output import emit_json, json_option
 
@@ -42,7 +42,7 @@ def inspection() -> None:
 def record(ctx, case_id, org_id, inspected_on, inspectors, place, findings, follow_ups, pdf_dir,
            actor, as_json):
     """Record an inspection: every check's result and the follow-ups."""
-    done = actions.record_inspection(journal(ctx), resolve_actor(actor), case_id, org_id,
+    done = actions.record_inspection(*acting(ctx, actor), case_id, org_id,
                                      inspected_on.date(), inspectors, place,
                                      actions.parse_findings(findings), follow_ups,
                                      pdf_dir=pdf_dir)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal, resolve_actor
 from cli.output import emit_json, json_option
 from cli.lazy import actions, reports
 
@@ -45,7 +45,7 @@ def rotate_key(ctx, new_key, reason, old_key_lost, name, actor):
 
     The current key (--key) signs the change unless --old-key-lost; then auditors must be
     given NEW_KEY's .pub through a channel they trust."""
-    pub, entry, cp = actions.rotate_signing_key(journal(ctx), resolve_actor(actor), new_key, reason,
+    pub, entry, cp = actions.rotate_signing_key(*acting(ctx, actor), new_key, reason,
                                                 old_key_lost, name)
     click.echo(f"recorded entry {entry.index} SigningKeyRotated; checkpoint {cp.size} signed with the new key")
     click.echo(f"new signing key: {new_key} (back it up; from now on use --key {new_key} or HANDOVER_KEY)")
@@ -60,7 +60,7 @@ def rotate_key(ctx, new_key, reason, old_key_lost, name, actor):
 @click.pass_context
 def remark(ctx, text, actor):
     """Record a free-text remark (e.g. an inspection) in the log."""
-    entry = actions.record_remark(journal(ctx), resolve_actor(actor), text)
+    entry = actions.record_remark(*acting(ctx, actor), text)
     click.echo(f"recorded entry {entry.index} {entry.hash.hex()}")
 
 
@@ -97,7 +97,9 @@ def verify(settings, trusted_keys, state, all_signatures, no_rules, as_json):
     else:
         click.echo(f"log {report.log}: {report.size} entries, "
                    f"{report.checkpoints_checked} checkpoint(s) checked, "
-                   f"{report.signatures_checked} signature(s)")
+                   f"{report.signatures_checked} signature(s)"
+                   + (f", {report.entry_signatures_checked} person signature(s)"
+                      if report.entry_signatures_checked is not None else ""))
         if report.latest:
             click.echo(f"newest trusted checkpoint: size {report.latest.size}, "
                        f"root {report.latest.root_hash.hex()}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal
 from cli.handover_options import parse_datetime
 from cli.lazy import actions, reports
 from cli.output import emit_json, json_option
@@ -34,7 +34,7 @@ def lgwan() -> None:
 def send(ctx, medium_id, file, service, to_person, occurred_at, pdf_dir, actor, as_json):
     """Record that the package FILE of LGWAN medium MEDIUM_ID was uploaded (run on the
     designated workstation; the file must be the sealed P-….hop, unchanged)."""
-    done = actions.send_file(journal(ctx), resolve_actor(actor), medium_id, file,
+    done = actions.send_file(*acting(ctx, actor), medium_id, file,
                              service=service, to_person=to_person,
                              occurred_at=parse_datetime(occurred_at), pdf_dir=pdf_dir)
     if as_json:
@@ -76,7 +76,7 @@ def list_cmd(ctx, case_id, as_json):
 def receive(ctx, file, transfer_id, pdf_dir, actor, as_json):
     """Confirm receipt of a downloaded LGWAN file by its SHA-256. On a mismatch nothing is
     received, an incident is opened, and the file must not be opened."""
-    done = actions.receive_file(journal(ctx), resolve_actor(actor), file,
+    done = actions.receive_file(*acting(ctx, actor), file,
                                 transfer_id=transfer_id, pdf_dir=pdf_dir)
     if as_json:
         emit_json(done.as_json())

@@ -11,7 +11,8 @@ import sys
 
 import click
 
-from cli import audit, custody, custody_reports, db, erasures, incidents, inspection, ledger, lgwan, package
+from cli import (audit, credentials, custody, custody_reports, db, erasures, incidents, inspection,
+                 ledger, lgwan, package, print_logs, visits)
 from handover.config import resolve_settings
 from handover.errors import HandoverError
 
@@ -40,13 +41,14 @@ def main(ctx: click.Context, db: str | None, key: str | None, log_name: str | No
 
 # Every command, registered here and nowhere else: the command modules never import this one.
 for command in (
-        custody.init, custody.register, custody.case_group, custody.seal, custody.store,
+        custody.init, custody.register, credentials.credential, custody.case_group, custody.seal, custody.store,
         custody.record_cmd, custody.confirm, custody.print_cmd,
         custody_reports.status, custody_reports.history, custody_reports.overrides,
         custody_reports.labels, custody_reports.label_key_cmd, custody_reports.scan,
         custody_reports.rebuild, custody_reports.demo, incidents.incident,
         lgwan.lgwan, lgwan.receive, erasures.erasure,
-        inspection.inspection, audit.report, db.db, ledger.ledger, package.package):
+        inspection.inspection, audit.report, db.db, print_logs.print_log, visits.visits,
+        ledger.ledger, package.package):
     main.add_command(command)
 
 if __name__ == "__main__":

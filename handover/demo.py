@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -64,6 +65,7 @@ class DemoResult:
     package_id: str = ""
     handovers: dict[str, str] = field(default_factory=dict)
     pdfs: list[Path] = field(default_factory=list)
+    forms: list[Path] = field(default_factory=list)      # 登録票, one per enrolled person
     refusals: list[str] = field(default_factory=list)
     verified: bool = False
     rebuild_identical: bool = False
@@ -101,6 +103,13 @@ def _scan_label_pdf(station: actions.Station, pdf: Path, work: Path,
         say(f"  scan: {r.message}")
 
 
+def _new_credential(passphrases: dict[str, str]) -> actions.NewCredential:
+    passphrase = secrets.token_urlsafe(18)
+    new = actions.new_passphrase_credential(passphrase, DEMO_KDF)
+    passphrases[new.credential_id] = passphrase
+    return new
+
+
 def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult:
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
@@ -123,18 +132,35 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     say(f"step 1: signing key {settings.key_path}, label key {label_key}")
 
     # --- who and what ------------------------------------------------------------------------
-    boot = actions.bootstrap(j, "新宿区 健康部保健予防課（見本）", "見本 太郎").value
+    # Every person gets a passphrase credential, and every entry is signed by whoever acts.
+    # The demo's passphrases are random, kept in memory only and forgotten at the end: the
+    # demo supplies them itself, with no terminal, and writes them nowhere.
+    passphrases: dict[str, str] = {}
+    first = _new_credential(passphrases)
+    boot = actions.bootstrap(j, "新宿区 健康部保健予防課（見本）", "見本 太郎", first).value
     ward, taro = boot.ward_org_id, boot.staff_id
-    jiro = actions.register_person(j, taro, "見本 次郎", ward, ["staff"]).value
+    forms = directory / "tourokuhyo"
+    result.forms.append(reports.write_enrolment_form(j, first.credential_id, forms))
+
+    def person(name: str, org: str, roles: list[str]) -> str:
+        """Registered, then enrolled at the counter (登録票 printed), then unlocked to act."""
+        person_id = actions.register_person(j, taro, name, org, roles).value
+        new = _new_credential(passphrases)
+        enrolled = actions.enrol_credential(j, taro, person_id, new, pdf_dir=forms).value
+        result.forms.append(enrolled.form)
+        actions.unlock(j, person_id, passphrases[new.credential_id])
+        return person_id
+
+    jiro = person("見本 次郎", ward, ["staff"])
     contractor = actions.register_org(j, taro, "株式会社見本ツーリスト（架空）", "contractor").value
     printer = actions.register_org(j, taro, "見本印刷株式会社（架空）", "subcontractor",
                                     contractor).value
-    hanako = actions.register_person(j, taro, "架空 花子", contractor,
-                                      ["responsible_handler"]).value
-    ichiro = actions.register_person(j, taro, "架空 一郎", contractor, ["contractor_handler"]).value
-    sakura = actions.register_person(j, taro, "架空 桜", printer, ["contractor_handler"]).value
-    outsider = actions.register_person(j, taro, "架空 三郎", contractor,
-                                        ["contractor_handler"]).value
+    hanako = person("架空 花子", contractor,
+                                      ["responsible_handler"])
+    ichiro = person("架空 一郎", contractor, ["contractor_handler"])
+    sakura = person("架空 桜", printer, ["contractor_handler"])
+    outsider = person("架空 三郎", contractor,
+                                        ["contractor_handler"])
     media_cab = actions.register_cabinet(j, taro, "媒体保管庫A（鍵付）", ward, [taro],
                                           "保健予防課 書庫").value
     notice_cab = actions.register_cabinet(j, taro, "通知書保管庫B（鍵付）",
@@ -268,7 +294,8 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     report = reports.verify(settings, [settings.public_key_path], None)
     result.verified = report.ok
     say(f"step 14: ledger verification with {settings.public_key_path}: {report.size} entries, "
-        f"{report.checkpoints_checked} signed checkpoint(s): {'ok' if report.ok else 'FAILED'}")
+        f"{report.checkpoints_checked} signed checkpoint(s), {report.entry_signatures_checked} "
+        f"entries signed by the person who acted: {'ok' if report.ok else 'FAILED'}")
     reports.require_ok(report)
     say(f"done: {len(result.pdfs)} 確認書 PDFs (each signed checkpoint printed on it) in {pdfs}; "
         f"password notice in {notices}; labels in {labels}")

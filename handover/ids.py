@@ -18,7 +18,7 @@ Format (DESIGN.md, "Identifiers and labels")::
 `parse_id` accepts what USB scanners and people behind a Japanese IME actually type: full-width
 characters, lower case, look-alikes (I/L→1, O→0), missing, doubled or full-width dashes, and
 long-vowel marks (ー) where a dash was meant. A "0" where the kind letter belongs is read as "O"
-(organisation); the check character confirms or refutes that reading.
+(organisation), a "1" as "L" (visit list); the check character confirms or refutes that reading.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from typing import Callable, NamedTuple
 from crypto import crockford
 from handover.errors import HandoverError
 
-__all__ = ["KINDS", "Kind", "InvalidID", "new_id", "parse_id", "id_kind", "format_id"]
+__all__ = ["KINDS", "Kind", "InvalidID", "new_id", "parse_id", "prefix_letter", "id_kind", "format_id"]
 
 
 class Kind(NamedTuple):
@@ -50,8 +50,12 @@ KINDS: dict[str, Kind] = {
     "W": Kind("workstation", "端末"),
     "E": Kind("envelope batch", "封筒バッチ"),
     "X": Kind("erasure certificate", "消去証明書"),
+    "Y": Kind("credential", "署名鍵"),
     "A": Kind("incident", "事故報告"),
     "T": Kind("LGWAN transfer", "LGWAN送信"),
+    "L": Kind("visit list", "訪問リスト"),
+    "R": Kind("visit round", "訪問"),
+    "G": Kind("print-log submission", "印刷ログ提出"),
     "V": Kind("inspection", "立入調査"),
 }
 _BY_NAME = {k.en: letter for letter, k in KINDS.items()}
@@ -107,6 +111,12 @@ def _describe(letter: str) -> str:
     return f"{KINDS[letter].en} ID ({letter}-…)"
 
 
+def prefix_letter(normalized: str) -> str:
+    """The kind letter of normalized text. normalize() reads a leading "O" as the digit 0 and
+    "L" as the digit 1; in the prefix position each is the letter (no kind is 0, 1 or I)."""
+    return {"0": "O", "1": "L"}.get(normalized[0], normalized[0])
+
+
 def parse_id(text: str, kind: str | None = None) -> str:
     """The canonical form of a typed or scanned ID, or InvalidID saying what is wrong.
 
@@ -116,8 +126,7 @@ def parse_id(text: str, kind: str | None = None) -> str:
     if not s:
         raise InvalidID("empty ID", "scan the label again or type the ID printed under it",
                         reason="empty")
-    # normalize() read a leading "O" as the digit 0; in the prefix position it is the letter.
-    letter = "O" if s[0] == "0" else s[0]
+    letter = prefix_letter(s)
     body = s[1:]
     if letter not in KINDS:
         raise InvalidID(f"unknown ID prefix {letter!r}",

@@ -196,7 +196,7 @@ def verify_label(scanned_text: str, key: LabelKey) -> str:
     s = crockford.normalize(scanned_text.strip())   # scanners end each scan with CR/LF
     if not s:
         raise InvalidLabel("empty scan", "scan the label again", reason="empty")
-    letter = "O" if s[0] == "0" else s[0]   # as in ids.parse_id
+    letter = ids.prefix_letter(s)
     body, tag = s[1:1 + ids.BODY_LENGTH], s[1 + ids.BODY_LENGTH:]
     if letter not in ids.KINDS:
         raise InvalidLabel(f"not a handover label: unknown prefix {letter!r}",

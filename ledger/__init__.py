@@ -13,7 +13,7 @@ import importlib
 _EXPORTS = {
     "ledger.checkpoints": ("SignedCheckpoint", "open_checkpoint", "origin_for", "stored_checkpoints",
                            "take_checkpoint"),
-    "ledger.encoding": ("Entry", "canonical_json", "decode_entry"),
+    "ledger.encoding": ("Entry", "canonical_json", "canonical_json_fast", "decode_entry"),
     "ledger.errors": ("EncodingError", "LedgerError", "VerificationError"),
     "ledger.keys": ("generate_key", "load_signer", "load_verifiers"),
     "ledger.log": ("Log", "append", "list_logs", "log_size", "read_entries", "read_entry",
@@ -31,7 +31,7 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 __all__ = [
     "ROTATION_KIND", "EncodingError", "Entry", "LedgerError", "Log", "Problem", "ProofResult", "SignedCheckpoint",
     "VerificationError", "VerifyReport", "append", "canonical_json", "create_engine",
-    "create_schema", "current_key_id", "decode_entry", "export_consistency_proof", "export_inclusion_bundle", "export_inclusion_proof",
+    "create_schema", "canonical_json_fast", "current_key_id", "decode_entry", "export_consistency_proof", "export_inclusion_bundle", "export_inclusion_proof",
     "generate_key", "list_logs", "load_signer", "load_verifiers",
     "log_size", "open_checkpoint", "origin_for", "read_entries", "read_entry", "rotate_key", "stored_checkpoints", "take_checkpoint",
     "verify_log", "verify_proof", "write_connection", "writer",

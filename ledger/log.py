@@ -16,8 +16,8 @@ from typing import Any, Iterator
 
 import sqlalchemy as sa
 
-from ledger.encoding import (LOG_NAME, Entry, decode_entry, encode_entry, entry_hash,
-                             genesis_hash)
+from ledger.encoding import (LOG_NAME, Entry, decode_entry, decode_verified, encode_entry,
+                             entry_hash, genesis_hash)
 from ledger.errors import EncodingError, LedgerError, VerificationError
 from ledger.schema import entries, log_lock_key
 
@@ -141,15 +141,17 @@ def log_size(conn: sa.Connection | sa.Engine, name: str) -> int:
 
 
 def read_entries(conn: sa.Connection | sa.Engine, name: str, start: int = 0,
-                 stop: int | None = None) -> Iterator[Entry]:
-    """Decoded entries of `name` in index order, from `start` up to `stop` (exclusive)."""
+                 stop: int | None = None, *, verified: bool = False) -> Iterator[Entry]:
+    """Decoded entries of `name` in index order, from `start` up to `stop` (exclusive).
+    `verified`: the caller has just replayed these rows with `verify_log`, so the canonical
+    form is not checked again and bodies are parsed with orjson."""
     with _connected(conn) as c:
         q = (sa.select(entries.c.entry).where(entries.c.log == name, entries.c.idx >= start)
              .order_by(entries.c.idx))
         if stop is not None:
             q = q.where(entries.c.idx < stop)
         for (raw,) in c.execute(q, execution_options={"yield_per": 2000}):
-            yield decode_entry(raw)
+            yield decode_verified(raw) if verified else decode_entry(raw)
 
 
 def read_entry(conn: sa.Connection | sa.Engine, name: str, index: int) -> Entry:

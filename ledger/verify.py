@@ -22,8 +22,8 @@ from ledger import note
 from ledger.checkpoints import SignedCheckpoint, key_id, open_checkpoint, read_checkpoint, stored_checkpoints
 from ledger.encoding import genesis_hash
 from ledger.errors import LedgerError, VerificationError
-from ledger.replay import Problem, Replay
-from ledger.log import list_logs
+from ledger.replay import BodyChecks, Problem, Replay
+from ledger.log import list_logs, log_size
 from ledger.rfc6962 import RootBuilder
 from ledger.rotation import Rotation, follow_rotations
 from ledger.schema import entries
@@ -37,6 +37,9 @@ class VerifyReport:
     size: int = 0
     checkpoints_checked: int = 0
     signatures_checked: int = 0
+    # Signatures inside entries, checked by the application on top (handover: the acting
+    # person's signature on every entry); None when it did not check any.
+    entry_signatures_checked: int | None = None
     latest: SignedCheckpoint | None = None
     state_size: int | None = None
     state_updated: bool = False
@@ -67,6 +70,7 @@ class VerifyReport:
             "log": self.log, "ok": self.ok, "size": self.size,
             "checkpoints_checked": self.checkpoints_checked,
             "signatures_checked": self.signatures_checked,
+            "entry_signatures_checked": self.entry_signatures_checked,
             "latest_checkpoint": self.latest.as_json() if self.latest else None,
             "state_size": self.state_size, "state_updated": self.state_updated,
             "first_bad_index": p.index if p else None,
@@ -97,7 +101,8 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
     replay = Replay(log, 0, genesis_hash(log), RootBuilder(), marks,
                     lambda n, root: roots.__setitem__(n, root),
                     known_leaves=state.prefixes if state else b"",
-                    collect_leaves=state_path is not None)
+                    collect_leaves=state_path is not None,
+                    bodies=BodyChecks.for_size(log, log_size(conn, log)))
     # Per statement: Connection.execution_options() would change the caller's connection.
     rows = conn.execute(
         sa.select(entries.c.idx, entries.c.entry, entries.c.hash)
@@ -105,6 +110,7 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
         execution_options={"yield_per": 10_000})
     replay.feed(rows)
     rows.close()
+    replay.finish()
     if replay.problem:
         report.problems.append(replay.problem)
     report.size = replay.size

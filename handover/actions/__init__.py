@@ -3,6 +3,9 @@
 
 from handover.actions.cabinets import store_item
 from handover.actions.cases import change_roster, close_case, open_case
+from handover.actions.credentials import (NewCredential, credential_list, enrol_credential,
+                                          enrol_passkey, new_passphrase_credential,
+                                          passkey_registration, revoke_credential, unlock)
 from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm_handover,
                                         record_handover, reprint)
 from handover.actions.incidents import (close_incident, follow_up_incident,
@@ -16,19 +19,26 @@ from handover.actions.ledger_admin import (create_signing_key, rebuild, rotate_s
 from handover.actions.registry import (Bootstrapped, authorise_workstation, bootstrap,
                                        change_key_holders, register_cabinet, register_org,
                                        register_person, register_workstation)
+from handover.actions.print_logs import (PrintLogImport, explain_print_excess,
+                                         import_print_log, set_print_allowance)
 from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
 from handover.actions.sealing import Sealed, seal_extract
+from handover.actions.visit_lists import SplitLists, split_visit_list
 from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
 __all__ = [
-    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "parse_findings",
-    "print_inspection", "record_inspection", "Sealed", "Station",
-    "authorise_workstation", "bootstrap", "close_incident", "follow_up_incident",
-    "open_overdue_incidents", "report_incident", "Received", "Sent", "receive_file", "send_file",
-    "check_erasure", "receive_certificate", "record_erasure", "change_key_holders", "change_roster", "close_case",
+    "Bootstrapped", "HandoverRecord", "HandoverRequest", "Inspected", "NewCredential",
+    "PrintLogImport", "Received", "Sealed", "Sent", "SplitLists", "Station",
+    "authorise_workstation", "bootstrap", "change_key_holders", "change_roster",
+    "check_erasure", "close_case", "close_incident", "credential_list", "enrol_credential",
+    "enrol_passkey", "explain_print_excess", "follow_up_incident", "import_print_log",
+    "new_passphrase_credential", "open_overdue_incidents", "parse_findings", "passkey_registration",
+    "print_inspection", "receive_certificate", "receive_file", "record_erasure",
+    "record_inspection", "report_incident", "revoke_credential", "send_file",
+    "set_print_allowance", "split_visit_list", "unlock",
     "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",

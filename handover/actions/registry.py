@@ -3,7 +3,8 @@ cabinets with their key holders, and the workstations designated to seal data.
 
 Only ward staff register. The very first organisation and staff member are created together
 by `bootstrap`, allowed only on an empty log: the bootstrapping person is the actor of their
-own registration, so even that entry names a person.
+own registration, so even that entry names a person, and it enrols their first credential,
+which signs the bootstrap's entries (docs/signatures.md, "Bootstrap").
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from handover import ids
+from handover.actions.credentials import NewCredential, keep_wrapped, registration
 from handover.errors import HandoverError
 from handover.model import events as ev
 from handover.model.journal import Journal, Recorded, Tx, record
@@ -32,17 +34,28 @@ class Bootstrapped:
     staff_id: str
 
 
-def bootstrap(journal: Journal, ward_name: str, staff_name: str) -> Recorded[Bootstrapped]:
-    """The ward's section and its first staff member, on an empty log."""
+def bootstrap(journal: Journal, ward_name: str, staff_name: str,
+              credential: NewCredential) -> Recorded[Bootstrapped]:
+    """The ward's section and its first staff member with their first credential, on an
+    empty log. The new credential registers itself first and signs every entry after it;
+    the journal then lets that staff member act."""
     ward_name, staff_name = _text(ward_name, "ward section name"), _text(staff_name, "staff name")
     org_id, person_id = ids.new_id("O"), ids.new_id("U")
 
     def build(tx: Tx):
-        return [ev.OrganisationRegistered(org_id, ward_name, ev.WARD),
+        # The rules (an empty log, the credential's proof): policy/acts.py, checked by record.
+        enrolled = registration(journal.log, credential, person_id, person_id, tx.now.isoformat())
+        return [enrolled, ev.OrganisationRegistered(org_id, ward_name, ev.WARD),
                 ev.PersonRegistered(person_id, staff_name, org_id, [ev.STAFF])], \
             Bootstrapped(org_id, person_id)
 
-    return record(journal, person_id, build, bootstrap=True)
+    journal.unlocked(credential.signer(person_id))
+    try:
+        return record(journal, person_id, build, bootstrap=True,
+                      also=keep_wrapped(journal.log, credential))
+    except BaseException:
+        journal.signers.pop(person_id, None)
+        raise
 
 
 def register_org(journal: Journal, actor: str, name: str, kind: str,

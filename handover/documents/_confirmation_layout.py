@@ -277,7 +277,18 @@ def _signatures(r: ConfirmationRecord, st) -> Table:
          _p("氏名", st["label"]), _p(r.to_person, st["cell"]), ""],
         [_p("署名", st["label"]), sign, seal, _p("署名", st["label"]), sign, seal],
     ]
-    return _grid(Table(data, colWidths=widths, rowHeights=[None, None, None, 15 * mm]), [
+    mark = r.confirmation_signature
+    if mark is not None:
+        # Beside the receiver's 印: the electronic signature their confirmation entry carries.
+        stamp = format_datetime(mark.signed_at)
+        small = ParagraphStyle("esig", st["cell"], fontSize=7, leading=9)
+        tag = ParagraphStyle("esig-label", st["label"], fontSize=7, leading=9)
+        data.append(["", "", "", _p("電子署名", tag), Paragraph(
+            f"電子署名済み　{escape(stamp.wareki.split(' ')[0])}（{stamp.iso[:10]}）<br/>"
+            f"鍵指紋 {escape(mark.fingerprint)}<br/>署名 {escape(mark.short)}", small), ""])
+    return _grid(Table(data, colWidths=widths,
+                       rowHeights=[None, None, None, 15 * mm] + [None] * (mark is not None)), [
+        *([("SPAN", (4, 4), (5, 4)), ("SPAN", (0, 4), (2, 4))] if mark is not None else []),
         ("SPAN", (0, 0), (2, 0)), ("SPAN", (3, 0), (5, 0)),
         ("SPAN", (1, 1), (2, 1)), ("SPAN", (4, 1), (5, 1)),
         ("SPAN", (1, 2), (2, 2)), ("SPAN", (4, 2), (5, 2)),

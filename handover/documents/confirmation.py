@@ -99,6 +99,21 @@ class Totals:
 
 
 @dataclass(frozen=True)
+class SignatureMark:
+    """A confirmation's electronic signature as the paper shows it beside the 印 box
+    (issue 12): 電子署名済み, the signer's key fingerprint, the signature's short form and the
+    date. An auditor finds the full signature in the ledger entry the 確認書 names."""
+    fingerprint: str                    # 8 groups of 4 hex digits (crypto/personal_keys.py)
+    short: str                          # the signature's first 8 bytes, hex in 4 groups
+    signed_at: dt.datetime              # aware: the entry's time
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint.strip() or not self.short.strip():
+            raise DocumentError("a signature mark needs the key fingerprint and the signature")
+        format_datetime(self.signed_at)
+
+
+@dataclass(frozen=True)
 class ConfirmationRecord:
     record_id: str                      # H-…
     moment: str | None                  # provide / deliver / return, or None with `title`
@@ -122,6 +137,7 @@ class ConfirmationRecord:
     # rule ID -> Japanese title, for the rules above; a dict, so left out of the hash
     rule_titles: Mapping[str, str] | None = field(default=None, hash=False)
     reprinted_at: dt.datetime | None = None   # set on a reprint: marked 再発行 with this date
+    confirmation_signature: SignatureMark | None = None   # the receiver's, once confirmed
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(self.items))

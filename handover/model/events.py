@@ -294,6 +294,36 @@ class ConfirmationReprinted(Event):
     of_entry: int                   # the entry the reprint shows: the confirmation, else the record
 
 
+# Credential kinds (docs/signatures.md).
+PASSPHRASE_KEY, PASSKEY = "passphrase-ed25519", "webauthn"
+CREDENTIAL_KINDS = (PASSPHRASE_KEY, PASSKEY)
+
+
+@dataclass(frozen=True)
+class CredentialRegistered(Event):
+    """A person's public key, with which they sign every entry they make (issue 12). Enrolled
+    by staff in person (or, at `init`, by the first staff member for themselves). `proof` is
+    the new key's own signature over the registration (docs/signatures.md, "Proof of
+    possession"). The encrypted private key of a passphrase credential is not in the ledger."""
+    KIND: ClassVar[str] = "CredentialRegistered"
+    credential_id: str
+    person_id: str
+    kind: str                       # passphrase-ed25519 / webauthn
+    public_key: str                 # base64url: raw Ed25519 key, or the COSE key of a passkey
+    fingerprint: str
+    enrolled_by: str                # person ID
+    enrolled_at: str                # ISO 8601, +09:00
+    proof: Mapping = field(default_factory=dict)
+    rp_id: str | None = None        # passkeys: the relying party ID the assertions name
+
+
+@dataclass(frozen=True)
+class CredentialRevoked(Event):
+    """A credential no longer signs anything from this entry on (lost, forgotten, left)."""
+    KIND: ClassVar[str] = "CredentialRevoked"
+    credential_id: str
+    person_id: str
+    reason: str
 @dataclass(frozen=True)
 class IncidentReported(Event):
     """An accident reported in writing (事故報告): what happened, when it was discovered and by
@@ -395,6 +425,64 @@ class ErasureChecked(Event):
 
 
 @dataclass(frozen=True)
+class PrintAllowanceSet(Event):
+    """指定枚数: the pages a case's contractor may print (004 受託事業者 13). For 004 it follows
+    from the sealed envelopes, one ticket set per record; `basis` says how it was reckoned."""
+    KIND: ClassVar[str] = "PrintAllowanceSet"
+    case_id: str
+    pages: int
+    basis: str = ""
+
+
+@dataclass(frozen=True)
+class PrintLogImported(Event):
+    """A contractor's print log, submitted to the ward (004 受託事業者 13). Only the jobs not
+    imported before are counted: each by its content hash. File names are not recorded (they
+    may name residents); the totals per computer, printer and day are."""
+    KIND: ClassVar[str] = "PrintLogImported"
+    submission_id: str
+    case_id: str
+    sha256: str                     # of the file as handed in
+    layout: str                     # documented / event307 / papercut
+    encoding: str
+    row_hashes: tuple[str, ...]     # the new jobs
+    totals: tuple[Mapping, ...]     # [{"computer", "printer", "day", "pages", "jobs"}], new jobs
+    pages: int
+    jobs: int
+    repeated_jobs: int = 0          # jobs in the file that an earlier import already counted
+    first_at: str = ""
+    last_at: str = ""
+    allowance: int = 0              # 指定枚数 when imported
+    excess: int = 0                 # pages this submission printed beyond the allowance
+
+
+@dataclass(frozen=True)
+class PrintExcessExplained(Event):
+    """The contractor's reason for printing beyond the designated count (指定枚数以上印刷した
+    場合は、その理由を報告させる)."""
+    KIND: ClassVar[str] = "PrintExcessExplained"
+    submission_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class VisitListRegistered(Event):
+    """One half of a split visit list (000 受託事業者 6), registered as an item so its issue
+    and return can be tracked. Only its count, column names and SHA-256s are recorded: the
+    extract and the lists are personal data and never stored."""
+    KIND: ClassVar[str] = "VisitListRegistered"
+    list_id: str
+    case_id: str
+    half: str                       # A / B
+    columns: tuple[str, ...]        # besides the pairing code
+    count: int
+    sha256: str                     # of the list as CSV (UTF-8 with BOM)
+    source_sha256: str              # of the extract it was split from
+    paired_with: str                # the other half's list ID
+    warnings: tuple[str, ...] = ()  # identifying combinations it holds, e.g. 氏名+住所
+
+
+@dataclass(frozen=True)
 class InspectionRecorded(Event):
     """An on-site inspection of a contractor or sub-contractor (立入調査; 000 特記事項 18-19,
     004 特記事項 15-16: at least once per fiscal year)."""
@@ -414,10 +502,10 @@ ALL: tuple[type[Event], ...] = (
     WorkstationRegistered, WorkstationAuthorised, CaseOpened, RosterChanged, CaseClosed,
     PackageSealed, MediumRegistered, NoticeIssued, ItemStored, HandoverRecorded,
     HandoverConfirmed, RemarkRecorded,
-    ConfirmationReprinted, IncidentReported, IncidentFollowedUp, IncidentClosed,
+    ConfirmationReprinted, CredentialRegistered, CredentialRevoked, IncidentReported, IncidentFollowedUp, IncidentClosed,
     LgwanFileSent, LgwanFileReceived, ErasureRecorded, ErasureCertificateReceived,
-    ErasureChecked,
-    InspectionRecorded,
+    ErasureChecked, InspectionRecorded, PrintAllowanceSet, PrintLogImported,
+    PrintExcessExplained, VisitListRegistered,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

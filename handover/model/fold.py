@@ -21,10 +21,11 @@ from handover.clock import fiscal_year
 from handover.errors import HandoverError, lifted
 from handover.model import events as ev
 from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstations, cases,
-                                   closing_overrides, handover_items, handovers, incident_followups,
-                                   erasures, incidents, inspections, items, lgwan_transfers, meta,
-                                   organisations, packages, people, roster, subject_entries,
-                                   workstations)
+                                   closing_overrides, credentials, erasures, handover_items,
+                                   handovers, incident_followups, incidents, inspections, items,
+                                   lgwan_transfers, meta, organisations, packages, people,
+                                   print_allowances, print_jobs, print_logs, print_totals, roster,
+                                   subject_entries, visit_lists, workstations)
 
 
 class _Batch:
@@ -308,6 +309,20 @@ def _reprinted(f: _Fold, e: ev.ConfirmationReprinted) -> None:
     f.subjects(e.handover_id)
 
 
+def _credential(f: _Fold, e: ev.CredentialRegistered) -> None:
+    f.insert(credentials, credential_id=e.credential_id, person_id=e.person_id, kind=e.kind,
+             public_key=e.public_key, fingerprint=e.fingerprint, rp_id=e.rp_id,
+             enrolled_by=e.enrolled_by, registered_at=f.entry.time, entry_index=f.entry.index,
+             revoked_at=None, revoked_index=None, revoke_reason=None)
+    f.subjects(e.person_id)
+
+
+def _credential_revoked(f: _Fold, e: ev.CredentialRevoked) -> None:
+    f.update(credentials, credentials.c.credential_id == e.credential_id,
+             revoked_at=f.entry.time, revoked_index=f.entry.index, revoke_reason=e.reason)
+    f.subjects(e.person_id)
+
+
 def _incident(f: _Fold, e: ev.IncidentReported) -> None:
     f.insert(incidents, incident_id=e.incident_id, case_id=e.case_id, category=e.category,
              description=e.description, discovered_at=e.discovered_at, reported_by=e.reported_by,
@@ -385,6 +400,46 @@ def _erasure_checked(f: _Fold, e: ev.ErasureChecked) -> None:
     f.subjects(e.certificate_id)
 
 
+def _print_allowance(f: _Fold, e: ev.PrintAllowanceSet) -> None:
+    f.conn.execute(print_allowances.delete().where(print_allowances.c.log == f.log,
+                                                   print_allowances.c.case_id == e.case_id))
+    f.insert(print_allowances, case_id=e.case_id, pages=e.pages, basis=e.basis,
+             set_by=f.entry.actor, set_at=f.entry.time)
+    f.subjects(e.case_id)
+
+
+def _print_log(f: _Fold, e: ev.PrintLogImported) -> None:
+    f.insert(print_logs, submission_id=e.submission_id, case_id=e.case_id, sha256=e.sha256,
+             layout=e.layout, encoding=e.encoding, pages=e.pages, jobs=e.jobs,
+             repeated_jobs=e.repeated_jobs, first_at=e.first_at, last_at=e.last_at,
+             allowance=e.allowance, excess=e.excess, reason=None, explained_by=None,
+             explained_at=None, imported_by=f.entry.actor, imported_at=f.entry.time,
+             entry_index=f.entry.index)
+    for t in e.totals:
+        f.insert(print_totals, submission_id=e.submission_id, computer=t["computer"],
+                 printer=t["printer"], day=t["day"], pages=t["pages"], jobs=t["jobs"])
+    for row in e.row_hashes:
+        f.insert(print_jobs, case_id=e.case_id, row_sha256=row, submission_id=e.submission_id)
+    f.subjects(e.submission_id, e.case_id)
+
+
+def _print_explained(f: _Fold, e: ev.PrintExcessExplained) -> None:
+    f.update(print_logs, print_logs.c.submission_id == e.submission_id, reason=e.reason,
+             explained_by=f.entry.actor, explained_at=f.entry.time)
+    f.subjects(e.submission_id)
+
+
+def _visit_list(f: _Fold, e: ev.VisitListRegistered) -> None:
+    # A new list is with the person who made it until it is issued (§2's visit rounds).
+    f.insert(visit_lists, list_id=e.list_id, case_id=e.case_id, half=e.half,
+             columns=_json(list(e.columns)), count=e.count, sha256=e.sha256,
+             source_sha256=e.source_sha256, paired_with=e.paired_with,
+             warnings=_json(list(e.warnings)), holder_person=f.entry.actor,
+             holder_org=f.org_of(f.entry.actor), created_at=f.entry.time,
+             entry_index=f.entry.index)
+    f.subjects(e.list_id, e.case_id, e.paired_with)
+
+
 def _inspection(f: _Fold, e: ev.InspectionRecorded) -> None:
     f.insert(inspections, inspection_id=e.inspection_id, case_id=e.case_id, org_id=e.org_id,
              inspected_on=e.inspected_on,
@@ -405,12 +460,16 @@ _STEPS: dict[str, Callable] = {
     ev.HandoverRecorded.KIND: _handover, ev.HandoverConfirmed.KIND: _confirmed,
     ev.RemarkRecorded.KIND: _remark,
     ev.ConfirmationReprinted.KIND: _reprinted,
+    ev.CredentialRegistered.KIND: _credential, ev.CredentialRevoked.KIND: _credential_revoked,
+    ev.ConfirmationReprinted.KIND: _reprinted, ev.InspectionRecorded.KIND: _inspection,
     ev.IncidentReported.KIND: _incident, ev.IncidentFollowedUp.KIND: _followed_up,
     ev.IncidentClosed.KIND: _incident_closed,
     ev.LgwanFileSent.KIND: _lgwan_sent, ev.LgwanFileReceived.KIND: _lgwan_received,
     ev.ErasureRecorded.KIND: _erasure, ev.ErasureCertificateReceived.KIND: _erasure_received,
     ev.ErasureChecked.KIND: _erasure_checked,
     ev.InspectionRecorded.KIND: _inspection,
+    ev.PrintAllowanceSet.KIND: _print_allowance, ev.PrintLogImported.KIND: _print_log,
+    ev.PrintExcessExplained.KIND: _print_explained, ev.VisitListRegistered.KIND: _visit_list,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

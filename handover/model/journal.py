@@ -9,6 +9,11 @@ rule 9), applies each to the projection, and optionally signs a checkpoint cover
 a 確認書 can print the checkpoint of its own entry. Everything commits together or not at all:
 a refused action leaves no entry and no projection change.
 
+Every entry is signed by the acting person (issue 12, docs/signatures.md): the edge unlocks
+that person's credential and puts its signer on the Journal (`journal.unlocked(signer)`);
+`record` refuses without one, signs each entry's digest with it and verifies the signature
+against the registered, unrevoked credential before appending, in the same transaction.
+
 Time is injectable (`clock`), and so is the workstation's host name (`host`, else the real
 host name), so tests can set "the same day", "the next day" and "another computer". There is
 deliberately no environment override for the host: it would let anyone at an unregistered
@@ -35,9 +40,13 @@ from handover.config import Settings
 from handover.errors import HandoverError, NotFound, lifted
 from handover.model import fold
 from handover.model.database import open_database
+from handover.model import events as ev
+from handover.model import policy
+from handover.model import signatures as sig
 from handover.model.events import Event
 from handover.model.policy import acts
 from handover.model.state import Row, State
+from ledger.encoding import normalize_time
 
 T = TypeVar("T")
 
@@ -62,6 +71,14 @@ class Journal:
     clock: Callable[[], dt.datetime] = now_jst
     host: str = field(default_factory=current_host)
     os_user: str = field(default_factory=_os_user)
+    # The credentials unlocked at the edge, by person ID. Signers hold private keys in memory
+    # only; they are never stored or printed.
+    signers: dict[str, sig.Signer] = field(default_factory=dict, repr=False)
+
+    def unlocked(self, signer: sig.Signer) -> "Journal":
+        """Let `signer`'s person act through this journal."""
+        self.signers[signer.person_id] = signer
+        return self
 
     def now(self) -> dt.datetime:
         moment = self.clock()
@@ -98,8 +115,8 @@ class Tx:
 class Recorded(Generic[T]):
     value: T
     entries: list[ledger.Entry]
-    events: list[Event]           # as recorded: with the overrides their checks used
     checkpoint: ledger.SignedCheckpoint
+    events: list[Event] = field(default_factory=list)   # as recorded, with the overrides used
 
 
 def _load_signer(journal: Journal):
@@ -124,36 +141,70 @@ def _load_signer(journal: Journal):
 
 def record(journal: Journal, actor_id: str,
            build: Callable[[Tx], tuple[Sequence[Event], T]], *,
-           bootstrap: bool = False) -> Recorded[T]:
+           bootstrap: bool = False,
+           also: Callable[[sa.Connection], None] | None = None) -> Recorded[T]:
     """Check and record, atomically, and sign a checkpoint over the result. `actor_id` is the
     person the edge (CLI, web) established as acting; `build(tx)` reads `tx.state` and returns
     the events to append and a value handed back to the caller. Each event is checked by
-    `policy.acts.check` against the state its predecessors in this act left, then appended."""
+    `policy.acts.check` against the state its predecessors in this act left, then appended.
+    Each entry is signed with the actor's unlocked credential. `also(conn)` writes rows beside
+    the entries in the same transaction (a new credential's encrypted key)."""
     actor_id = ids.parse_id(actor_id, "person")
-    signer = _load_signer(journal)
+    signer = journal.signers.get(actor_id)
+    log_signer = _load_signer(journal)
     origin = {"os_user": journal.os_user, "host": journal.host}
     with lifted(), ledger.writer(journal.engine, journal.log) as lg:
         now = journal.now()
+        time = normalize_time(now)
         fold.catch_up(lg)
         st = State(lg.connection, journal.log)
         actor = None if bootstrap else st.find_person(actor_id)
         if actor is None and not bootstrap:
             raise _unknown_actor(actor_id)
+        policy.require_signer(st, actor_id, signer)
         events, value = build(Tx(st, actor, actor_id, now, journal))
+        credential = None
         appended, recorded = [], []
         for i, event in enumerate(events):
             used = acts.check(st, actor_id, now, event, origin, events[i + 1:])
             event = acts.with_overrides(event, used)
             payload = event.to_payload()
             payload["origin"] = origin
+            if credential is None:
+                credential = _signing_credential(st, actor_id, signer, event, bootstrap)
+            payload[sig.SIGNATURE_FIELD] = _signed(journal.log, event.KIND, payload, actor_id,
+                                                   time, signer, credential)
             entry = ledger.append(lg, event.KIND, payload, actor_id, now)
             fold.apply(lg.connection, journal.log, entry)
             appended.append(entry)
             recorded.append(event)
         if bootstrap and st.find_person(actor_id) is None:
             raise _unknown_actor(actor_id)
-        cp = ledger.take_checkpoint(lg, signer)
-    return Recorded(value, appended, recorded, cp)
+        if also is not None:
+            also(lg.connection)
+        cp = ledger.take_checkpoint(lg, log_signer)
+    return Recorded(value, appended, cp, recorded)
+
+
+def _signing_credential(st: State, actor_id: str, signer: sig.Signer, first: Event,
+                        bootstrap: bool):
+    """The registered credential the signer claims. At bootstrap only, the first entry
+    registers the very credential that signs it (the first staff member enrols themselves)."""
+    if (bootstrap and isinstance(first, ev.CredentialRegistered)
+            and first.credential_id == signer.credential_id and st.find_credential(first.credential_id) is None):
+        return first
+    return policy.require_usable_credential(st, actor_id, signer.credential_id)
+
+
+def _signed(log: str, kind: str, payload: dict, actor_id: str, time: str, signer: sig.Signer,
+            credential) -> dict:
+    nonce = sig.new_nonce()
+    digest = sig.action_digest(log, kind, payload, actor_id, time, nonce)
+    # What the signer returns cannot name another credential; it could carry another nonce
+    # (a replayed assertion), which the check refuses.
+    block = {"v": 1, "nonce": nonce, **signer.sign(digest), "credential": signer.credential_id}
+    policy.require_valid_signature(credential, block, nonce, digest)
+    return block
 
 
 def require_actor(st: State, actor_id: str) -> Row:

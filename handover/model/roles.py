@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from handover.errors import HandoverError
 from handover.model.database import open_database
-from handover.model.tables import TABLES, shape
+from handover.model.tables import TABLES, credential_keys, shape
 from ledger.schema import checkpoints, entries
 
 _ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -78,8 +78,11 @@ def _grant(conn: sa.Connection, writer: str) -> WriterGrants:
     for stmt in (
         f"GRANT USAGE ON SCHEMA {q(schema)} TO {q(writer)}",
         # Whatever was granted before (by hand, or by an older set-up) goes first.
-        f"REVOKE ALL ON {', '.join(map(q, LEDGER_TABLES + custody + (shape.name,)))} FROM {q(writer)}",
+        f"REVOKE ALL ON {', '.join(map(q, LEDGER_TABLES + custody + (shape.name, credential_keys.name)))} "
+        f"FROM {q(writer)}",
         f"GRANT SELECT, INSERT ON {', '.join(map(q, LEDGER_TABLES))} TO {q(writer)}",
+        # Encrypted personal keys: added at enrolment, read to unlock, never changed.
+        f"GRANT SELECT, INSERT ON {q(credential_keys.name)} TO {q(writer)}",
         f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(map(q, custody))} TO {q(writer)}",
         f"GRANT SELECT ON {q(shape.name)} TO {q(writer)}",
     ):

@@ -62,6 +62,20 @@ class State:
             raise _not_found("U", person_id, "register the person first: `handover register person`")
         return row
 
+    def find_credential(self, credential_id: str) -> Row | None:
+        return self._one(p.credentials, "credential_id", credential_id)
+
+    def credential(self, credential_id: str) -> Row:
+        row = self.find_credential(credential_id)
+        if row is None:
+            raise _not_found("Y", credential_id, "see `handover credential list`")
+        return row
+
+    def credentials_of(self, person_id: str) -> list[Row]:
+        t = p.credentials
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.person_id == person_id)
+                         .order_by(t.c.entry_index))
+
     def roles(self, person_id: str) -> set[str]:
         return set(self.person(person_id).roles.split())
 
@@ -382,6 +396,59 @@ class State:
             h.c.log == self.log, h.c.case_id == case_id, h.c.media_count > 0)
             .order_by(h.c.entry_index)).scalars()
         return [o for o in dict.fromkeys(rows) if not self.is_ward(o)]
+    # --- print logs (004 受託事業者 13) -------------------------------------------------------
+
+    def print_allowance(self, case_id: str) -> Row | None:
+        return self._one(p.print_allowances, "case_id", case_id)
+
+    def print_log(self, submission_id: str) -> Row:
+        row = self._one(p.print_logs, "submission_id", submission_id)
+        if row is None:
+            raise _not_found("G", submission_id, "see the case's print logs with "
+                             "`handover print-log list --case CASE`")
+        return row
+
+    def find_print_log_by_sha(self, case_id: str, sha256: str) -> Row | None:
+        t = p.print_logs
+        return self.conn.execute(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id,
+                                                    t.c.sha256 == sha256)).first()
+
+    def print_logs(self, case_id: str) -> list[Row]:
+        t = p.print_logs
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
+                         .order_by(t.c.entry_index))
+
+    def print_logs_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.print_logs, case_ids, p.print_logs.c.entry_index)
+
+    def print_totals(self, submission_id: str) -> list[Row]:
+        t = p.print_totals
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.submission_id == submission_id)
+                         .order_by(t.c.computer, t.c.printer, t.c.day))
+
+    def printed_pages(self, case_id: str) -> int:
+        t = p.print_logs
+        return int(self.conn.execute(sa.select(sa.func.coalesce(sa.func.sum(t.c.pages), 0)).where(
+            t.c.log == self.log, t.c.case_id == case_id)).scalar_one())   # PG sums as Decimal
+
+    def imported_jobs(self, case_id: str, row_hashes: Iterable[str]) -> set[str]:
+        """Which of these print-job hashes an earlier import of the case already counted."""
+        t, wanted, found = p.print_jobs, list(row_hashes), set()
+        for start in range(0, len(wanted), 500):    # bounded IN lists on both databases
+            found.update(self.conn.execute(sa.select(t.c.row_sha256).where(
+                t.c.log == self.log, t.c.case_id == case_id,
+                t.c.row_sha256.in_(wanted[start:start + 500]))).scalars())
+        return found
+
+    # --- split visit lists (000 受託事業者 6) ---------------------------------------------------
+
+    def visit_lists(self, case_id: str) -> list[Row]:
+        t = p.visit_lists
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
+                         .order_by(t.c.entry_index))
+
+    def visit_lists_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
+        return self._by_case(p.visit_lists, case_ids, p.visit_lists.c.entry_index)
 
     # --- names for people ------------------------------------------------------------------
 

@@ -129,6 +129,16 @@ closing_overrides = _table(
     sa.Column("reason", sa.Text, nullable=False), sa.Column("overrides", sa.Text, nullable=False),
     sa.Column("recorded_by", _ID, nullable=False),
     sa.Column("closed_at", sa.String(40), nullable=False))
+# Every credential ever registered; revoked ones keep their row (verification needs them).
+credentials = _table(
+    "proj_credentials", sa.Column("credential_id", _ID, primary_key=True),
+    sa.Column("person_id", _ID, nullable=False), sa.Column("kind", sa.String(24), nullable=False),
+    sa.Column("public_key", sa.Text, nullable=False), sa.Column("fingerprint", _S, nullable=False),
+    sa.Column("rp_id", _S), sa.Column("enrolled_by", _ID, nullable=False),
+    sa.Column("registered_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    sa.Column("revoked_at", sa.String(40)), sa.Column("revoked_index", sa.BigInteger),
+    sa.Column("revoke_reason", sa.Text))
 # Incidents (事故報告): open until closed with an outcome; items space-separated.
 incidents = _table(
     "proj_incidents", sa.Column("incident_id", _ID, primary_key=True),
@@ -175,6 +185,50 @@ erasures = _table(
     sa.Column("contractor_received_by", _ID), sa.Column("contractor_received_at", sa.String(40)),
     sa.Column("checked_by", _ID), sa.Column("checked_at", sa.String(40)),
     sa.Column("check_note", sa.Text))
+# Print logs (004 受託事業者 13): the designated count per case, each submission, its totals
+# per computer/printer/day, and every job counted (by content hash, so none counts twice).
+print_allowances = _table(
+    "proj_print_allowances", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("basis", sa.Text, nullable=False),
+    sa.Column("set_by", _ID, nullable=False), sa.Column("set_at", sa.String(40), nullable=False))
+print_logs = _table(
+    "proj_print_logs", sa.Column("submission_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("layout", sa.String(16), nullable=False),
+    sa.Column("encoding", sa.String(16), nullable=False),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("jobs", sa.BigInteger, nullable=False),
+    sa.Column("repeated_jobs", sa.BigInteger, nullable=False),
+    sa.Column("first_at", sa.String(40), nullable=False),
+    sa.Column("last_at", sa.String(40), nullable=False),
+    sa.Column("allowance", sa.BigInteger, nullable=False),
+    sa.Column("excess", sa.BigInteger, nullable=False),
+    sa.Column("reason", sa.Text), sa.Column("explained_by", _ID),
+    sa.Column("explained_at", sa.String(40)),
+    sa.Column("imported_by", _ID, nullable=False),
+    sa.Column("imported_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
+print_totals = _table(
+    "proj_print_totals", sa.Column("submission_id", _ID, primary_key=True),
+    sa.Column("computer", _S, primary_key=True), sa.Column("printer", _S, primary_key=True),
+    sa.Column("day", sa.String(10), primary_key=True),
+    sa.Column("pages", sa.BigInteger, nullable=False), sa.Column("jobs", sa.BigInteger, nullable=False))
+print_jobs = _table(
+    "proj_print_jobs", sa.Column("case_id", _ID, primary_key=True),
+    sa.Column("row_sha256", sa.String(64), primary_key=True),
+    sa.Column("submission_id", _ID, nullable=False))
+# Split visit lists (000 受託事業者 6): counts, columns and hashes only, never the rows.
+visit_lists = _table(
+    "proj_visit_lists", sa.Column("list_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False), sa.Column("half", sa.String(1), nullable=False),
+    sa.Column("columns", sa.Text, nullable=False),      # JSON list
+    sa.Column("count", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("source_sha256", sa.String(64), nullable=False),
+    sa.Column("paired_with", _ID, nullable=False),
+    sa.Column("warnings", sa.Text, nullable=False),     # JSON list
+    sa.Column("holder_person", _ID), sa.Column("holder_org", _ID, nullable=False),
+    sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False))
 # On-site inspections (立入調査), one row each; `fiscal_year` is the April-March year it falls in.
 inspections = _table(
     "proj_inspections", sa.Column("inspection_id", _ID, primary_key=True),
@@ -202,15 +256,29 @@ INDEXES = (
     sa.Index("ix_proj_handover_items_item", handover_items.c.log, handover_items.c.item_id),
     sa.Index("ix_proj_packages_case", packages.c.log, packages.c.case_id),
     sa.Index("ix_proj_subject_entries_entry", subject_entries.c.log, subject_entries.c.entry_index),
+    sa.Index("ix_proj_credentials_person", credentials.c.log, credentials.c.person_id),
     sa.Index("ix_proj_incidents_case", incidents.c.log, incidents.c.case_id, incidents.c.entry_index),
     sa.Index("ix_proj_lgwan_transfers_package", lgwan_transfers.c.log, lgwan_transfers.c.package_id),
     sa.Index("ix_proj_erasures_case", erasures.c.log, erasures.c.case_id, erasures.c.entry_index),
+    sa.Index("ix_proj_print_logs_case", print_logs.c.log, print_logs.c.case_id,
+             print_logs.c.entry_index),
+    sa.Index("ix_proj_visit_lists_case", visit_lists.c.log, visit_lists.c.case_id,
+             visit_lists.c.entry_index),
     sa.Index("ix_proj_inspections_case", inspections.c.log, inspections.c.case_id,
              inspections.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
 )
 
 TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)
+
+# Not a projection (rebuild never touches it, the ledger does not hold it): the encrypted
+# private keys of passphrase credentials, written in the transaction that registers them.
+# Useless without the passphrase (crypto/personal_keys.py); kept out of the ledger so that an
+# exported ledger never gives anyone something to guess passphrases against.
+keystore_metadata = sa.MetaData()
+credential_keys = sa.Table(
+    "credential_keys", keystore_metadata, sa.Column("log", sa.String(64), primary_key=True),
+    sa.Column("credential_id", _ID, primary_key=True), sa.Column("wrapped", sa.Text, nullable=False))
 _SCHEMA_LOCK = 0x68616E646F767072  # "handovpr": projection DDL, distinct from the ledger's
 
 
@@ -242,6 +310,7 @@ def create_tables(engine: sa.Engine) -> None:
             conn.execute(shape.delete())
             conn.execute(shape.insert().values(fingerprint=ours))
         metadata.create_all(conn)
+        keystore_metadata.create_all(conn)
         for index in INDEXES:       # databases made before the indexes existed get them too
             index.create(conn, checkfirst=True)
 

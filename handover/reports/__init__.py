@@ -3,6 +3,7 @@ the registry), for paper (確認書, label sheets) and for auditors (verificatio
 
 from handover.reports.case_sheet import case_sheet
 from handover.reports.case_status import overrides, require_person, status, where_text
+from handover.reports.enrolment_form import write_enrolment_form
 from handover.reports.erasures import list_erasures, print_erasure, show_erasure
 from handover.reports.incidents import (list_incidents, open_incidents_json, print_incident,
                                         show_incident)
@@ -10,8 +11,10 @@ from handover.reports.item_history import history
 from handover.reports.lgwan import list_transfers
 from handover.reports.label_sheets import FORMATS as LABEL_FORMATS
 from handover.reports.label_sheets import print_labels
+from handover.reports.print_logs import print_logs, print_submission
 from handover.reports.proof_bundle import write_bundle
 from handover.reports.registered import list_registry
+from handover.reports.visit_lists import visit_lists
 from handover.reports.verification import (check_proof, export_proof, projection_differences,
                                            replay_rules, require_ok, require_rules_kept,
                                            require_same_projection, show_entries, verify)
@@ -34,8 +37,9 @@ def __getattr__(name: str):
 __all__ = [
     "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_proof", "export_proof",
     "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
-    "print_erasure", "print_incident", "print_labels", "projection_differences",
-    "replay_rules", "require_ok", "require_rules_kept", "require_person", "require_same_projection", "show_entries", "show_erasure",
-    "show_incident", "status", "verify", "write_bundle",
-    "where_text",
+    "print_erasure", "print_incident", "print_labels", "print_logs", "print_submission",
+    "projection_differences", "replay_rules", "require_ok", "require_person",
+    "require_rules_kept", "require_same_projection", "show_entries", "show_erasure",
+    "show_incident", "status", "verify", "visit_lists", "where_text", "write_bundle",
+    "write_enrolment_form",
 ]

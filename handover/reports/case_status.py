@@ -16,6 +16,8 @@ from handover.model.state import Row, State, overrides_of
 from handover.reports.incidents import open_incidents_json
 from handover.reports.inspections_due import inspection_status
 from handover.reports.label_sheets import kind_label
+from handover.reports.print_logs import EXCESS_UNEXPLAINED, case_print_logs
+from handover.reports.visit_lists import visit_list_json
 
 
 def _where(st: State, item: Row) -> dict[str, Any]:
@@ -76,6 +78,8 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
         closings = st.closing_overrides_by_case(wanted)
         incidents_of = st.incidents_by_case(wanted)
         erasures_of = st.erasures_by_case(wanted)
+        print_logs_of = st.print_logs_by_case(wanted)
+        visit_lists_of = st.visit_lists_by_case(wanted)
         inspections_of = st.inspections_by_case(wanted)
         packages_of = st.packages_by_case(wanted)
         here = st.workstation_by_host(journal.host)
@@ -107,6 +111,9 @@ def status(journal: Journal, case_id: str | None = None, *, after: str | None = 
                      "org": st.name(c.org_id), "erased_on": c.erased_on,
                      "ward_received_at": c.ward_received_at, "checked_at": c.checked_at}
                     for c in erasures_of.get(case.case_id, [])],
+                "print_logs": case_print_logs(st, case.case_id,
+                                              print_logs_of.get(case.case_id, [])),
+                "visit_lists": [visit_list_json(st, r) for r in visit_lists_of.get(case.case_id, [])],
                 # 立入調査 per organisation and fiscal year (open cases only)
                 "inspections": inspections,
             })
@@ -163,15 +170,30 @@ def _closing_json(st: State, case: Row, closing: Row | None) -> list[dict[str, A
 
 
 def overrides(journal: Journal) -> list[dict[str, Any]]:
-    """Every handover recorded with an override reason, and every case closed with items
-    still out, for audit reports."""
+    """Every handover recorded with an override reason, every case closed with items still
+    out, and every print log beyond its designated count with its reason, for audit reports."""
     with journal.reading() as st:
         found = [dict(_override_json(st, h), case_id=h.case_id)
                  for h in st.handovers() if h.override_reason]
         closings = st.closing_overrides_by_case(None)
         for case in st.list(tables.cases):
             found += _closing_json(st, case, closings.get(case.case_id))
+        found += [_print_excess_json(st, row) for rows in st.print_logs_by_case(None).values()
+                  for row in rows if row.excess > 0]
         return found
+
+
+def _print_excess_json(st: State, row: Row) -> dict[str, Any]:
+    """Printing beyond the designated count (004 受託事業者 13), with the contractor's reason,
+    or "excess unexplained" while there is none."""
+    by = row.explained_by or row.imported_by
+    return {"handover_id": None, "submission_id": row.submission_id, "case_id": row.case_id,
+            "occurred_at": row.explained_at or row.imported_at,
+            "reason": row.reason if row.reason is not None else EXCESS_UNEXPLAINED,
+            "recorded_by": by, "recorded_by_name": st.name(by),
+            "rules": [{"rule": "print-excess", "item": row.submission_id,
+                       "message": f"{row.excess} page(s) beyond the designated count "
+                                  f"{row.allowance}"}]}
 
 
 def require_person(journal: Journal, person_id: str) -> None:

@@ -15,11 +15,13 @@ import datetime as dt
 from pathlib import Path
 
 import ledger
-from handover.documents import (ConfirmationItem, ConfirmationRecord, render_confirmation,
-                                write_pdf)
+from crypto.personal_keys import unb64
+from handover.documents import (ConfirmationItem, ConfirmationRecord, SignatureMark,
+                                render_confirmation, write_pdf)
 from handover.model import events as ev
 from handover.model import policy
 from handover.model.journal import Journal
+from handover.model.signatures import SIGNATURE_FIELD
 from handover.model.state import State, overrides_of
 from handover.reports.label_sheets import kind_label
 
@@ -76,7 +78,20 @@ def build_record(st: State, handover_id: str, checkpoint_text: str, entry_index:
         rule_titles=policy.RULE_TITLES_JA, content=h.content or None,
         confirmed_by=confirmed_by,
         confirmed_at=dt.datetime.fromisoformat(h.confirmed_at) if h.confirmed_at else None,
-        reprinted_at=reprinted_at)
+        reprinted_at=reprinted_at,
+        confirmation_signature=None if h.confirm_index is None else _mark(st, h.confirm_index))
+
+
+def _mark(st: State, entry_index: int) -> SignatureMark | None:
+    """The confirmation entry's signature as printed beside the 印 box (issue 12)."""
+    entry = ledger.read_entry(st.conn, st.log, entry_index)
+    block = entry.payload.get(SIGNATURE_FIELD)
+    if not block:
+        return None          # confirmed before entries were signed
+    credential = st.credential(block["credential"])
+    raw = unb64(block["sig"]).hex().upper()[:16]
+    return SignatureMark(credential.fingerprint, " ".join(raw[i:i + 4] for i in range(0, 16, 4)),
+                         dt.datetime.fromisoformat(entry.time))
 
 
 def pdf_name(handover_id: str, confirmed: bool, reprint_index: int | None = None) -> str:

@@ -80,6 +80,18 @@ def _summary(st: State, entry: ledger.Entry) -> str:
             return f"{e.transfer_id} downloaded by {st.label(e.received_by)}: sha256 matches"
         case ev.WorkstationAuthorised() as e:
             return f"workstation {st.label(e.workstation_id)} designated for {e.case_id}"
+        case ev.PrintAllowanceSet() as e:
+            basis = f" ({e.basis})" if e.basis else ""
+            return f"designated print count for {e.case_id}: {e.pages} pages{basis}"
+        case ev.PrintLogImported() as e:
+            excess = f", {e.excess} over the designated count" if e.excess else ""
+            return (f"print log {e.submission_id} imported: {e.jobs} job(s), {e.pages} page(s) "
+                    f"from {e.first_at[:10]} to {e.last_at[:10]}{excess}, sha256 {e.sha256}")
+        case ev.PrintExcessExplained() as e:
+            return f"reason for the excess of {e.submission_id}: {e.reason}"
+        case ev.VisitListRegistered() as e:
+            return (f"visit list {e.half} {e.list_id} made: {e.count} row(s) "
+                    f"[{', '.join(e.columns)}], pairs with {e.paired_with}, sha256 {e.sha256}")
         case ev.InspectionRecorded() as e:
             deficient = [f["check"] for f in e.findings if f["result"] == ev.FINDING_DEFICIENT]
             found = f"deficient: {', '.join(deficient)}" if deficient else "no deficiency"

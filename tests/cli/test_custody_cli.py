@@ -82,6 +82,8 @@ def ward(run, tmp_path):
                           "responsible_handler", "--json", actor=staff))["person_id"]
     outsider = out_json(run("register", "person", "架空 三郎", "--org", contractor, "--role",
                             "contractor_handler", "--json", actor=staff))["person_id"]
+    for person in (hanako, outsider):    # at the counter: each chooses a passphrase
+        ok(run("credential", "enrol", person, "--pdf-dir", str(tmp_path / "forms"), actor=staff))
     cab_m = out_json(run("register", "cabinet", "媒体庫", "--org", ids["ward_org_id"],
                          "--key-holder", staff, "--json", actor=staff))["cabinet_id"]
     cab_n = out_json(run("register", "cabinet", "通知書庫", "--org", ids["ward_org_id"],

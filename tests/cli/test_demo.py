@@ -36,7 +36,10 @@ def test_demo_runs_end_to_end(tmp_path, monkeypatch):
     # The refusals it shows, and the final checks.
     for rule in ("same-cabinet", "same-recipient-interval", "not-on-roster"):
         assert f"rule: {rule}" in out
-    assert "identical" in out and re.search(r"signed checkpoint\(s\): ok", out)
+    assert "identical" in out
+    assert re.search(r"signed checkpoint\(s\), \d+ entries signed by the person who acted: ok", out)
+    # Everyone enrolled at the counter got a 登録票.
+    assert len(list((demo / "tourokuhyo").glob("登録票_U-*_Y-*.pdf"))) == 6   # 太郎 at init, then 5
     # The demo's database works with the ordinary commands afterwards.
     r = CliRunner().invoke(main, ["--db", f"sqlite:///{demo / 'handover.db'}", "status", "--json"])
     assert r.exit_code == 0 and '"overdue": []' in r.stdout
@@ -75,3 +78,40 @@ def test_an_auditors_state_saved_after_the_demo_catches_the_last_two_entries_del
     r = CliRunner().invoke(main, verify)
     assert r.exit_code == EXIT_VERIFY_FAILED, (r.stdout, r.stderr)
     assert f"index {size - 2}" in r.output or f"entry {size - 2}" in r.output, r.output
+
+
+def test_the_demo_writes_no_passphrase_or_private_key_anywhere(tmp_path, monkeypatch):
+    """Issue 12: the demo supplies its people's passphrases itself, without a terminal; neither
+    they nor the private keys appear in the database, the logs or any file it writes."""
+    import handover.demo
+    from handover.actions import credentials
+
+    passphrases, keys = [], []
+    real_token, real_new = handover.demo.secrets.token_urlsafe, credentials.new_passphrase_credential
+
+    def token(n):
+        passphrases.append(real_token(n))
+        return passphrases[-1]
+
+    def new(passphrase, kdf_params=None):
+        made = real_new(passphrase, kdf_params)
+        keys.append(made.key.private_bytes_raw())
+        return made
+    monkeypatch.setattr(handover.demo.secrets, "token_urlsafe", token)
+    monkeypatch.setattr(handover.demo.actions, "new_passphrase_credential", new)
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(main, ["demo", "--dir", "demo"], catch_exceptions=False)
+    assert r.exit_code == 0, r.stderr
+    assert len(passphrases) == len(keys) == 6
+    import base64
+    forms = [p.encode() for p in passphrases]
+    for k in keys:
+        forms += [k, k.hex().encode(), base64.b64encode(k), base64.urlsafe_b64encode(k).rstrip(b"=")]
+    files = [p for p in (tmp_path / "demo").rglob("*") if p.is_file()]
+    assert any(p.name == "handover.db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        for form in forms:
+            assert form not in data, path
+    for form in forms:
+        assert form.decode("latin-1") not in r.stdout + r.stderr

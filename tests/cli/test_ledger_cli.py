@@ -28,8 +28,9 @@ def run(tmp_path, db_url):
 
 @pytest.fixture
 def auditor(run):
-    """A registered person to record remarks (entry 0 and 1 are the ward and its staff), in a
-    log with its signing key: every recorded action ends with a signed checkpoint."""
+    """A registered person to record remarks (entries 0-2 are their credential, the ward and
+    its staff), in a log with its signing key: every recorded action ends with a signed
+    checkpoint."""
     assert run("ledger", "keygen").exit_code == 0
     return json.loads(run("init", "--ward", "健康部", "--staff", "見本 太郎", "--json").output)["staff_id"]
 
@@ -45,22 +46,22 @@ def test_round_trip_append_checkpoint_verify_proof(run, auditor, tmp_path):
     for text in ("年度監査 実施", "second remark", "third"):
         assert run("ledger", "remark", text, "--as", auditor).exit_code == 0
     r = run("ledger", "checkpoint")
-    assert r.exit_code == 0 and r.output.startswith("handover/ward\n5\n")
+    assert r.exit_code == 0 and r.output.startswith("handover/ward\n6\n")
     state = tmp_path / "state.json"
     r = run("ledger", "verify", "--trusted-key", run.pub, "--state", str(state))
     assert r.exit_code == 0, r.output
-    assert "5 entries" in r.output and r.output.rstrip().endswith("ok") and state.exists()
+    assert "6 entries" in r.output and r.output.rstrip().endswith("ok") and state.exists()
     r = run("ledger", "verify", "--trusted-key", run.pub, "--json")
     assert json.loads(r.output)["ok"] is True
     proof = tmp_path / "p.json"
-    assert run("ledger", "proof", "3", "--out", str(proof)).exit_code == 0
+    assert run("ledger", "proof", "4", "--out", str(proof)).exit_code == 0
     r = run("ledger", "verify-proof", str(proof), "--trusted-key", run.pub, "--json")
     assert r.exit_code == 0
     payload = json.loads(r.output)["entry"]["payload"]
     assert payload["text"] == "second remark" and set(payload["origin"]) == {"os_user", "host"}
     r = run("ledger", "show", "--json")
-    assert [e["index"] for e in json.loads(r.output)] == [0, 1, 2, 3, 4]
-    assert "年度監査" in run("ledger", "show", "2").output
+    assert [e["index"] for e in json.loads(r.output)] == [0, 1, 2, 3, 4, 5]
+    assert "年度監査" in run("ledger", "show", "3").output
 
 
 def test_verify_checks_every_signature_on_request(run, auditor):
@@ -138,7 +139,7 @@ def test_remark_needs_a_registered_person(run, auditor):
     assert r.exit_code != 0 and "handover: error:" in r.stderr
     r = run("ledger", "remark", "   ", "--as", auditor)
     assert r.exit_code == 1 and "needs some text" in r.stderr
-    assert len(json.loads(run("ledger", "show", "--json").output)) == 2
+    assert len(json.loads(run("ledger", "show", "--json").output)) == 3
 
 
 def test_keygen_refuses_to_replace_the_key_of_a_log_with_checkpoints(run, auditor, tmp_path):
@@ -167,7 +168,7 @@ def test_rotate_key_when_lost_then_auditor_trusting_both_keys_verifies(run, audi
     assert r.exit_code == 0, r.stderr
     assert "SigningKeyRotated" in r.output and os.stat(new_key).st_mode & 0o777 == 0o600
     r = run("ledger", "verify", "--trusted-key", str(old_pub))
-    assert r.exit_code == 3 and "untrusted-key-rotation at index 2" in r.output and "PC stolen" in r.output
+    assert r.exit_code == 3 and "untrusted-key-rotation at index 3" in r.output and "PC stolen" in r.output
     r = run("ledger", "verify", "--trusted-key", str(old_pub), "--trusted-key", str(tmp_path / "new.pub"))
     assert r.exit_code == 0, r.output
 
@@ -179,7 +180,7 @@ def test_rotate_key_with_the_old_key_is_followed_by_an_auditor_of_the_old_key(ru
     r = run("ledger", "rotate-key", str(new_key), "--reason", "yearly retirement", "--as", auditor)
     assert r.exit_code == 0, r.stderr
     r = run("ledger", "verify", "--trusted-key", run.pub)
-    assert r.exit_code == 0 and "newest trusted checkpoint: size 3" in r.output, r.output
+    assert r.exit_code == 0 and "newest trusted checkpoint: size 4" in r.output, r.output
     r = run("ledger", "checkpoint")  # --key still names the retired key
     assert r.exit_code == 1 and "restore the log's signing key from its backup" in r.stderr
 
@@ -233,7 +234,7 @@ def test_recording_without_the_key_of_a_signed_log_says_restore_it_never_keygen(
     assert r.stderr.startswith("handover: error: signing key ") and "not found" in r.stderr
     assert "restore the key file from its backup" in r.stderr and "docs/backup.md" in r.stderr
     assert "`handover ledger keygen`" not in r.stderr
-    assert len(json.loads(run("ledger", "show", "--json").output)) == 2
+    assert len(json.loads(run("ledger", "show", "--json").output)) == 3
 
 
 def test_init_without_a_key_says_to_create_it_and_records_nothing(run, tmp_path):

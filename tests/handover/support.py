@@ -5,6 +5,10 @@ contractor with a responsible handler, a handler, a courier and someone *not* on
 a sub-contractor, two ward cabinets with different key holders, a contractor cabinet, this
 test's workstation designated for the case, and one sealed package (medium + notice) with
 tiny KDF parameters. The clock is injected and starts on 2026-04-06 09:00 JST.
+
+Every person has a passphrase credential (tiny KDF parameters too), enrolled by 太郎 right
+after their registration, and its signer is installed on the journal: each person can act,
+and every entry is signed by whoever acts (issue 12).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from handover.model.database import open_database
 from handover.model.journal import Journal
 
 TINY_KDF = crypto.KdfParams(memory_kib=64, iterations=1, lanes=1)
+PASSPHRASE = "見本の合言葉 correct horse battery"
 HOST = "ward-pc-01"
 T0 = dt.datetime(2026, 4, 6, 9, 0, tzinfo=JST)
 
@@ -106,23 +111,42 @@ class World:
             return st.item(item_id)
 
 
+def new_credential(passphrase: str = PASSPHRASE) -> actions.NewCredential:
+    return actions.new_passphrase_credential(passphrase, TINY_KDF)
+
+
+def enrol(j: Journal, staff: str, person_id: str) -> actions.NewCredential:
+    """Enrol a passphrase credential for `person_id` (by `staff`) and let them act through `j`."""
+    new = new_credential()
+    actions.enrol_credential(j, staff, person_id, new)
+    j.unlocked(new.signer(person_id))
+    return new
+
+
+def register_person(j: Journal, staff: str, *args) -> str:
+    """Register a person and enrol their credential, as a ward does at the counter."""
+    person_id = actions.register_person(j, staff, *args).value
+    enrol(j, staff, person_id)
+    return person_id
+
+
 def make_world(db_url: str, tmp: Path) -> World:
     engine = open_database(db_url, create=True)
     key = tmp / "keys" / "sign.key"
     ledger.generate_key(key, "handover-test")
     clock = Clock()
     j = Journal(engine, "ward", key, clock=clock, host=HOST, os_user="tester")
-    boot = actions.bootstrap(j, "新宿区 健康部保健予防課", "見本 太郎").value
+    boot = actions.bootstrap(j, "新宿区 健康部保健予防課", "見本 太郎", new_credential()).value
     ward, taro = boot.ward_org_id, boot.staff_id
     r = actions
-    jiro = r.register_person(j, taro, "見本 次郎", ward, ["staff"]).value
+    jiro = register_person(j, taro, "見本 次郎", ward, ["staff"])
     contractor = r.register_org(j, taro, "株式会社見本ツーリスト", "contractor").value
     printer = r.register_org(j, taro, "見本印刷株式会社", "subcontractor", contractor).value
-    hanako = r.register_person(j, taro, "架空 花子", contractor, ["responsible_handler"]).value
-    ichiro = r.register_person(j, taro, "架空 一郎", contractor, ["contractor_handler"]).value
-    courier = r.register_person(j, taro, "架空 運太", contractor, ["courier"]).value
-    outsider = r.register_person(j, taro, "架空 三郎", contractor, ["contractor_handler"]).value
-    sakura = r.register_person(j, taro, "架空 桜", printer, ["contractor_handler"]).value
+    hanako = register_person(j, taro, "架空 花子", contractor, ["responsible_handler"])
+    ichiro = register_person(j, taro, "架空 一郎", contractor, ["contractor_handler"])
+    courier = register_person(j, taro, "架空 運太", contractor, ["courier"])
+    outsider = register_person(j, taro, "架空 三郎", contractor, ["contractor_handler"])
+    sakura = register_person(j, taro, "架空 桜", printer, ["contractor_handler"])
     media_cab = r.register_cabinet(j, taro, "媒体保管庫A", ward, [taro]).value
     notice_cab = r.register_cabinet(j, taro, "通知書保管庫B", ward, [jiro]).value
     contractor_cab = r.register_cabinet(j, taro, "受託者金庫", contractor, [hanako]).value

@@ -13,15 +13,15 @@ import datetime as dt
 from handover import actions, reports
 from handover.model import fold, tables
 from handover.clock import JST
-from tests.handover.support import HOST
+from tests.handover.support import HOST, register_person
 
 
 def test_screening_case_000_cdr_then_lgwan(world):
     w = world
     w.clock.now = dt.datetime(2022, 6, 20, 10, 0, tzinfo=JST)
     cancer = actions.register_org(w.j, w.taro, "株式会社見本スキャン（架空）", "contractor").value
-    lead = actions.register_person(w.j, w.taro, "架空 責任者", cancer, ["responsible_handler"]).value
-    caller = actions.register_person(w.j, w.taro, "架空 電話員", cancer, ["contractor_handler"]).value
+    lead = register_person(w.j, w.taro, "架空 責任者", cancer, ["responsible_handler"])
+    caller = register_person(w.j, w.taro, "架空 電話員", cancer, ["contractor_handler"])
     cab = actions.register_cabinet(w.j, w.taro, "受託者 施錠金庫", cancer, [lead]).value
     case = actions.open_case(w.j, w.taro, "特定健診・がん検診受診勧奨（見本）", [cancer],
                            dt.date(2022, 6, 15), dt.date(2023, 3, 31), [lead], [caller]).value

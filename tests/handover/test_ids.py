@@ -142,3 +142,11 @@ def test_property_round_trip_and_single_substitution_caught(letter, random8):
                 continue
             with pytest.raises(InvalidID):
                 parse_id(item[:i] + r + item[i + 1:])
+
+
+def test_visit_list_prefix_survives_the_l_look_alike():
+    # normalize() reads L as the digit 1; in the prefix it is the visit-list letter.
+    item = new_id("L")
+    assert parse_id(item) == item
+    assert parse_id(item.lower()) == item
+    assert id_kind(item) == "L"

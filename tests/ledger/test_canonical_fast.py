@@ -108,3 +108,16 @@ def test_non_canonical_payloads_are_refused(payload):
 def test_canonical_payloads_are_accepted_however_they_look(payload):
     body = GOOD % payload
     assert _verdict(body) == _exact_verdict(body) != "refused"
+
+
+@settings(max_examples=400)
+@given(values)
+def test_canonical_json_fast_equals_canonical_json_or_refuses_alike(value):
+    """The digest of a person signature (handover/model/signatures.py) goes the fast way."""
+    try:
+        exact = ledger.canonical_json(value)
+    except ledger.EncodingError:
+        with pytest.raises(ledger.EncodingError):
+            ledger.canonical_json_fast(value)
+        return
+    assert ledger.canonical_json_fast(value) == exact

@@ -23,13 +23,18 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          UNCONFIRMED_HANDOVERS, SEPARATE_LOCATIONS, ENVELOPE_BATCH,
                                          ALREADY_STORED, NOT_A_CONTRACTOR, RESPONSIBLE_REQUIRED,
                                          ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
-                                         KEY_HOLDER_ELSEWHERE, INCIDENT_CLOSED, INCIDENTS_OPEN,
+                                         KEY_HOLDER_ELSEWHERE, SIGNATURE_REQUIRED,
+                                         CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
+                                         CREDENTIAL_REVOKED, SIGNATURE_INVALID,
+                                         PROOF_OF_POSSESSION, INCIDENT_CLOSED, INCIDENTS_OPEN,
                                          LGWAN_SEND_REQUIRED, LGWAN_NOT_RETURNED,
                                          FILE_NOT_PACKAGE, ERASURE_OTHER_ORG,
                                          VERIFIER_NOT_RESPONSIBLE, CERTIFICATE_ALREADY_RECEIVED,
                                          CERTIFICATE_NOT_RECEIVED, LGWAN_FILE_NOT_ERASED,
                                          ERASURE_CERTIFICATE_MISSING, NOT_ON_CASE,
-                                         INSPECTION_DATE, FOLLOW_UP_REQUIRED, OVERRIDABLE,
+                                         INSPECTION_DATE, FOLLOW_UP_REQUIRED,
+                                         PRINT_ALLOWANCE_MISSING, NO_EXCESS,
+                                         ALREADY_EXPLAINED, COLUMN_ON_BOTH_LISTS, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_nobody_yet, require_contractor, require_roles_fit,
@@ -49,12 +54,18 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
                                              require_not_together, check_interval, check_courier,
                                              require_package_of_case, check_envelopes,
                                              require_receiving_party)
+from handover.model.policy.signatures import (require_signer, require_usable_credential,
+                                              require_valid_signature, require_proof,
+                                              require_may_revoke)
 from handover.model.policy.incidents import require_incident_open, require_no_open_incidents
 from handover.model.policy.erasures import (require_of_org, require_contractor_of, require_verifier,
                                             require_receiver, require_received_by_ward,
                                             require_lgwan_files_erased, require_certificates)
 from handover.model.policy.lgwan import (is_lgwan_file, require_file_is_package,
                                          require_lgwan_send)
+from handover.model.policy.print_logs import (require_print_allowance, require_excess,
+                                              require_unexplained)
+from handover.model.policy.visit_lists import require_columns_apart
 from handover.model.policy.inspections import (require_inspector, require_org_of_case,
                                                require_inspection_date, require_follow_ups)
 from handover.model.policy.rule_titles import RULE_TITLES_JA

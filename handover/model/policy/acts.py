@@ -22,7 +22,8 @@ from handover.clock import JST
 from handover.errors import NotFound
 from handover.model import events as ev
 from handover.model.policy import (cabinets, cases, erasures, handovers, incidents,
-                                   inspections, lgwan, people)
+                                   inspections, lgwan, people, print_logs, signatures,
+                                   visit_lists)
 from handover.model.policy.rules import Overrides
 from handover.model.state import Row, State
 
@@ -76,7 +77,8 @@ def _bootstrapping(st: State, actor_id: str, event: ev.Event) -> bool:
     if st.find_person(actor_id) is not None:
         return False
     return isinstance(event, ev.OrganisationRegistered) or \
-        (isinstance(event, ev.PersonRegistered) and event.person_id == actor_id)
+        (isinstance(event, (ev.PersonRegistered, ev.CredentialRegistered))
+         and event.person_id == actor_id)
 
 
 def _require_actor(st: State, actor_id: str, event: ev.Event) -> None:
@@ -125,6 +127,23 @@ def _authorised(a: _Act, e: ev.WorkstationAuthorised) -> None:
     people.require_staff(a.st, a.actor_id, "designate workstations")
     a.st.workstation(e.workstation_id)
     cases.require_open_case(a.st, e.case_id)
+
+
+# --- credentials (issue 12) ---------------------------------------------------------------------
+
+def _credential(a: _Act, e: ev.CredentialRegistered) -> None:
+    """Staff enrol a person's credential in person; at `init`, the first staff member enrols
+    their own, on a log with nobody in it. Either way the new key proves possession."""
+    if _bootstrapping(a.st, a.actor_id, e):
+        people.require_nobody_yet(a.st)
+    else:
+        people.require_staff(a.st, a.actor_id, "enrol credentials")
+        a.st.person(e.person_id)
+    signatures.require_proof(a.st.log, e)
+
+
+def _credential_revoked(a: _Act, e: ev.CredentialRevoked) -> None:
+    signatures.require_may_revoke(a.st, a.actor_id, a.st.credential(e.credential_id))
 
 
 # --- cases -----------------------------------------------------------------------------------
@@ -333,6 +352,37 @@ def _lgwan_received(a: _Act, e: ev.LgwanFileReceived) -> None:
     lgwan.require_file_is_package(st.package(transfer.package_id), transfer.file_name, e.sha256)
 
 
+# --- print logs and split visit lists (issue 11) -----------------------------------------------
+
+def _print_allowance(a: _Act, e: ev.PrintAllowanceSet) -> None:
+    people.require_staff(a.st, a.actor_id, "designate print counts")
+    cases.require_open_case(a.st, e.case_id)
+
+
+def _print_log(a: _Act, e: ev.PrintLogImported) -> None:
+    case = cases.require_open_case(a.st, e.case_id)
+    people.require_on_roster(a.st, case, a.actor_id, "submit print logs")
+    print_logs.require_print_allowance(a.st, case)
+
+
+def _print_excess(a: _Act, e: ev.PrintExcessExplained) -> None:
+    submission = a.st.print_log(e.submission_id)
+    cases.require_open_case(a.st, submission.case_id)
+    cases.require_rostered(a.st, submission.case_id, a.actor_id)
+    print_logs.require_excess(submission)
+    print_logs.require_unexplained(submission)
+
+
+def _visit_list(a: _Act, e: ev.VisitListRegistered) -> None:
+    case = cases.require_open_case(a.st, e.case_id)
+    people.require_on_roster(a.st, case, a.actor_id, "make visit lists")
+    cases.require_workstation(a.st, case, a.host or "")
+    for other in a.following:   # the other half, recorded with it
+        if isinstance(other, ev.VisitListRegistered) and other.list_id == e.paired_with:
+            halves = {e.half: list(e.columns), other.half: list(other.columns)}
+            visit_lists.require_columns_apart(halves.get("A", []), halves.get("B", []))
+
+
 # --- erasures and inspections ----------------------------------------------------------------
 
 def _erasure(a: _Act, e: ev.ErasureRecorded) -> None:
@@ -397,5 +447,8 @@ _CHECKS: dict[str, Callable[[_Act, ev.Event], None]] = {
     ev.ErasureRecorded.KIND: _erasure, ev.ErasureCertificateReceived.KIND: _erasure_received,
     ev.ErasureChecked.KIND: _erasure_checked,
     ev.InspectionRecorded.KIND: _inspection,
+    ev.CredentialRegistered.KIND: _credential, ev.CredentialRevoked.KIND: _credential_revoked,
+    ev.PrintAllowanceSet.KIND: _print_allowance, ev.PrintLogImported.KIND: _print_log,
+    ev.PrintExcessExplained.KIND: _print_excess, ev.VisitListRegistered.KIND: _visit_list,
 }
 assert set(_CHECKS) == set(ev.BY_KIND), "every event kind needs its check in policy/acts.py"

@@ -15,7 +15,9 @@ from handover.model.policy.rules import (
     LGWAN_SEND_REQUIRED, LGWAN_NOT_RETURNED, FILE_NOT_PACKAGE, ERASURE_OTHER_ORG,
     VERIFIER_NOT_RESPONSIBLE, CERTIFICATE_ALREADY_RECEIVED, CERTIFICATE_NOT_RECEIVED,
     LGWAN_FILE_NOT_ERASED, ERASURE_CERTIFICATE_MISSING, NOT_ON_CASE,
-    INSPECTION_DATE, FOLLOW_UP_REQUIRED, NOT_YET_HAPPENED)
+    INSPECTION_DATE, FOLLOW_UP_REQUIRED, PRINT_ALLOWANCE_MISSING, NO_EXCESS, ALREADY_EXPLAINED,
+    COLUMN_ON_BOTH_LISTS, SIGNATURE_REQUIRED, CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
+    CREDENTIAL_REVOKED, SIGNATURE_INVALID, PROOF_OF_POSSESSION, NOT_YET_HAPPENED)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -51,6 +53,12 @@ RULE_TITLES_JA: dict[str, str] = {
     ALREADY_REGISTERED: "端末は一度だけ登録する",
     ROLE_MISMATCH: "役割は所属組織に合ったものとする（区職員は区、取扱者は委託先）",
     KEY_HOLDER_ELSEWHERE: "保管庫の鍵は保管庫を持つ組織の者が保管する",
+    SIGNATURE_REQUIRED: "全ての操作は本人の電子署名を付して記録する",
+    CREDENTIAL_OF_ANOTHER: "本人の署名鍵でのみ署名する（他人名義の操作をしない）",
+    CREDENTIAL_NOT_REGISTERED: "台帳に登録された署名鍵でのみ署名する",
+    CREDENTIAL_REVOKED: "失効した署名鍵では署名しない",
+    SIGNATURE_INVALID: "署名はその操作の内容に対して行う",
+    PROOF_OF_POSSESSION: "署名鍵の登録には本人による鍵の所持証明を要する",
     INCIDENT_CLOSED: "完了した事故報告には追記しない",
     INCIDENTS_OPEN: "未完了の事故がある間は業務を終了しない",
     LGWAN_SEND_REQUIRED: "LGWANでの提供はファイルのハッシュ値とともに記録する",
@@ -62,6 +70,10 @@ RULE_TITLES_JA: dict[str, str] = {
     CERTIFICATE_NOT_RECEIVED: "消去の確認は消去証明書の受領後に行う",
     LGWAN_FILE_NOT_ERASED: "LGWANで提供したファイルは消去証明書の受領をもって完了とする",
     ERASURE_CERTIFICATE_MISSING: "個人情報を保有した全ての事業者から消去証明書を受領してから業務を終了する",
+    PRINT_ALLOWANCE_MISSING: "印刷ログは指定枚数を定めた業務について提出させる",
+    NO_EXCESS: "超過理由は指定枚数を超えた印刷についてのみ報告する",
+    ALREADY_EXPLAINED: "超過理由の報告は一度だけ記録する",
+    COLUMN_ON_BOTH_LISTS: "分割した訪問リストの同じ項目を両方のリストに載せない",
     NOT_ON_CASE: "立入調査は当該業務の委託先・再委託先に対して行う",
     INSPECTION_DATE: "立入調査日は契約期間の開始後かつ記録日以前とする",
     FOLLOW_UP_REQUIRED: "要改善の指摘事項には改善措置を記録する",

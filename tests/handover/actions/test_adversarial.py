@@ -27,7 +27,8 @@ from handover.ids import InvalidID
 from handover.clock import JST
 from handover.model.journal import Journal, open_journal
 from handover.label_codes import label_payload, load_label_key
-from tests.handover.support import HOST, capture_passwords, needs_poppler, pdf_text, refused
+from tests.handover.support import (HOST, capture_passwords, needs_poppler, pdf_text, refused,
+                                    register_person)
 
 
 def unchanged(w, fn, *args, error=HandoverError, **kwargs) -> HandoverError:
@@ -53,8 +54,8 @@ def test_someone_off_the_roster_cannot_confirm_a_receipt(world, sealed):
 
 
 def test_a_ward_auditor_cannot_confirm_a_return(world, sealed):
-    auditor = actions.register_person(world.j, world.taro, "監査 一子", world.ward,
-                                       ["auditor"]).value
+    auditor = register_person(world.j, world.taro, "監査 一子", world.ward,
+                                       ["auditor"])
     world.provide(sealed.medium_id)
     r = world.handover("return", world.hanako, world.taro, [sealed.medium_id])
     refused(world, "role-required", confirm, world, auditor, r.handover_id, item=auditor)
@@ -79,12 +80,12 @@ def test_transfer_only_to_rostered_people_of_the_cases_contractors(world, sealed
     world.provide(sealed.medium_id)
     stranger_org = actions.register_org(world.j, world.taro, "無関係印刷（架空）",
                                          "subcontractor", world.contractor).value
-    stranger = actions.register_person(world.j, world.taro, "架空 四郎", stranger_org,
-                                        ["contractor_handler"]).value
+    stranger = register_person(world.j, world.taro, "架空 四郎", stranger_org,
+                                        ["contractor_handler"])
     refused(world, "wrong-direction", world.handover, "transfer", world.hanako, stranger,
             [sealed.medium_id], item=stranger_org)
-    printer_new = actions.register_person(world.j, world.taro, "架空 五郎", world.printer,
-                                           ["contractor_handler"]).value
+    printer_new = register_person(world.j, world.taro, "架空 五郎", world.printer,
+                                           ["contractor_handler"])
     refused(world, "not-on-roster", world.handover, "transfer", world.hanako, printer_new,
             [sealed.medium_id], item=printer_new)
     # A contractor's handler may record a transfer, but not one to someone off the roster.
@@ -97,7 +98,7 @@ def test_transfer_only_to_rostered_people_of_the_cases_contractors(world, sealed
 
 def test_staff_of_another_ward_section_do_not_act_on_the_case(world, sealed):
     other = actions.register_org(world.j, world.taro, "新宿区 福祉部（見本）", "ward").value
-    stranger = actions.register_person(world.j, world.taro, "見本 三子", other, ["staff"]).value
+    stranger = register_person(world.j, world.taro, "見本 三子", other, ["staff"])
     actions.register_cabinet(world.j, world.taro, "福祉部書庫", other, [stranger])
     refused(world, "not-on-roster", world.provide, sealed.medium_id, from_person=stranger,
             item=stranger)
@@ -383,9 +384,10 @@ def test_entries_appended_by_another_process_are_folded_in_first(world, sealed, 
     other_engine = open_database(db_url, create=True)
     try:
         settings = Settings(db_url, world.j.key_path, world.j.log)
-        actions.record_remark(open_journal(settings), world.taro, "立入検査（見本）")
+        actions.record_remark(open_journal(settings).unlocked(world.j.signers[world.taro]),
+                              world.taro, "立入検査（見本）")
         other = Journal(other_engine, world.j.log, world.j.key_path, clock=world.clock,
-                        host=HOST, os_user="someone-else")
+                        host=HOST, os_user="someone-else", signers=world.j.signers)
         actions.store_item(other, world.taro, sealed.medium_id, world.media_cab)
     finally:
         other_engine.dispose()
@@ -421,7 +423,7 @@ def test_history_is_complete(world, sealed):
     actions.change_roster(world.j, world.taro, world.case_id, add_handlers=[world.outsider])
     actions.change_key_holders(world.j, world.taro, world.media_cab, [world.jiro], "異動")
     person = [e["kind"] for e in reports.history(world.j, world.outsider)["entries"]]
-    assert person == ["PersonRegistered", "RosterChanged"]
+    assert person == ["PersonRegistered", "CredentialRegistered", "RosterChanged"]
     taro = [e["kind"] for e in reports.history(world.j, world.taro)["entries"]]
     assert "CabinetKeyHoldersChanged" in taro and "CabinetRegistered" in taro
     hanako = [e["kind"] for e in reports.history(world.j, world.hanako)["entries"]]

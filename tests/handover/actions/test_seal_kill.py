@@ -31,10 +31,11 @@ import datetime as dt, sys
 from handover import actions
 from handover.model.database import open_database
 from handover.model.journal import Journal
-from tests.handover.support import HOST, TINY_KDF
+from tests.handover.support import HOST, PASSPHRASE, TINY_KDF
 url, key, actor, case, src, out, notices, moment = sys.argv[1:]
 j = Journal(open_database(url), "ward", key, clock=lambda: dt.datetime.fromisoformat(moment),
             host=HOST, os_user="tester")
+actions.unlock(j, actor, PASSPHRASE)     # the world's people all chose this passphrase
 print("ready", flush=True)
 sys.stdin.readline()
 actions.seal_extract(j, actor, case, [src], medium_kind="dvd-r", content="見本データ",

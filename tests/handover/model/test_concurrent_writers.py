@@ -25,7 +25,7 @@ def test_concurrent_writers_record_times_in_index_order(world):
 
     def writer(n: int) -> None:
         j = Journal(base.engine, base.log, base.key_path, clock=slow_clock, host=base.host,
-                    os_user=base.os_user)
+                    os_user=base.os_user, signers=base.signers)
         try:
             for i in range(8):
                 actions.record_remark(j, world.taro, f"writer {n} remark {i}")

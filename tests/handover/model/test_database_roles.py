@@ -20,6 +20,7 @@ from handover.model.tables import ProjectionShapeError
 from handover.model.database import open_database
 from handover.model.roles import grant_writer
 from tests.conftest import PG_URL, REQUIRE_PG, _pg_schema_url
+from tests.handover.support import PASSPHRASE, new_credential
 
 WRITER_URL = os.environ.get("HANDOVER_TEST_PG_WRITER_URL")
 
@@ -53,8 +54,10 @@ def test_the_writer_records_but_cannot_rewrite_or_unguard_the_ledger(schema_urls
     key = tmp_path / "sign.key"
     ledger.generate_key(key, "t")
     j = Journal(open_database(writer_url), "ward", key)
-    boot = actions.bootstrap(j, "見本区 健康部", "見本 太郎").value
+    boot = actions.bootstrap(j, "見本区 健康部", "見本 太郎", new_credential()).value
     actions.register_org(j, boot.staff_id, "見本受託者", "contractor")
+    # The writer reads the encrypted key back to unlock it, as every command does.
+    actions.unlock(j, boot.staff_id, PASSPHRASE)
 
     engine = sa.create_engine(writer_url)
     attempts = {
@@ -71,7 +74,7 @@ def test_the_writer_records_but_cannot_rewrite_or_unguard_the_ledger(schema_urls
             conn.exec_driver_sql(stmt)
         assert "permission denied" in str(e.value) or "must be owner" in str(e.value), what
     with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM ledger_entries")).scalar() == 3
+        assert conn.execute(sa.text("SELECT count(*) FROM ledger_entries")).scalar() == 4   # credential, ward, staff, contractor
     engine.dispose()
     j.engine.dispose()
 

@@ -61,7 +61,8 @@ def test_world_is_registered(world):
     assert counts["proj_roster"] == 4
     assert counts["proj_case_workstations"] == 1
     entries = world.entries()
-    assert [e.kind for e in entries[:2]] == ["OrganisationRegistered", "PersonRegistered"]
+    assert [e.kind for e in entries[:3]] == ["CredentialRegistered", "OrganisationRegistered",
+                                             "PersonRegistered"]
     # Every entry names a person and carries the OS account and host that made it.
     for e in entries:
         assert e.actor == world.taro

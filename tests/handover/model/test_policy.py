@@ -12,7 +12,7 @@ import pytest
 from handover import actions, ids, reports
 from handover.errors import HandoverError, NotFound, PolicyViolation
 from handover.model.journal import Journal
-from tests.handover.support import HOST, refused
+from tests.handover.support import HOST, refused, register_person
 
 
 def test_only_rostered_people_receive_media_and_are_named(world, sealed):
@@ -50,8 +50,8 @@ def test_unknown_actor_is_refused_by_id(world, sealed):
 
 
 def test_staff_are_not_rostered_but_need_the_staff_role(world):
-    auditor = actions.register_person(world.j, world.taro, "監査 一子", world.ward,
-                                       ["auditor"]).value
+    auditor = register_person(world.j, world.taro, "監査 一子", world.ward,
+                                       ["auditor"])
     s = world.seal()
     refused(world, "role-required", world.provide, s.medium_id, from_person=auditor,
             item=auditor)

@@ -10,7 +10,7 @@ import pytest
 
 from handover import actions
 from handover.errors import EXIT_REFUSED, PolicyViolation
-from tests.handover.support import HOST, refused
+from tests.handover.support import HOST, new_credential, refused
 
 
 def _refused(world, rule, fn, *args, **kwargs) -> PolicyViolation:
@@ -63,7 +63,8 @@ def test_a_roster_keeps_a_responsible_handler(world):
 
 
 def test_registry_refusals_are_rules(world):
-    _refused(world, "already-initialised", actions.bootstrap, world.j, "別の課", "別の人")
+    _refused(world, "already-initialised", actions.bootstrap, world.j, "別の課", "別の人",
+             new_credential())
     _refused(world, "role-mismatch", actions.register_person, world.j, world.taro, "架空",
              world.contractor, ["staff"])
     _refused(world, "key-holder-elsewhere", actions.register_cabinet, world.j, world.taro,

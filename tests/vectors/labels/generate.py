@@ -53,7 +53,7 @@ def mutate(s: str, i: int) -> str:
 
 def main() -> None:
     cases = []
-    for n, letter in enumerate("MPNCHUOKWEXVAT"):
+    for n, letter in enumerate("MPNCHUOKWEXVATLRGY"):
         random8 = hashlib.sha256(f"label vector {n}".encode()).digest()[:8]
         item_id = make_id(letter, random8)
         tag = mac(KEY, item_id)
