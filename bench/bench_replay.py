@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_scale import _sample, generate  # noqa: E402
+from bench_scale import generate  # noqa: E402
 
 from handover import reports  # noqa: E402
 from handover.config import Settings  # noqa: E402
@@ -50,10 +50,8 @@ def main() -> None:
         cases = min(args.cases, max(1, media // 2))
         settings = Settings(f"sqlite:///{args.dir / f'scale-{media}.db'}",
                             args.dir / "keys" / "sign.key", "ward")
-        if args.reuse and (args.dir / f"scale-{media}.db").exists():
-            sample = _sample(settings, args.dir)
-        else:
-            settings, sample = generate(args.dir, media, cases)
+        if not (args.reuse and (args.dir / f"scale-{media}.db").exists()):
+            settings, _ = generate(args.dir, media, cases)
         engine = open_database(settings.db_url)
         replay_s, found = timed(lambda: replay_rules(engine, "ward"))
         rebuild_s, _ = timed(lambda: fold.rebuild(engine, "ward"))
