@@ -116,13 +116,16 @@ def register_keys(ctx, cabinet_id, holders, reason, actor):
 @click.option("--name", default="")
 @click.option("--case", "case_ids", multiple=True, metavar="CASE_ID",
               help="Designate it for this case (repeatable).")
+@click.option("--org", "org_id", metavar="ORG_ID",
+              help="A contractor whose computer it is (it seals that contractor's reports to "
+                   "the ward); default: the ward's own.")
 @actor_option()
 @json_option
 @click.pass_context
-def register_workstation(ctx, hostname, name, case_ids, actor, as_json):
+def register_workstation(ctx, hostname, name, case_ids, org_id, actor, as_json):
     """Register a computer allowed to seal personal data (by host name)."""
     ws = actions.register_workstation(*acting(ctx, actor), hostname, name,
-                                       case_ids).value
+                                       case_ids, org_id).value
     _done(as_json, {"workstation_id": ws}, f"workstation: {ws}")
 
 
@@ -262,19 +265,21 @@ def case_close(ctx, case_id, reason, override_reason, actor):
 @click.option("--label-key", type=click.Path(dir_okay=False, path_type=Path),
               help="Label MAC key (default: $HANDOVER_LABEL_KEY, else ./handover-label.key).")
 @click.option("--no-csv-header", is_flag=True, help="CSV files have no header line.")
+@click.option("--report", is_flag=True,
+              help="A report the contractor seals for the ward (報告データ), on its own "
+                   "designated computer; handed over with --moment report, by hand.")
 @actor_option()
 @json_option
 @click.pass_context
 def seal(ctx, case_id, files, medium, content, out_dir, notice_dir, labels_dir, label_key,
-         no_csv_header, actor, as_json):
+         no_csv_header, report, actor, as_json):
     """Encrypt FILES for a case: package, medium record, password notice (and labels)."""
     j, actor_id = acting(ctx, actor)        # the passphrase first, then the progress bar
+    sealing = actions.seal_report if report else actions.seal_extract
     with progress_bar("sealing") as progress, reporting_swept_parts():
-        s = actions.seal_extract(j, actor_id, case_id, files,
-                                 medium_kind=medium, content=content, out_dir=out_dir,
-                                 notice_dir=notice_dir, labels_dir=labels_dir,
-                                 label_key_path=label_key, csv_header=not no_csv_header,
-                                 progress=progress)
+        s = sealing(j, actor_id, case_id, files, medium_kind=medium, content=content,
+                    out_dir=out_dir, notice_dir=notice_dir, labels_dir=labels_dir,
+                    label_key_path=label_key, csv_header=not no_csv_header, progress=progress)
     if as_json:
         emit_json(s.as_json())
         return

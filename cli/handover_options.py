@@ -39,7 +39,8 @@ def _handover_options(f, required: bool):
         click.option("--case", "case_id", required=required, metavar="CASE_ID"),
         click.option("--moment", required=required, type=click.Choice(ev.MOMENTS),
                      help="provide (ward→contractor), deliver (sealed notices), return, "
-                          "transfer (contractor→sub-contractor)."),
+                          "transfer (contractor→sub-contractor), report (a report the "
+                          "contractor sealed for the ward; by hand only)."),
         click.option("--from", "from_person", required=required, metavar="PERSON_ID",
                      help="Who hands over."),
         click.option("--to", "to_person", required=required, metavar="PERSON_ID",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal
 from cli.lazy import actions, reports
 from cli.output import emit_json, json_option
 
@@ -29,7 +29,7 @@ def print_log() -> None:
 @click.pass_context
 def allowance(ctx, case_id, pages, per_record, basis, actor, as_json):
     """Designate how many pages the case's contractor may print."""
-    done = actions.set_print_allowance(journal(ctx), resolve_actor(actor), case_id, pages=pages,
+    done = actions.set_print_allowance(*acting(ctx, actor), case_id, pages=pages,
                                        per_record=per_record, basis=basis)
     if as_json:
         emit_json({"case_id": case_id, "pages": done.value})
@@ -46,7 +46,7 @@ def allowance(ctx, case_id, pages, per_record, basis, actor, as_json):
 def import_cmd(ctx, case_id, path, actor, as_json):
     """Import a print log CSV (the five documented columns, a PowerShell export of
     PrintService event 307, or a PaperCut log). A file with a bad row imports nothing."""
-    r = actions.import_print_log(journal(ctx), resolve_actor(actor), case_id, path).value
+    r = actions.import_print_log(*acting(ctx, actor), case_id, path).value
     if as_json:
         emit_json(r.as_json())
         return
@@ -72,7 +72,7 @@ def import_cmd(ctx, case_id, path, actor, as_json):
 @click.pass_context
 def explain(ctx, submission_id, reason, actor):
     """Record the contractor's reason (理由) for an excess."""
-    actions.explain_print_excess(journal(ctx), resolve_actor(actor), submission_id, reason)
+    actions.explain_print_excess(*acting(ctx, actor), submission_id, reason)
     click.echo(f"reason recorded for {submission_id}")
 
 

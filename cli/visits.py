@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cli.edge import actor_option, journal, resolve_actor
+from cli.edge import acting, actor_option, journal
 from cli.lazy import actions, reports, visit_lists
 from cli.output import emit_json, json_option
 
@@ -40,7 +40,7 @@ def split(ctx, case_id, extract, out_dir, a_columns, b_columns, columns_file, wr
     if columns_file and (a_columns or b_columns):
         raise click.UsageError("give the columns either with --a/--b or with --columns")
     done = actions.split_visit_list(
-        journal(ctx), resolve_actor(actor), case_id, extract, out_dir,
+        *acting(ctx, actor), case_id, extract, out_dir,
         a_columns=a_columns or None, b_columns=b_columns or None, columns_file=columns_file,
         write_csv=write_csv, label_key_path=label_key).value
     for lst in done.lists:

@@ -79,10 +79,12 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
                       case_name: str, issued_by: str, issued_at: dt.datetime,
                       notice_id: str | None = None, media: str | None = None,
                       package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
-                      progress: Progress | None = None, csv_header: bool = True) -> StagedSeal:
+                      progress: Progress | None = None, csv_header: bool = True,
+                      report: bool = False) -> StagedSeal:
     """Seal `sources` for `out` and print the password on a notice PDF for `notice_dir`, both
     staged (not yet under their names). The notice says where to get the program that opens
-    the package: $HANDOVER_OPENER_SOURCE, else to ask the issuing ward."""
+    the package: $HANDOVER_OPENER_SOURCE, else to ask the issuing ward. `report`: a
+    contractor's report to the ward, whose notice says so (documents/notice.py)."""
     # Imported here: `package inspect`, `open` and `verify` need neither PDFs nor the policy
     # (and with it SQLAlchemy), and start faster without them.
     from handover.documents import PasswordNotice, render_notice
@@ -105,6 +107,7 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
                                 package_sha256=package.sha256, case_name=case_name,
                                 issued_at=issued_at, issued_by=issued_by,
                                 password_groups=tuple(password.reveal().split("-")),
+                                report=report,
                                 **({"opener_source": opener} if opener else {}))
         del password  # keep the password's references few: Python cannot wipe memory
         try:

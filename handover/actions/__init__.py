@@ -24,7 +24,7 @@ from handover.actions.print_logs import (PrintLogImport, explain_print_excess,
 from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
-from handover.actions.sealing import Sealed, seal_extract
+from handover.actions.sealing import Sealed, seal_extract, seal_report
 from handover.actions.visit_lists import SplitLists, split_visit_list
 from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
@@ -42,6 +42,6 @@ __all__ = [
     "confirm_handover", "confirm_scanned", "create_label_key", "create_signing_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",
-    "register_workstation", "reprint", "rotate_signing_key", "scan_images", "seal_extract", "sign_checkpoint",
+    "register_workstation", "reprint", "rotate_signing_key", "scan_images", "seal_extract", "seal_report", "sign_checkpoint",
     "store_item",
 ]

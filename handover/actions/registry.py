@@ -124,14 +124,20 @@ def change_key_holders(journal: Journal, actor: str, cabinet_id: str,
 
 
 def register_workstation(journal: Journal, actor: str, hostname: str, name: str = "",
-                         cases: Iterable[str] = ()) -> Recorded[str]:
-    """A computer allowed to seal data, identified by its host name, designated for `cases`."""
+                         cases: Iterable[str] = (), org_id: str | None = None) -> Recorded[str]:
+    """A computer allowed to seal data, identified by its host name, designated for `cases`.
+    `org_id`: a contractor whose computer it is (it seals that contractor's reports to the
+    ward); by default the ward's own."""
     hostname = _text(hostname, "host name")
     case_ids = [ids.parse_id(c, "case") for c in cases]
+    org = ids.parse_id(org_id, "organisation") if org_id else None
     workstation_id = ids.new_id("W")
 
     def build(tx: Tx):
-        return [ev.WorkstationRegistered(workstation_id, hostname, name.strip()),
+        owner = org
+        if owner is not None and tx.state.is_ward(owner):
+            owner = None      # the ward's own, as before the field existed
+        return [ev.WorkstationRegistered(workstation_id, hostname, name.strip(), owner),
                 *(ev.WorkstationAuthorised(workstation_id, c) for c in case_ids)], workstation_id
 
     return record(journal, actor, build)

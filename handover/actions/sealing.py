@@ -10,6 +10,10 @@ anything fails on the way (an unwritable directory, a full disk, recording), the
 file, the notice, the labels and the directories this call made are deleted. The package
 and its notice are complete but hidden until the seal is recorded, and only then take their
 names: nothing unrecorded ever leaves, and a seal cut off after recording shows in `status`.
+
+`seal_report` is the same act done by the contractor for a report to the ward (004 受託事業者
+6): on the contractor's own designated computer, by a rostered handler; its medium and notice
+start with the contractor and reach the ward as 'report' handovers, by hand.
 """
 
 from __future__ import annotations
@@ -91,11 +95,16 @@ def _write_labels(labels, labels_dir: Path, stem: str, created: list[Path]) -> t
     return tuple(paths)
 
 
-def _check(st: State, actor_id: str, case_id: str, host: str):
-    policy.require_staff(st, actor_id, "seal data")
-    case = policy.require_open_case(st, case_id)
-    policy.require_on_roster(st, case, actor_id, "seal its data")
-    workstation = policy.require_workstation(st, case, host)
+def _check(st: State, actor_id: str, case_id: str, host: str, report: bool):
+    if report:
+        case = policy.require_open_case(st, case_id)
+        policy.require_report_sealer(st, case, actor_id)
+        policy.require_on_roster(st, case, actor_id, "seal a report of its data")
+    else:
+        policy.require_staff(st, actor_id, "seal data")
+        case = policy.require_open_case(st, case_id)
+        policy.require_on_roster(st, case, actor_id, "seal its data")
+    workstation = policy.require_workstation(st, case, host, st.person(actor_id).org_id)
     return case, workstation
 
 
@@ -107,6 +116,32 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
                  progress: packages.Progress | None = None) -> Sealed:
     """Seal `sources` for a case. `csv_header`: each CSV starts with a header line, which
     is not a record (the record count on 確認書 and the envelope check exclude it)."""
+    return _seal(journal, actor, case_id, sources, False, medium_kind=medium_kind,
+                 content=content, out_dir=out_dir, notice_dir=notice_dir, labels_dir=labels_dir,
+                 label_key_path=label_key_path, csv_header=csv_header, kdf_params=kdf_params,
+                 progress=progress)
+
+
+def seal_report(journal: Journal, actor: str, case_id: str, sources: Iterable[Path | str], *,
+                medium_kind: str, content: str, out_dir: Path | str, notice_dir: Path | str,
+                labels_dir: Path | str | None = None, label_key_path: Path | str | None = None,
+                csv_header: bool = True,
+                kdf_params: crypto.KdfParams | None = None,
+                progress: packages.Progress | None = None) -> Sealed:
+    """The contractor seals a report for the ward (004 受託事業者 6), on its own designated
+    computer; a physical medium only, since it travels by hand."""
+    policy.require_report_medium(medium_kind)
+    return _seal(journal, actor, case_id, sources, True, medium_kind=medium_kind,
+                 content=content, out_dir=out_dir, notice_dir=notice_dir, labels_dir=labels_dir,
+                 label_key_path=label_key_path, csv_header=csv_header, kdf_params=kdf_params,
+                 progress=progress)
+
+
+def _seal(journal: Journal, actor: str, case_id: str, sources: Iterable[Path | str],
+          report: bool, *, medium_kind: str, content: str, out_dir: Path | str,
+          notice_dir: Path | str, labels_dir: Path | str | None,
+          label_key_path: Path | str | None, csv_header: bool,
+          kdf_params: crypto.KdfParams | None, progress: packages.Progress | None) -> Sealed:
     case_id = ids.parse_id(case_id, "case")
     actor = ids.parse_id(actor, "person")
     content = (content or "").strip()
@@ -124,7 +159,7 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
     # Checked before the slow work, and again under the lock when recording.
     with journal.reading() as st:
         person = require_actor(st, actor)
-        case, _ = _check(st, actor, case_id, journal.host)
+        case, _ = _check(st, actor, case_id, journal.host, report)
         case_name, issuer = case.name, f"{st.name(person.org_id)} {person.name}"
 
     dirs = [("package", out_dir), ("password notice", notice_dir)]
@@ -149,7 +184,7 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
             sources, package_path, notice_dir, case_name=case_name, issued_by=issuer,
             issued_at=journal.now(), notice_id=notice_id, media=medium_kind,
             package_id=package_id, kdf_params=kdf_params, progress=progress,
-            csv_header=csv_header)
+            csv_header=csv_header, report=report)
         sealed = staged.package
         # Labels before recording, so that a label directory that cannot be written leaves
         # no recorded package behind (staff would seal again, and two would exist).
@@ -164,12 +199,13 @@ def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[P
         kdf = (kdf_params or crypto.DEFAULT_KDF).as_dict()
 
         def build(tx: Tx):
-            _, workstation = _check(tx.state, tx.actor_id, case_id, journal.host)
+            _, workstation = _check(tx.state, tx.actor_id, case_id, journal.host, report)
             return [
                 ev.PackageSealed(package_id, case_id, sealed.sha256, sealed.size, record_count,
                                  len(sealed.manifest.files), content,
                                  workstation.workstation_id, kdf,
-                                 str(package_path.absolute()), str(notice_path.absolute())),
+                                 str(package_path.absolute()), str(notice_path.absolute()),
+                                 report),
                 ev.MediumRegistered(medium_id, package_id, case_id, medium_kind),
                 ev.NoticeIssued(notice_id, package_id, case_id, tx.actor_id),
             ], None

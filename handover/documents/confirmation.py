@@ -1,7 +1,8 @@
 """確認書: the printed record of one handover, signed by both parties, one copy each.
 
 seeds/004 区が行う対策 6 and 受託事業者 11: at each handover (staff provide media and notice;
-the contractor delivers sealed notices; the contractor returns media and notice) staff record
+the contractor delivers sealed notices; the contractor returns media and notice, or brings a
+report it sealed for the ward, 受託事業者 6: 報告データの納品) staff record
 the date and time, the handlers, the content of the information and the quantity, and the
 contractor checks and confirms it. Each party keeps its own copy (甲保管用 / 乙保管用).
 
@@ -34,8 +35,9 @@ MOMENT_TITLES = {
     "provide": "媒体及びパスワード通知書の提供",
     "deliver": "封入封緘された通知書の納品",
     "return": "媒体及びパスワード通知書の返却",
+    "report": "報告データの納品",
 }
-MOMENT_VERBS = {"provide": "提供", "deliver": "納品", "return": "返却"}
+MOMENT_VERBS = {"provide": "提供", "deliver": "納品", "return": "返却", "report": "報告データの納品"}
 # What an item is, told by which count it carries: (count field, name in the title, short
 # name in the totals, unit). An LGWAN file is a file (件), not a disc (枚); a password notice
 # is a document (通).
@@ -185,6 +187,8 @@ class ConfirmationRecord:
             # An item that does not say what it is: only the moment's general title is safe.
             return MOMENT_TITLES[self.moment]
         things = dict.fromkeys(q[1] for q in quantities)
+        if self.moment == "report":     # 報告データの納品（媒体）: the report, then what moved
+            return f"{MOMENT_TITLES['report']}（{'及び'.join(things)}）"
         return f"{'及び'.join(things)}の{MOMENT_VERBS[self.moment]}"
 
     @property

@@ -25,6 +25,9 @@ from handover.documents.fonts import FontSet, japanese_fonts
 from handover.documents.wareki import format_datetime
 
 TITLE = "パスワード通知書"
+# A report the contractor seals for the ward (004 受託事業者 6): handed to the ward by hand,
+# kept there, and any mismatch reported to the contractor that issued it.
+REPORT_TITLE = "パスワード通知書（区への報告データ）"
 
 INSTRUCTIONS = (
     "本通知書は媒体とは別の機会に受け渡し、別の施錠保管庫に保管してください。",
@@ -39,6 +42,18 @@ HASH_STEPS = (
     "復号の前に、媒体内のパッケージファイルのSHA-256ハッシュ値が上記の値と一致することを確認してください"
     "（大文字・小文字の違いは無視して照合します）。",
     "一致しない場合は復号せず、直ちに区の担当者に連絡してください。",
+)
+REPORT_INSTRUCTIONS = (
+    "本通知書は媒体とは別の機会に、手渡しで区の職員に納品してください（郵送・LGWANは不可）。"
+    "納品までは媒体とは別の施錠保管庫に保管してください。",
+    "パスワードは番号の順に入力してください（大文字・小文字、空白・ハイフンの有無は問いません）。"
+    "入力後は本通知書を施錠保管してください。",
+    INSTRUCTIONS[2],
+    INSTRUCTIONS[3],
+)
+REPORT_HASH_STEPS = (
+    HASH_STEPS[0],
+    "一致しない場合は復号せず、直ちに本通知書の発行者（委託先）に連絡してください。",
 )
 PLACEHOLDER = "<ファイル名>"
 # What opens a package (.hop): the project's own command. Where to get it is the ward's to say
@@ -73,6 +88,7 @@ class PasswordNotice:
     password_groups: tuple[str, ...] = field(repr=False)
     # Where the contractor gets the program that opens a .hop file (URL, or whom to ask).
     opener_source: str = OPENER_SOURCE
+    report: bool = False    # a contractor's report to the ward (REPORT_TITLE, by hand)
 
     def __post_init__(self) -> None:
         if not _HEX64.fullmatch(self.package_sha256):
@@ -205,7 +221,8 @@ def render_notice(notice: PasswordNotice, *, fonts: FontSet | None = None) -> by
     fonts = fonts or japanese_fonts()
     issued = format_datetime(notice.issued_at)
     buffer = io.BytesIO()
-    c = new_canvas(buffer, A4, f"{TITLE} {notice.notice_id}")
+    title = REPORT_TITLE if notice.report else TITLE
+    c = new_canvas(buffer, A4, f"{title} {notice.notice_id}")
     page = _Page(c, fonts)
 
     c.setFont(fonts.gothic, 9)
@@ -213,9 +230,10 @@ def render_notice(notice: PasswordNotice, *, fonts: FontSet | None = None) -> by
     c.drawRightString(right, page.y, f"通知書番号　{notice.notice_id}")
     c.drawRightString(right, page.y - 12, f"発行　{issued.wareki}（{issued.iso}）")
     c.drawRightString(right, page.y - 24, f"発行者　{notice.issued_by}")
-    page.y -= 24 + 6 * mm
-    c.setFont(fonts.gothic, 22)
-    c.drawCentredString(A4[0] / 2, page.y, TITLE)
+    # The longer report title, smaller and a little lower, clears the issuer's line.
+    page.y -= 24 + (9 * mm if notice.report else 6 * mm)
+    c.setFont(fonts.gothic, 18 if notice.report else 22)
+    c.drawCentredString(A4[0] / 2, page.y, title)
 
     # The one rule that matters most, boxed where nobody can miss it.
     page.y -= 11 * mm
@@ -225,6 +243,8 @@ def render_notice(notice: PasswordNotice, *, fonts: FontSet | None = None) -> by
     c.restoreState()
     c.setFont(fonts.gothic, 10.5)
     c.drawCentredString(A4[0] / 2, page.y + 0.5 * mm,
+                        "【取扱注意】本通知書は媒体とは別の機会に手渡しで区に納品し、別の施錠保管庫に保管"
+                        if notice.report else
                         "【取扱注意】本通知書は媒体とは別の機会に受け渡し、別の施錠保管庫に保管")
     page.y -= 4 * mm
 
@@ -245,11 +265,11 @@ def render_notice(notice: PasswordNotice, *, fonts: FontSet | None = None) -> by
     _draw_password(page, notice.password_groups)
 
     page.heading("3　取扱い")
-    for text in INSTRUCTIONS:
+    for text in REPORT_INSTRUCTIONS if notice.report else INSTRUCTIONS:
         page.paragraph(text, bullet="・")
 
     page.heading("4　媒体の確認（ハッシュ値の照合）")
-    for text in HASH_STEPS:
+    for text in REPORT_HASH_STEPS if notice.report else HASH_STEPS:
         page.paragraph(text, bullet="・")
     for system, command in HASH_COMMANDS:
         page.y -= 12.5
@@ -261,7 +281,8 @@ def render_notice(notice: PasswordNotice, *, fonts: FontSet | None = None) -> by
     page.paragraph(OPEN_STEP, bullet="・")
     page.y -= 12.5
     _draw_command(c, fonts, MARGIN + 6 * mm, page.y, OPEN_COMMAND)
-    page.paragraph(f"handover プログラムの入手先：{notice.opener_source}", bullet="・")
+    if not notice.report:   # the ward opens a report with its own copy of the program
+        page.paragraph(f"handover プログラムの入手先：{notice.opener_source}", bullet="・")
 
     page.heading("6　受領・返却の記録")
     _draw_receipt_table(page)

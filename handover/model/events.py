@@ -39,9 +39,10 @@ ROSTER_RESPONSIBLE, ROSTER_HANDLER = "responsible", "handler"
 ROSTER_ROLES = (ROSTER_RESPONSIBLE, ROSTER_HANDLER)
 
 # Handover moments: the three of 004 区が行う対策 6, plus a transfer between contractors
-# (委託先 → 再委託先), which 004 also needs because printing is sub-contracted.
-PROVIDE, DELIVER, RETURN, TRANSFER = "provide", "deliver", "return", "transfer"
-MOMENTS = (PROVIDE, DELIVER, RETURN, TRANSFER)
+# (委託先 → 再委託先), which 004 also needs because printing is sub-contracted, and the
+# delivery of a report the contractor sealed for the ward (報告データの納品, 004 受託事業者 6).
+PROVIDE, DELIVER, RETURN, TRANSFER, REPORT = "provide", "deliver", "return", "transfer", "report"
+MOMENTS = (PROVIDE, DELIVER, RETURN, TRANSFER, REPORT)
 
 # Handover methods (documents.METHOD_LABELS has their Japanese names).
 HAND, REGISTERED_MAIL, LGWAN = "hand", "registered_mail", "lgwan"
@@ -154,6 +155,9 @@ class WorkstationRegistered(Event):
     workstation_id: str
     hostname: str
     name: str = ""
+    # The organisation whose computer it is: a contractor's designated computer seals its
+    # reports to the ward (004 受託事業者 6). None: the ward's own (entries before the field).
+    org_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +215,9 @@ class PackageSealed(Event):
     # that `status` can tell a seal interrupted between recording and release.
     package_file: str = ""
     notice_file: str = ""
+    # A report the contractor sealed for the ward (004 受託事業者 6): its medium and notice
+    # travel only as a 'report' handover, by hand.
+    report: bool = False
 
 
 @dataclass(frozen=True)

@@ -144,8 +144,8 @@ def _key_holders(f: _Fold, e: ev.CabinetKeyHoldersChanged) -> None:
 
 def _workstation(f: _Fold, e: ev.WorkstationRegistered) -> None:
     f.insert(workstations, workstation_id=e.workstation_id, hostname=e.hostname, name=e.name,
-             registered_at=f.entry.time)
-    f.subjects(e.workstation_id)
+             org_id=e.org_id, registered_at=f.entry.time)
+    f.subjects(e.workstation_id, e.org_id)
 
 
 def _authorised(f: _Fold, e: ev.WorkstationAuthorised) -> None:
@@ -207,7 +207,7 @@ def _sealed(f: _Fold, e: ev.PackageSealed) -> None:
              record_count=e.record_count, file_count=e.file_count, content=e.content,
              workstation_id=e.workstation_id, sealed_by=f.entry.actor, sealed_at=f.entry.time,
              entry_index=f.entry.index, package_file=e.package_file or None,
-             notice_file=e.notice_file or None)
+             notice_file=e.notice_file or None, report=bool(e.report))
     f.batch.package_entry[e.package_id] = f.entry.index
     f.subjects(e.package_id, e.case_id)
 

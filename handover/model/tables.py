@@ -59,6 +59,7 @@ cabinets = _table(
 workstations = _table(
     "proj_workstations", sa.Column("workstation_id", _ID, primary_key=True),
     sa.Column("hostname", _S, nullable=False), sa.Column("name", _S, nullable=False),
+    sa.Column("org_id", _ID),                           # None: the ward's own
     sa.Column("registered_at", sa.String(40), nullable=False))
 case_workstations = _table(
     "proj_case_workstations", sa.Column("case_id", _ID, primary_key=True),
@@ -89,7 +90,8 @@ packages = _table(
     sa.Column("workstation_id", _ID, nullable=False), sa.Column("sealed_by", _ID, nullable=False),
     sa.Column("sealed_at", sa.String(40), nullable=False),
     sa.Column("entry_index", sa.BigInteger, nullable=False),
-    sa.Column("package_file", sa.Text), sa.Column("notice_file", sa.Text))
+    sa.Column("package_file", sa.Text), sa.Column("notice_file", sa.Text),
+    sa.Column("report", sa.Boolean, nullable=False))   # sealed by a contractor for the ward
 # Everything whose custody is tracked: media, password notices, envelope batches.
 items = _table(
     "proj_items", sa.Column("item_id", _ID, primary_key=True),

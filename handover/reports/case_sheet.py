@@ -36,6 +36,7 @@ def case_sheet(journal: Journal, case_id: str) -> dict[str, Any]:
             "contractors": [org(o) for o in st.case_orgs(case_id)],
             "roster": roster,
             "workstations": [{"workstation_id": w.workstation_id, "hostname": w.hostname,
-                              "name": w.name, "designated_at": w.authorised_at}
+                              "name": w.name, "org_id": w.org_id,
+                              "designated_at": w.authorised_at}
                              for w in st.case_workstations(case_id)],
         }

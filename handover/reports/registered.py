@@ -18,5 +18,5 @@ def list_registry(journal: Journal) -> dict[str, list[dict]]:
             "cabinets": [dict(r, key_holders=r["key_holders"].split())
                          for r in rows(p.cabinets, "cabinet_id", "name", "org_id", "location",
                                        "key_holders")],
-            "workstations": rows(p.workstations, "workstation_id", "hostname", "name"),
+            "workstations": rows(p.workstations, "workstation_id", "hostname", "name", "org_id"),
         }

@@ -19,7 +19,7 @@ COMMANDS = [
     ("overrides",),
     ("ledger", "verify"),
     ("ledger", "checkpoint"),
-    ("ledger", "remark", "間違ったDB", "--as", "U-0000-0000-0000-0"),
+    ("ledger", "remark", "間違ったDB", "--as", "U-0MR1-JP2A-0GT1-Y"),
     ("rebuild",),
 ]
 

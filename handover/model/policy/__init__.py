@@ -4,7 +4,8 @@ PolicyViolation naming the rule and the item, in English and Japanese.
 The rules come from seeds/004 (REQUIREMENTS.md rules 1-4): media and password notices in
 different locked cabinets (区が行う対策 3), handed over on separate occasions (対策 4), only
 rostered people handle the data (受託事業者 3), only designated computers write it to media
-(システム上の対策 1), and a traceable record at every handover (対策 6).
+(システム上の対策 1), and a traceable record at every handover (対策 6). Reports the
+contractor seals for the ward follow the same rules, and travel by hand (受託事業者 6).
 
 Some rules may be broken for a reason a person records (`Overrides`): the reason is written
 into the entry and printed on the 確認書 and in audit reports. The others may not be broken
@@ -34,7 +35,8 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          ERASURE_CERTIFICATE_MISSING, NOT_ON_CASE,
                                          INSPECTION_DATE, FOLLOW_UP_REQUIRED,
                                          PRINT_ALLOWANCE_MISSING, NO_EXCESS,
-                                         ALREADY_EXPLAINED, COLUMN_ON_BOTH_LISTS, OVERRIDABLE,
+                                         ALREADY_EXPLAINED, COLUMN_ON_BOTH_LISTS, REPORT_BY_HAND,
+                                         REPORT_MOMENT, REPORT_BY_CONTRACTOR, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_nobody_yet, require_contractor, require_roles_fit,
@@ -68,4 +70,6 @@ from handover.model.policy.print_logs import (require_print_allowance, require_e
 from handover.model.policy.visit_lists import require_columns_apart
 from handover.model.policy.inspections import (require_inspector, require_org_of_case,
                                                require_inspection_date, require_follow_ups)
+from handover.model.policy.reports import (require_report_sealer, require_report_medium,
+                                           require_report_method, require_report_moment)
 from handover.model.policy.rule_titles import RULE_TITLES_JA

@@ -22,8 +22,8 @@ from handover.clock import JST
 from handover.errors import NotFound
 from handover.model import events as ev
 from handover.model.policy import (cabinets, cases, erasures, handovers, incidents,
-                                   inspections, lgwan, people, print_logs, signatures,
-                                   visit_lists)
+                                   inspections, lgwan, people, print_logs, reports,
+                                   signatures, visit_lists)
 from handover.model.policy.rules import Overrides
 from handover.model.state import Row, State
 
@@ -196,25 +196,32 @@ def _closed(a: _Act, e: ev.CaseClosed) -> None:
 
 # --- sealing and cabinets --------------------------------------------------------------------
 
-def _sealing_case(a: _Act, case_id: str) -> Row:
-    people.require_staff(a.st, a.actor_id, "seal data")
-    case = cases.require_open_case(a.st, case_id)
-    people.require_on_roster(a.st, case, a.actor_id, "seal its data")
+def _sealing_case(a: _Act, case_id: str, report: bool) -> Row:
+    """Staff seal the ward's extracts; a rostered handler of the contractor seals a report for
+    the ward (004 受託事業者 6)."""
+    if report:
+        case = cases.require_open_case(a.st, case_id)
+        reports.require_report_sealer(a.st, case, a.actor_id)
+        people.require_on_roster(a.st, case, a.actor_id, "seal a report of its data")
+    else:
+        people.require_staff(a.st, a.actor_id, "seal data")
+        case = cases.require_open_case(a.st, case_id)
+        people.require_on_roster(a.st, case, a.actor_id, "seal its data")
     return case
 
 
 def _sealed(a: _Act, e: ev.PackageSealed) -> None:
-    case = _sealing_case(a, e.case_id)
-    cases.require_workstation(a.st, case, a.host or "")
+    case = _sealing_case(a, e.case_id, e.report)
+    cases.require_workstation(a.st, case, a.host or "", a.actor.org_id)
 
 
 def _medium(a: _Act, e: ev.MediumRegistered) -> None:
-    _sealing_case(a, e.case_id)
+    _sealing_case(a, e.case_id, bool(a.st.package(e.package_id).report))
     handovers.require_package_of_case(a.st, e.package_id, a.st.case(e.case_id))
 
 
 def _notice(a: _Act, e: ev.NoticeIssued) -> None:
-    _sealing_case(a, e.case_id)
+    _sealing_case(a, e.case_id, bool(a.st.package(e.package_id).report))
     handovers.require_package_of_case(a.st, e.package_id, a.st.case(e.case_id))
 
 
@@ -234,10 +241,10 @@ def _stored(a: _Act, e: ev.ItemStored) -> None:
 # --- handovers -------------------------------------------------------------------------------
 
 def _recorder(st: State, case: Row, actor_id: str, moment: str) -> None:
-    """Ward staff of the case's section record handovers; between two contractors, a
-    rostered handler may."""
-    if moment == ev.TRANSFER and not st.is_ward(st.person(actor_id).org_id):
-        people.require_on_roster(st, case, actor_id, "record a transfer")
+    """Ward staff of the case's section record handovers; between two contractors, or for a
+    report the contractor brings (the ward then confirms it), a rostered handler may."""
+    if moment in (ev.TRANSFER, ev.REPORT) and not st.is_ward(st.person(actor_id).org_id):
+        people.require_on_roster(st, case, actor_id, f"record a {moment}")
     else:
         people.require_staff(st, actor_id, "record handovers")
         people.require_on_roster(st, case, actor_id, "record its handovers")
@@ -262,6 +269,8 @@ def _handover(a: _Act, e: ev.HandoverRecorded) -> None:
     _recorder(st, case, a.actor_id, e.moment)
     sender, receiver = st.person(e.from_person), st.person(e.to_person)
     handovers.require_direction(st, case, e.moment, sender.org_id, receiver.org_id)
+    if e.moment == ev.REPORT:
+        reports.require_report_method(e.method)
     people.require_on_roster(st, case, e.from_person, "hand over its media")
     people.require_on_roster(st, case, e.to_person, "receive its media")
     if e.courier:
@@ -271,6 +280,7 @@ def _handover(a: _Act, e: ev.HandoverRecorded) -> None:
     for item in items:
         handovers.require_item_of_case(item, case)
         cabinets.require_tracked(item, "handed on")
+        reports.require_report_moment(st, item, e.moment)
         handovers.require_method(item, e.method)
         lgwan.require_lgwan_send(item, e.moment, _sent_with_hash(a, e))
         handovers.require_moment_fits(st, item, e.moment, sender.org_id)

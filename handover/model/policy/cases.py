@@ -59,8 +59,10 @@ def require_open(case: Row) -> None:
                       "open a new case for new work")
 
 
-def require_workstation(st: State, case: Row, hostname: str) -> Row:
-    """Only designated computers write personal data to media (004 システム上の対策 1)."""
+def require_workstation(st: State, case: Row, hostname: str, org_id: str | None = None) -> Row:
+    """Only designated computers write personal data to media (004 システム上の対策 1), and
+    each organisation its own: the ward's for its data, a contractor's for its reports to the
+    ward (受託事業者 6). `org_id`: the sealer's organisation; None for the ward."""
     ws = st.workstation_by_host(hostname)
     if ws is None or not st.workstation_authorised(ws.workstation_id, case.case_id):
         what = "is not a registered workstation" if ws is None else \
@@ -70,6 +72,18 @@ def require_workstation(st: State, case: Row, hostname: str) -> Row:
                       f"この端末 {hostname} は業務「{case.name}」の個人情報を記録できる端末として登録されていません",
                       "seal on a designated computer, or have it designated with "
                       "`handover register workstation HOST --case CASE`")
+    ward_side = org_id is None or st.is_ward(org_id)
+    owner_ward = ws.org_id is None or st.is_ward(ws.org_id)
+    if (ward_side and not owner_ward) or (not ward_side and ws.org_id != org_id):
+        owner = "the ward" if owner_ward else st.label(ws.org_id)
+        sealer = "the ward" if ward_side else st.label(org_id)
+        raise refuse(WORKSTATION_NOT_REGISTERED, hostname,
+                      f"this computer {hostname} ({ws.workstation_id}) is registered for "
+                      f"{owner}, not for {sealer}; it may not seal {sealer}'s data",
+                      f"この端末 {hostname} は{'区' if owner_ward else st.name(ws.org_id)}の端末で、"
+                      f"{'区' if ward_side else st.name(org_id)}の個人情報を記録できる端末ではありません",
+                      "seal on a computer registered for your own organisation "
+                      "(`handover register workstation HOST --org ORG --case CASE`)")
     return ws
 
 

@@ -19,7 +19,7 @@ def require_direction(st: State, case: Row, moment: str, from_org: str, to_org: 
     ward_from, ward_to = st.is_ward(from_org), st.is_ward(to_org)
     contractors = set(st.case_orgs(case.case_id))
     expected = {ev.PROVIDE: (True, False), ev.DELIVER: (False, True), ev.RETURN: (False, True),
-                ev.TRANSFER: (False, False)}[moment]
+                ev.TRANSFER: (False, False), ev.REPORT: (False, True)}[moment]
     outside = [o for o in (from_org, to_org) if not st.is_ward(o) and o not in contractors]
     if (ward_from, ward_to) != expected or outside:
         raise refuse(WRONG_DIRECTION, outside[0] if outside else to_org,
@@ -27,7 +27,8 @@ def require_direction(st: State, case: Row, moment: str, from_org: str, to_org: 
                       + {ev.PROVIDE: "from the ward to a contractor of the case",
                          ev.DELIVER: "from a contractor of the case to the ward",
                          ev.RETURN: "from a contractor of the case to the ward",
-                         ev.TRANSFER: "between two contractors of the case"}[moment]
+                         ev.TRANSFER: "between two contractors of the case",
+                         ev.REPORT: "from a contractor of the case to the ward"}[moment]
                       + f", not from {st.label(from_org)} to {st.label(to_org)}",
                       "受渡しの方向が正しくありません（委託先はこの業務の契約先に限ります）",
                       "check --moment, --from and --to")

@@ -17,7 +17,8 @@ from handover.model.policy.rules import (
     LGWAN_FILE_NOT_ERASED, ERASURE_CERTIFICATE_MISSING, NOT_ON_CASE,
     INSPECTION_DATE, FOLLOW_UP_REQUIRED, PRINT_ALLOWANCE_MISSING, NO_EXCESS, ALREADY_EXPLAINED,
     COLUMN_ON_BOTH_LISTS, SIGNATURE_REQUIRED, CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
-    CREDENTIAL_REVOKED, SIGNATURE_INVALID, PROOF_OF_POSSESSION, NOT_YET_HAPPENED)
+    CREDENTIAL_REVOKED, SIGNATURE_INVALID, PROOF_OF_POSSESSION, REPORT_BY_CONTRACTOR,
+    REPORT_BY_HAND, REPORT_MOMENT, NOT_YET_HAPPENED)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -74,6 +75,9 @@ RULE_TITLES_JA: dict[str, str] = {
     NO_EXCESS: "超過理由は指定枚数を超えた印刷についてのみ報告する",
     ALREADY_EXPLAINED: "超過理由の報告は一度だけ記録する",
     COLUMN_ON_BOTH_LISTS: "分割した訪問リストの同じ項目を両方のリストに載せない",
+    REPORT_BY_HAND: "区への報告データの媒体とパスワード通知書は手渡しで受け渡す",
+    REPORT_MOMENT: "委託先が暗号化した報告データは「報告データの納品」としてのみ受け渡す",
+    REPORT_BY_CONTRACTOR: "区への報告データは委託先の取扱者が指定端末で暗号化する",
     NOT_ON_CASE: "立入調査は当該業務の委託先・再委託先に対して行う",
     INSPECTION_DATE: "立入調査日は契約期間の開始後かつ記録日以前とする",
     FOLLOW_UP_REQUIRED: "要改善の指摘事項には改善措置を記録する",

@@ -65,6 +65,9 @@ COLUMN_ON_BOTH_LISTS = "column-on-both-lists"
 NOT_ON_CASE = "not-on-case"
 INSPECTION_DATE = "inspection-date"
 FOLLOW_UP_REQUIRED = "follow-up-required"
+REPORT_BY_HAND = "report-by-hand"
+REPORT_MOMENT = "report-moment"
+REPORT_BY_CONTRACTOR = "report-by-contractor"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS, INCIDENTS_OPEN,
