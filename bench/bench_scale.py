@@ -7,7 +7,7 @@ For each M, a fresh SQLite database gets 500 cases (or fewer, for small M) and M
 registry, cases and the workstation through `handover.actions`; then, per case, one
 `journal.record` transaction appends its packages (PackageSealed, MediumRegistered,
 NoticeIssued: one medium and one notice per package), a handover providing half of its media
-to the contractor and the contractor's confirmation of it. Recording a case's entries in one
+to the contractor, and, in a transaction of its own, the contractor's confirmation of it. Recording a case's entries in one
 transaction, rather than calling `seal_extract` per package, skips the encryption and the
 PDFs (measured in bench_package.py) and is about 20× faster to generate; the entries, the
 fold and the projection are the product's own.
@@ -60,7 +60,7 @@ class _Clock:
 
 
 def _case_events(case_id: str, media: int, staff: str, ward: str, handler: str,
-                 contractor: str, workstation: str, when: str) -> list[ev.Event]:
+                 contractor: str, workstation: str, when: str) -> tuple[list[ev.Event], str]:
     out: list[ev.Event] = []
     media_ids = []
     for _ in range(media):
@@ -79,10 +79,8 @@ def _case_events(case_id: str, media: int, staff: str, ward: str, handler: str,
                                 occurred_at=when, from_person=staff, from_org=ward,
                                 to_person=handler, to_org=contractor, method=ev.HAND,
                                 items=provided, content="接種券発送対象者データ",
-                                media_count=len(provided), record_count=1000 * len(provided)),
-            ev.HandoverConfirmed(handover_id=handover, confirmed_by=handler, confirmed_at=when,
-                                 condition="封緘異常なし")]
-    return out
+                                media_count=len(provided), record_count=1000 * len(provided))]
+    return out, handover
 
 
 def generate(dir_: Path, media: int, cases: int) -> tuple[Settings, dict]:
@@ -109,9 +107,14 @@ def generate(dir_: Path, media: int, cases: int) -> tuple[Settings, dict]:
     workstation = actions.register_workstation(j, staff, HOST, "暗号化専用PC", case_ids).value
     per_case = [media // cases + (1 if n < media % cases else 0) for n in range(cases)]
     for case_id, n in zip(case_ids, per_case):
-        when = j.clock().isoformat()
-        events = _case_events(case_id, n, staff, ward, handler, contractor, workstation, when)
+        when = (j.clock.now + dt.timedelta(seconds=1)).isoformat()   # what record will stamp
+        events, handover = _case_events(case_id, n, staff, ward, handler, contractor,
+                                        workstation, when)
         record(j, staff, lambda tx, events=events: (events, None))
+        # The receiver confirms, as the rules (checked by record) require.
+        record(j, handler, lambda tx, h=handover: ([ev.HandoverConfirmed(
+            handover_id=h, confirmed_by=handler, confirmed_at=tx.now.isoformat(),
+            condition="封緘異常なし")], None))
     actions.sign_checkpoint(settings)
     took = time.perf_counter() - t
     with j.engine.connect() as conn:

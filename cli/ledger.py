@@ -86,13 +86,17 @@ def checkpoint(settings, as_json):
 @click.option("--witness-key", "witness_keys", multiple=True, type=click.Path(path_type=Path),
               help="Require a cosignature by this witness (its .pub; repeatable: any one suffices) "
                    "covering every entry.")
+@click.option("--no-rules", is_flag=True,
+              help="Skip replaying the custody rules over every entry (see `replay-rules`).")
 @json_option
 @click.pass_obj
-def verify(settings, trusted_keys, state, all_signatures, witness_keys, as_json):
-    """Replay the whole log: hashes, chain, Merkle roots, signatures and your saved state."""
+def verify(settings, trusted_keys, state, all_signatures, witness_keys, no_rules, as_json):
+    """Replay the whole log: hashes, chain, Merkle roots, signatures, your saved state, and
+    the custody rules over every entry."""
     report = reports.verify(settings, list(trusted_keys), state, all_signatures, list(witness_keys))
+    rules = None if no_rules else reports.replay_rules(settings)
     if as_json:
-        emit_json(report.as_json())
+        emit_json({**report.as_json(), **({"rules": rules.as_json()} if rules else {})})
     else:
         click.echo(f"log {report.log}: {report.size} entries, "
                    f"{report.checkpoints_checked} checkpoint(s) checked, "
@@ -113,9 +117,36 @@ def verify(settings, trusted_keys, state, all_signatures, witness_keys, as_json)
             click.echo(f"warning: {w}")
         if report.state_updated:
             click.echo(f"state saved to {state}")
-        if report.ok:
+        if rules is not None:
+            _print_rules(rules)
+        if report.ok and not (rules and rules.findings):
             click.echo("ok")
     reports.require_ok(report)
+    if rules is not None:
+        reports.require_rules_kept(rules)
+
+
+@ledger.command("replay-rules")
+@json_option
+@click.pass_obj
+def replay_rules(settings, as_json):
+    """Fold the whole log afresh through the custody rules the writer enforces, and list every
+    entry they would have refused (index, rule, item). Uses only the entries."""
+    rules = reports.replay_rules(settings)
+    if as_json:
+        emit_json(rules.as_json())
+    else:
+        _print_rules(rules)
+        if not rules.findings:
+            click.echo("ok")
+    reports.require_rules_kept(rules)
+
+
+def _print_rules(rules) -> None:
+    click.echo(f"custody rules replayed over {rules.entries} entries: "
+               f"{len(rules.findings)} refused")
+    for f in rules.findings:
+        click.echo(f"RULE BROKEN {f.text()}")
 
 
 @ledger.command()

@@ -2,7 +2,8 @@
 
 `record` opens one ledger writer (one transaction, holding the log's lock), folds in anything
 appended meanwhile by other tools, checks that the actor is a registered person, lets the
-caller's `build` read the projection and run the policy checks, appends the events it returns
+caller's `build` read the projection and make the events, checks each against the custody rules
+(`policy.acts.check`, the very check `ledger verify` replays), appends the events
 (each payload carrying the operating-system account and host that made it, REQUIREMENTS.md
 rule 9), applies each to the projection, and optionally signs a checkpoint covering them, so
 a 確認書 can print the checkpoint of its own entry. Everything commits together or not at all:
@@ -43,6 +44,7 @@ from handover.model import events as ev
 from handover.model import policy
 from handover.model import signatures as sig
 from handover.model.events import Event
+from handover.model.policy import acts
 from handover.model.state import Row, State
 from ledger.encoding import normalize_time
 
@@ -114,6 +116,7 @@ class Recorded(Generic[T]):
     value: T
     entries: list[ledger.Entry]
     checkpoint: ledger.SignedCheckpoint
+    events: list[Event] = field(default_factory=list)   # as recorded, with the overrides used
 
 
 def _load_signer(journal: Journal):
@@ -141,8 +144,9 @@ def record(journal: Journal, actor_id: str,
            bootstrap: bool = False,
            also: Callable[[sa.Connection], None] | None = None) -> Recorded[T]:
     """Check and record, atomically, and sign a checkpoint over the result. `actor_id` is the
-    person the edge (CLI, web) established as acting; `build(tx)` runs the policy checks
-    against `tx.state` and returns the events to append and a value handed back to the caller.
+    person the edge (CLI, web) established as acting; `build(tx)` reads `tx.state` and returns
+    the events to append and a value handed back to the caller. Each event is checked by
+    `policy.acts.check` against the state its predecessors in this act left, then appended.
     Each entry is signed with the actor's unlocked credential. `also(conn)` writes rows beside
     the entries in the same transaction (a new credential's encrypted key)."""
     actor_id = ids.parse_id(actor_id, "person")
@@ -160,8 +164,10 @@ def record(journal: Journal, actor_id: str,
         policy.require_signer(st, actor_id, signer)
         events, value = build(Tx(st, actor, actor_id, now, journal))
         credential = None
-        appended = []
-        for event in events:
+        appended, recorded = [], []
+        for i, event in enumerate(events):
+            used = acts.check(st, actor_id, now, event, origin, events[i + 1:])
+            event = acts.with_overrides(event, used)
             payload = event.to_payload()
             payload["origin"] = origin
             if credential is None:
@@ -171,12 +177,13 @@ def record(journal: Journal, actor_id: str,
             entry = ledger.append(lg, event.KIND, payload, actor_id, now)
             fold.apply(lg.connection, journal.log, entry)
             appended.append(entry)
+            recorded.append(event)
         if bootstrap and st.find_person(actor_id) is None:
             raise _unknown_actor(actor_id)
         if also is not None:
             also(lg.connection)
         cp = ledger.take_checkpoint(lg, log_signer)
-    return Recorded(value, appended, cp)
+    return Recorded(value, appended, cp, recorded)
 
 
 def _signing_credential(st: State, actor_id: str, signer: sig.Signer, first: Event,

@@ -32,10 +32,12 @@ def _not_found(kind: str, item_id: str, hint: str | None = None) -> NotFound:
 class State:
     def __init__(self, conn: sa.Connection, log: str):
         self.conn, self.log = conn, log
-        # Names and organisations never change once registered, so each is read once per
-        # State; an ID not (yet) registered is not remembered.
+        # Names, organisations and people (their organisation and roles) never change once
+        # registered, so each is read once per State; an ID not (yet) registered is not
+        # remembered. The rule replay reads the same few people for every entry.
         self._names: dict[str, str] = {}
         self._orgs: dict[str, Row] = {}
+        self._people: dict[str, Row] = {}
 
     # --- generic ---------------------------------------------------------------------------
 
@@ -49,7 +51,10 @@ class State:
     # --- registry --------------------------------------------------------------------------
 
     def find_person(self, person_id: str) -> Row | None:
-        return self._one(p.people, "person_id", person_id)
+        row = self._people.get(person_id) or self._one(p.people, "person_id", person_id)
+        if row is not None:
+            self._people[person_id] = row
+        return row
 
     def person(self, person_id: str) -> Row:
         row = self.find_person(person_id)
@@ -87,6 +92,10 @@ class State:
     def org_count(self) -> int:
         return self.conn.execute(sa.select(sa.func.count()).select_from(p.organisations)
                                  .where(p.organisations.c.log == self.log)).scalar_one()
+
+    def person_count(self) -> int:
+        return self.conn.execute(sa.select(sa.func.count()).select_from(p.people)
+                                 .where(p.people.c.log == self.log)).scalar_one()
 
     def cabinet(self, cabinet_id: str) -> Row:
         row = self._one(p.cabinets, "cabinet_id", cabinet_id)

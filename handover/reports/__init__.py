@@ -15,9 +15,10 @@ from handover.reports.print_logs import print_logs, print_submission
 from handover.reports.proof_bundle import write_bundle
 from handover.reports.registered import list_registry
 from handover.reports.visit_lists import visit_lists
-from handover.reports.verification import (check_paper, check_proof, export_proof, projection_differences,
-                                           require_ok, require_same_projection, show_entries,
-                                           verify)
+from handover.reports.verification import (check_paper, check_proof, export_proof,
+                                           projection_differences, replay_rules, require_ok,
+                                           require_rules_kept, require_same_projection,
+                                           show_entries, verify)
 
 # The auditor's report renders PDFs (reportlab): imported on first use, so `status` and
 # `history` start without it (tests/cli/test_cold_start.py).
@@ -38,7 +39,8 @@ __all__ = [
     "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_paper", "check_proof", "export_proof",
     "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
     "print_erasure", "print_incident", "print_labels", "print_logs", "print_submission",
-    "projection_differences", "require_ok", "require_person", "require_same_projection",
-    "show_entries", "show_erasure", "show_incident", "status", "verify", "visit_lists",
-    "where_text", "write_bundle", "write_enrolment_form",
+    "projection_differences", "replay_rules", "require_ok", "require_person",
+    "require_rules_kept", "require_same_projection", "show_entries", "show_erasure",
+    "show_incident", "status", "verify", "visit_lists", "where_text", "write_bundle",
+    "write_enrolment_form",
 ]

@@ -16,6 +16,8 @@ from handover.model.database import open_database
 from handover.model.signatures import SignatureAudit
 from handover.model.journal import Journal
 from handover.scanners import ScanError, decode_image
+from handover.model.replay import Replay
+from handover.model.replay import replay_rules as _replay_rules
 
 
 def verify(settings: Settings, trusted_keys: list[Path], state: Path | None,
@@ -95,6 +97,23 @@ def _paper_text(source: str) -> str:
     raise HandoverError(f"{source!r} is neither a file nor a checkpoint text",
                         "give a photo or scan of the 確認書's checkpoint QR, a file holding the "
                         "checkpoint text, or the text itself")
+
+
+def replay_rules(settings: Settings) -> Replay:
+    """Every entry against the custody rules, in a fresh fold: what the rules would have
+    refused (issue 13 §1). Reads the ledger only; the live tables are not consulted."""
+    return _replay_rules(open_database(settings.db_url), settings.log)
+
+
+def require_rules_kept(found: Replay) -> None:
+    if found.findings:
+        first = found.findings[0]
+        raise VerificationFailed(
+            f"{len(found.findings)} entr{'y' if len(found.findings) == 1 else 'ies'} of log "
+            f"{found.log!r} break the custody rules (first: entry {first.index}, {first.rule}); "
+            "they were appended without the rules' checks",
+            "keep this output as evidence and report it as an incident; the entries stay in "
+            "the log, which is append-only", failure="rule-violation", index=first.index)
 
 
 def projection_differences(journal: Journal) -> Comparison:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from handover.model import fold
+from handover.model.replay import replay_rules
 from tests.handover.support import World, make_world
 
 
@@ -17,6 +18,10 @@ def world(db_url, tmp_path) -> World:
     live = w.snapshot()
     assert fold.rebuild(w.j.engine, w.j.log) == w.size()
     assert w.snapshot() == live, "rebuild differs from the live projection"
+    # ... and every entry the actions recorded keeps the rules the auditor's replay checks.
+    if not w.forged:
+        found = replay_rules(w.j.engine, w.j.log).findings
+        assert found == [], "replay of the custody rules: " + "; ".join(f.text() for f in found)
     w.j.engine.dispose()
 
 

@@ -71,6 +71,7 @@ class World:
     contractor_cab: str
     case_id: str
     label_key: Path
+    forged: bool = False   # a test appended entries behind the actions' back on purpose
 
     def seal(self, records: int = 10, medium: str = "dvd-r", **kw) -> actions.Sealed:
         n = len(list(self.tmp.glob("extract-*.csv")))

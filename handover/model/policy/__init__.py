@@ -20,6 +20,7 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          WRONG_DIRECTION, METHOD_MISMATCH,
                                          ENVELOPES_EXCEED_RECORDS, NOT_RECEIVING_PARTY,
                                          ALREADY_CONFIRMED, ITEMS_OUTSTANDING, OUT_OF_ORDER,
+                                         NOT_YET_HAPPENED,
                                          UNCONFIRMED_HANDOVERS, SEPARATE_LOCATIONS, ENVELOPE_BATCH,
                                          ALREADY_STORED, NOT_A_CONTRACTOR, RESPONSIBLE_REQUIRED,
                                          ALREADY_INITIALISED, ALREADY_REGISTERED, ROLE_MISMATCH,
@@ -38,7 +39,7 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          REPORT_MOMENT, REPORT_BY_CONTRACTOR, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
-                                          require_empty_log, require_contractor, require_roles_fit,
+                                          require_empty_log, require_nobody_yet, require_contractor, require_roles_fit,
                                           require_holders_of, require_new_host,
                                           require_separate_locations)
 from handover.model.policy.cases import (require_open_case, require_case_contractors,
@@ -51,6 +52,7 @@ from handover.model.policy.cabinets import (require_tracked, require_not_in,
 from handover.model.policy.handovers import (require_direction, require_paper_method,
                                              require_item_of_case, require_method,
                                              require_moment_fits, require_in_order,
+                                             require_happened,
                                              require_not_together, check_interval, check_courier,
                                              require_package_of_case, check_envelopes,
                                              require_receiving_party)

@@ -8,7 +8,8 @@ from handover.clock import JST
 from handover.model import events as ev
 from handover.model.policy.rules import (ALREADY_CONFIRMED, ALREADY_OUT, ALREADY_RETURNED,
                                          ENVELOPES_EXCEED_RECORDS, METHOD_MISMATCH, NEVER_PROVIDED,
-                                         NOT_HOLDER, NOT_RECEIVING_PARTY, OUT_OF_ORDER,
+                                         NOT_HOLDER, NOT_RECEIVING_PARTY, NOT_YET_HAPPENED,
+                                         OUT_OF_ORDER,
                                          SAME_COURIER, SAME_RECIPIENT_INTERVAL, SEPARATE_OCCASIONS,
                                          WRONG_CASE, WRONG_DIRECTION, refuse)
 from handover.model.state import Row, State
@@ -85,6 +86,23 @@ def require_moment_fits(st: State, item: Row, moment: str, from_org: str) -> Non
                       f"{st.label(from_org)}",
                       f"{item.item_id} の保有者は{st.name(item.holder_org)}です",
                       "check --from, or record the missing handover first")
+
+
+# A handover may be recorded a little after it happened, never before: a claimed time later
+# than this past the recording would let a notice slip past the same-day rule.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+
+
+def require_happened(handover_id: str, occurred_at: str, recorded_at: dt.datetime) -> None:
+    """A handover is recorded once it happened: its claimed time is not later than the
+    recording (the writer's clock; the entry's recorded time when replayed)."""
+    moment = dt.datetime.fromisoformat(occurred_at)
+    if moment > recorded_at + CLOCK_TOLERANCE:
+        raise refuse(NOT_YET_HAPPENED, handover_id,
+                     f"the handover time {occurred_at} is in the future (now "
+                     f"{recorded_at.isoformat()}); record a handover once it happened",
+                     "受渡し日時が記録時点より後になっています",
+                     "check --at: date, time and +09:00")
 
 
 def require_in_order(st: State, item: Row, occurred_at: str) -> None:

@@ -56,6 +56,16 @@ def require_empty_log(st: State) -> None:
                       "register further people with `handover register person --as …`")
 
 
+def require_nobody_yet(st: State) -> None:
+    """The first staff member registers themselves only on a log where nobody is registered."""
+    if st.person_count():
+        raise refuse(ALREADY_INITIALISED, st.log,
+                      "this log already has registered people; only the first registers "
+                      "themselves",
+                      "この台帳は初期設定済みです",
+                      "register further people with `handover register person --as …`")
+
+
 def require_contractor(st: State, org_id: str, doing: str) -> None:
     if st.org(org_id).kind != ev.CONTRACTOR:
         raise refuse(NOT_A_CONTRACTOR, org_id,

@@ -18,7 +18,7 @@ from handover.model.policy.rules import (
     INSPECTION_DATE, FOLLOW_UP_REQUIRED, PRINT_ALLOWANCE_MISSING, NO_EXCESS, ALREADY_EXPLAINED,
     COLUMN_ON_BOTH_LISTS, SIGNATURE_REQUIRED, CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
     CREDENTIAL_REVOKED, SIGNATURE_INVALID, PROOF_OF_POSSESSION, REPORT_BY_CONTRACTOR,
-    REPORT_BY_HAND, REPORT_MOMENT)
+    REPORT_BY_HAND, REPORT_MOMENT, NOT_YET_HAPPENED)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -43,6 +43,7 @@ RULE_TITLES_JA: dict[str, str] = {
     ALREADY_CONFIRMED: "確認は一度だけ行う",
     ITEMS_OUTSTANDING: "業務終了時には全ての媒体・通知書が返却されている",
     OUT_OF_ORDER: "受渡し日時は前の記録より後とする",
+    NOT_YET_HAPPENED: "受渡しは行われた後に記録する",
     UNCONFIRMED_HANDOVERS: "業務終了前に全ての受渡しが確認されている",
     SEPARATE_LOCATIONS: "パスワード通知書はパッケージと別の場所に出力する",
     ENVELOPE_BATCH: "保管庫に保管するのは媒体とパスワード通知書のみとする",

@@ -1,0 +1,69 @@
+"""The auditor's replay of the custody rules (issue 13 §1) at scale.
+
+    python3 bench/bench_replay.py --dir bench/_work/replay --media 33000
+
+Generates a log with bench_scale.py's generator (M media in up to 500 cases: per package a
+PackageSealed, a MediumRegistered and a NoticeIssued, per case a handover of half its media
+and its confirmation; about 3 entries per medium, so 33,000 media ≈ 100,000 entries; every
+entry recorded through `journal.record`, so every one passes the rules), then times, in this
+process, on the same SQLite database: the replay of the rules (`model.replay.replay_rules`:
+a fresh in-memory fold with each entry's check before it), the rebuild of the projection
+(the same fold without the checks) and the full ledger verification, as the reference.
+`--reuse` measures a database kept from an earlier run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_scale import generate  # noqa: E402
+
+from handover import reports  # noqa: E402
+from handover.config import Settings  # noqa: E402
+from handover.model import fold  # noqa: E402
+from handover.model.database import open_database  # noqa: E402
+from handover.model.replay import replay_rules  # noqa: E402
+
+
+def timed(fn):
+    t = time.perf_counter()
+    value = fn()
+    return time.perf_counter() - t, value
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dir", type=Path, default=Path("bench/_work/replay"))
+    ap.add_argument("--media", type=int, nargs="+", default=[33000])
+    ap.add_argument("--cases", type=int, default=500)
+    ap.add_argument("--reuse", action="store_true")
+    args = ap.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    for media in args.media:
+        cases = min(args.cases, max(1, media // 2))
+        settings = Settings(f"sqlite:///{args.dir / f'scale-{media}.db'}",
+                            args.dir / "keys" / "sign.key", "ward")
+        if not (args.reuse and (args.dir / f"scale-{media}.db").exists()):
+            settings, _ = generate(args.dir, media, cases)
+        engine = open_database(settings.db_url)
+        replay_s, found = timed(lambda: replay_rules(engine, "ward"))
+        rebuild_s, _ = timed(lambda: fold.rebuild(engine, "ward"))
+        verify_s, _ = timed(lambda: reports.verify(settings, [settings.public_key_path], None))
+        engine.dispose()
+        n = found.entries
+        print(f"{media} media, {cases} cases, {n} entries, {len(found.findings)} findings:")
+        print(f"  replay of the rules  {replay_s:8.1f} s  {n / replay_s:8.0f} entries/s")
+        print(f"  rebuild (no checks)  {rebuild_s:8.1f} s  {n / rebuild_s:8.0f} entries/s")
+        print(f"  ledger verify        {verify_s:8.1f} s  {n / verify_s:8.0f} entries/s",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,148 @@
+"""Does every entry keep the custody rules? `replay_rules` folds the whole log, from entry 0,
+into a fresh in-memory projection and, before folding each entry, runs the same check the
+writer ran before appending it (`policy.acts.check`). An entry the rules would have refused
+is a finding: its index, the rule, the item (issue 13 §1).
+
+This is what catches a record appended behind the application's back, by plain INSERT with a
+correct hash chain: the chain and the signatures verify, the rules do not. It reads only the
+entries: the recorded time stands in for the clock and the recorded origin for the host, and
+an entry recorded past an overridable rule passes only if the entry itself lists that
+override. A finding does not stop the replay: the entry is folded anyway (the ledger says it
+happened), so later entries are judged against the state the log really describes.
+
+The entries of one act share their actor and recorded time; a check sees the events after
+its own in the same act (an LGWAN provide is recorded with the transfer holding its hash).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Iterable, Iterator
+
+import sqlalchemy as sa
+from sqlalchemy.pool import StaticPool
+
+import ledger
+from handover.errors import HandoverError, PolicyViolation, lifted
+from handover.model import events as ev
+from handover.model import fold
+from handover.model.policy import acts
+from handover.model.state import State
+from handover.model.tables import metadata
+
+# What a finding names when no custody rule refused the entry: it could not be checked.
+UNRESOLVABLE = "unresolvable"          # names something never registered, or not what it says
+MALFORMED = "malformed-entry"          # its payload is not an event of its kind
+OVERRIDE_NOT_RECORDED = "override-not-recorded"   # passed a rule by a reason, unlisted
+
+
+@dataclass(frozen=True)
+class Finding:
+    index: int
+    kind: str
+    actor: str
+    rule: str
+    item: str | None
+    message: str
+
+    def as_json(self) -> dict:
+        return {"index": self.index, "kind": self.kind, "actor": self.actor, "rule": self.rule,
+                "item": self.item, "message": self.message}
+
+    def text(self) -> str:
+        item = f" {self.item}" if self.item else ""
+        return f"entry {self.index} ({self.kind} by {self.actor}): {self.rule}{item}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Replay:
+    log: str
+    entries: int
+    findings: list[Finding]
+
+    def as_json(self) -> dict:
+        return {"log": self.log, "entries": self.entries, "ok": not self.findings,
+                "findings": [f.as_json() for f in self.findings]}
+
+
+def replay_rules(engine: sa.Engine, log: str) -> Replay:
+    """Check every entry of `log` against the custody rules; writes nothing to `engine`."""
+    scratch = sa.create_engine("sqlite://", poolclass=StaticPool)
+    metadata.create_all(scratch)
+    findings: list[Finding] = []
+    count = 0
+    with lifted(), engine.connect() as live, scratch.begin() as fresh:
+        st = State(fresh, log)
+        batch = fold.new_batch(fresh)
+        for act in _acts(ledger.read_entries(live, log)):
+            events = [_decoded(entry, findings) for entry in act]
+            for i, entry in enumerate(act):
+                if events[i] is not None:
+                    findings += _judge(st, entry, events[i],
+                                       [e for e in events[i + 1:] if e is not None])
+                    findings += _fold(batch, log, entry)
+                count += 1
+    scratch.dispose()
+    return Replay(log, count, findings)
+
+
+def _acts(entries: Iterable[ledger.Entry]) -> Iterator[list[ledger.Entry]]:
+    """Consecutive entries of one recording: the same actor at the same recorded time."""
+    group: list[ledger.Entry] = []
+    for entry in entries:
+        if group and (entry.actor, entry.time) != (group[0].actor, group[0].time):
+            yield group
+            group = []
+        group.append(entry)
+    if group:
+        yield group
+
+
+def _decoded(entry: ledger.Entry, findings: list[Finding]) -> ev.Event | None:
+    """The entry's event; None for the ledger's own entries (key rotations) and, with a
+    finding, for a payload that is not an event of its kind."""
+    if entry.kind not in ev.BY_KIND:
+        return None
+    try:
+        if not isinstance(entry.payload, dict):
+            raise TypeError("the payload is not an object")
+        return ev.decode(entry)
+    except (TypeError, ValueError) as e:
+        findings.append(Finding(entry.index, entry.kind, entry.actor, MALFORMED, None,
+                                f"cannot be read as a {entry.kind}: {e}"))
+        return None
+
+
+def _fold(batch, log: str, entry: ledger.Entry) -> list[Finding]:
+    """Fold one entry; an entry the fold cannot apply (a forged one naming rows that do not
+    exist, or one already there) is a finding and changes nothing."""
+    try:
+        fold.step(batch, log, entry)
+        batch.flush()
+    except (sa.exc.SQLAlchemyError, KeyError, TypeError, ValueError, AttributeError) as e:
+        batch.rows.clear()
+        batch.pending = 0
+        return [Finding(entry.index, entry.kind, entry.actor, MALFORMED, None,
+                        f"cannot be folded: {type(e).__name__}: {str(e).splitlines()[0]}")]
+    return []
+
+
+def _judge(st: State, entry: ledger.Entry, event: ev.Event,
+           following: list[ev.Event]) -> list[Finding]:
+    def finding(rule: str, item: str | None, message: str) -> Finding:
+        return Finding(entry.index, entry.kind, entry.actor, rule, item, message)
+
+    origin = entry.payload.get("origin")
+    try:
+        used = acts.check(st, entry.actor, dt.datetime.fromisoformat(entry.time), event,
+                          origin if isinstance(origin, dict) else None, following)
+    except PolicyViolation as v:
+        return [finding(v.rule, v.item, v.message)]
+    except HandoverError as e:
+        return [finding(UNRESOLVABLE, None, e.message)]
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        return [finding(MALFORMED, None, f"{type(e).__name__}: {e}")]
+    return [finding(OVERRIDE_NOT_RECORDED, u["item"],
+                    f"{u['message']} (the entry gives a reason but does not list this override)")
+            for u in acts.unrecorded_overrides(event, used)]
