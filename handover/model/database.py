@@ -35,6 +35,10 @@ def open_database(url: str, *, create: bool = False) -> sa.Engine:
     except sa.exc.OperationalError as e:
         raise HandoverError(f"cannot open database {shown}: {e.orig}",
                             "check --db / HANDOVER_DB and that the server is running") from None
+    except sa.exc.ProgrammingError as e:   # e.g. a writer role that may not create a new table
+        raise HandoverError(f"cannot set up the tables in database {shown}: {e.orig}",
+                            "as the database admin, run `handover db init --admin-url … --writer …` "
+                            "(docs/database-roles.md)") from None
     return engine
 
 

@@ -111,3 +111,17 @@ def test_after_an_upgrade_only_the_admin_remakes_the_custody_tables(schema_urls)
     grant_writer(admin_url, writer)   # the admin re-runs the set-up
     open_database(writer_url).dispose()
     admin.dispose()
+
+
+def test_a_table_the_writer_may_not_create_is_a_clear_error(schema_urls):
+    """A new version adds a table the writer has no right to create: an error with the fix,
+    never a traceback."""
+    admin_url, writer_url, writer = schema_urls
+    grant_writer(admin_url, writer)
+    admin = sa.create_engine(admin_url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE proj_shape")
+    admin.dispose()
+    with pytest.raises(HandoverError) as e:
+        open_database(writer_url)
+    assert "cannot set up the tables" in e.value.message and "handover db init" in e.value.hint
