@@ -32,6 +32,7 @@ from handover import actions, reports
 from handover.actions import HandoverRequest
 from handover.clock import JST
 from handover.config import Settings
+from handover.documents.wareki import format_wareki
 from handover.errors import HandoverError, PolicyViolation, lifted
 from handover.label_codes import label_payload, load_label_key
 from handover.model import tables
@@ -114,7 +115,33 @@ def _new_credential(passphrases: dict[str, str]) -> actions.NewCredential:
     return new
 
 
-def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult:
+@dataclass
+class DemoWard:
+    """What both demos start from: a new directory with its database, log key and label key,
+    the ward's section and its first staff member, and a way to register people who enrol a
+    passphrase credential (登録票 printed) and are unlocked to act."""
+    result: DemoResult
+    j: Journal
+    clock: "_Clock"
+    label_key: Path
+    ward: str
+    taro: str
+    forms: Path
+    passphrases: dict[str, str]
+
+    def person(self, name: str, org: str, roles: list[str]) -> str:
+        """Registered, then enrolled at the counter (登録票 printed), then unlocked to act."""
+        person_id = actions.register_person(self.j, self.taro, name, org, roles).value
+        new = _new_credential(self.passphrases)
+        enrolled = actions.enrol_credential(self.j, self.taro, person_id, new,
+                                            pdf_dir=self.forms).value
+        self.result.forms.append(enrolled.form)
+        actions.unlock(self.j, person_id, self.passphrases[new.credential_id])
+        return person_id
+
+
+def start_ward(directory: Path | str, start: dt.datetime, section: str, title: str,
+               say: Callable[[str], None]) -> DemoWard:
     directory = Path(directory)
     if directory.exists() and any(directory.iterdir()):
         raise HandoverError(f"{directory} is not empty; the demo starts from nothing",
@@ -124,47 +151,42 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     settings = Settings(f"sqlite:///{directory / 'handover.db'}",
                         keys / "handover-signing.key", "ward")
     result = DemoResult(directory, settings)
-    clock = _Clock(START)
+    clock = _Clock(start)
     j = open_journal(settings, clock=clock, create=True)
-    out, notices, labels, pdfs = (directory / d for d in ("out", "notices", "labels", "kakuninsho"))
-
-    say(f"handover demo in {directory} (database {settings.db_url})")
-    say("everything below is fictional; the timeline is simulated from 2026-04-06 (令和8年4月6日)")
+    say(f"{title} in {directory} (database {settings.db_url})")
+    say(f"everything below is fictional; the timeline is simulated from {start.date()} "
+        f"({format_wareki(start.date())})")
     with lifted():
         ledger.generate_key(settings.key_path, "handover-demo")
     label_key = actions.create_label_key(keys / "handover-label.key")
     say(f"step 1: signing key {settings.key_path}, label key {label_key}")
-
-    # --- who and what ------------------------------------------------------------------------
     # Every person gets a passphrase credential, and every entry is signed by whoever acts.
     # The demo's passphrases are random, kept in memory only and forgotten at the end: the
     # demo supplies them itself, with no terminal, and writes them nowhere.
     passphrases: dict[str, str] = {}
     first = _new_credential(passphrases)
-    boot = actions.bootstrap(j, "新宿区 健康部保健予防課（見本）", "見本 太郎", first).value
-    ward, taro = boot.ward_org_id, boot.staff_id
+    boot = actions.bootstrap(j, section, "見本 太郎", first).value
     forms = directory / "tourokuhyo"
     result.forms.append(reports.write_enrolment_form(j, first.credential_id, forms))
+    return DemoWard(result, j, clock, label_key, boot.ward_org_id, boot.staff_id, forms,
+                    passphrases)
 
-    def person(name: str, org: str, roles: list[str]) -> str:
-        """Registered, then enrolled at the counter (登録票 printed), then unlocked to act."""
-        person_id = actions.register_person(j, taro, name, org, roles).value
-        new = _new_credential(passphrases)
-        enrolled = actions.enrol_credential(j, taro, person_id, new, pdf_dir=forms).value
-        result.forms.append(enrolled.form)
-        actions.unlock(j, person_id, passphrases[new.credential_id])
-        return person_id
 
+def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult:
+    w = start_ward(directory, START, "新宿区 健康部保健予防課（見本）", "handover demo", say)
+    directory, result, j, clock, label_key = w.result.directory, w.result, w.j, w.clock, w.label_key
+    settings, ward, taro, person = result.settings, w.ward, w.taro, w.person
+    out, notices, labels, pdfs = (directory / d for d in ("out", "notices", "labels", "kakuninsho"))
+
+    # --- who and what ------------------------------------------------------------------------
     jiro = person("見本 次郎", ward, ["staff"])
     contractor = actions.register_org(j, taro, "株式会社見本ツーリスト（架空）", "contractor").value
     printer = actions.register_org(j, taro, "見本印刷株式会社（架空）", "subcontractor",
                                     contractor).value
-    hanako = person("架空 花子", contractor,
-                                      ["responsible_handler"])
+    hanako = person("架空 花子", contractor, ["responsible_handler"])
     ichiro = person("架空 一郎", contractor, ["contractor_handler"])
     sakura = person("架空 桜", printer, ["contractor_handler"])
-    outsider = person("架空 三郎", contractor,
-                                        ["contractor_handler"])
+    outsider = person("架空 三郎", contractor, ["contractor_handler"])
     media_cab = actions.register_cabinet(j, taro, "媒体保管庫A（鍵付）", ward, [taro],
                                           "保健予防課 書庫").value
     notice_cab = actions.register_cabinet(j, taro, "通知書保管庫B（鍵付）",

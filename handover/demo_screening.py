@@ -21,16 +21,12 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
-import ledger
 from handover import actions, reports
 from handover.actions import HandoverRequest
 from handover.clock import JST
-from handover.config import Settings
-from handover.demo import (DEMO_KDF, DemoResult, _Clock, _new_credential, _rebuild_identical,
-                           synthetic_extract)
-from handover.errors import HandoverError, VerificationFailed, lifted
+from handover.demo import DEMO_KDF, DemoResult, _rebuild_identical, start_ward, synthetic_extract
+from handover.errors import HandoverError, VerificationFailed
 from handover.model import events as ev
-from handover.model.journal import open_journal
 
 START = dt.datetime(2022, 6, 20, 9, 30, tzinfo=JST)
 PERIOD = (dt.date(2022, 6, 15), dt.date(2023, 3, 31))
@@ -41,17 +37,10 @@ SERVICE = "見本LGWAN-ASPファイル授受サービス（架空）"
 
 
 def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult:
-    directory = Path(directory)
-    if directory.exists() and any(directory.iterdir()):
-        raise HandoverError(f"{directory} is not empty; the demo starts from nothing",
-                            "pass --dir with a new directory")
-    directory.mkdir(parents=True, exist_ok=True)
-    keys = directory / "keys"
-    settings = Settings(f"sqlite:///{directory / 'handover.db'}",
-                        keys / "handover-signing.key", "ward")
-    result = DemoResult(directory, settings)
-    clock = _Clock(START)
-    j = open_journal(settings, clock=clock, create=True)
+    w = start_ward(directory, START, "新宿区 健康部健康づくり課（見本）",
+                   "handover demo (screening, seeds/000)", say)
+    directory, result, j, clock, label_key = w.result.directory, w.result, w.j, w.clock, w.label_key
+    settings, ward, taro, person = result.settings, w.ward, w.taro, w.person
     out, notices, labels, pdfs, reports_dir = (
         directory / d for d in ("out", "notices", "labels", "pdf", "report"))
 
@@ -60,32 +49,7 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
             result.pdfs.append(path)
             say(f"  {kind}: {path}")
 
-    say(f"handover demo (screening, seeds/000) in {directory} (database {settings.db_url})")
-    say("everything below is fictional; the timeline is simulated from 2022-06-20 (令和4年6月20日)")
-    with lifted():
-        ledger.generate_key(settings.key_path, "handover-demo")
-    label_key = actions.create_label_key(keys / "handover-label.key")
-    say(f"step 1: signing key {settings.key_path}, label key {label_key}")
-
     # --- who and what ------------------------------------------------------------------------
-    # Every person gets a passphrase credential and signs what they record, as in demo.py:
-    # random passphrases, kept in memory only, written nowhere.
-    passphrases: dict[str, str] = {}
-    first = _new_credential(passphrases)
-    boot = actions.bootstrap(j, "新宿区 健康部健康づくり課（見本）", "見本 太郎", first).value
-    ward, taro = boot.ward_org_id, boot.staff_id
-    forms = directory / "tourokuhyo"
-    result.forms.append(reports.write_enrolment_form(j, first.credential_id, forms))
-
-    def person(name: str, org: str, roles: list[str]) -> str:
-        """Registered, enrolled at the counter (登録票 printed), then unlocked to act."""
-        person_id = actions.register_person(j, taro, name, org, roles).value
-        new = _new_credential(passphrases)
-        result.forms.append(actions.enrol_credential(j, taro, person_id, new,
-                                                     pdf_dir=forms).value.form)
-        actions.unlock(j, person_id, passphrases[new.credential_id])
-        return person_id
-
     jiro = person("見本 次郎", ward, ["staff"])
     contractor = actions.register_org(j, taro, "株式会社見本ヘルスケア（架空）", "contractor").value
     lead = person("架空 責任者", contractor, ["responsible_handler"])
