@@ -511,13 +511,12 @@ def set_applied(conn: sa.Connection, log: str, size: int, head: bytes | None) ->
         conn.execute(meta.insert().values(log=log, **values))
 
 
-def _require_same_history(writer_log: ledger.Log, start: int) -> None:
+def _require_same_history(writer_log: ledger.Log, start: int, folded: bytes | None) -> None:
     """The tables were folded from the entries the ledger holds now: the hash of the last
     entry folded matches. Free when nothing is behind (the writer has read the head anyway);
     one indexed read otherwise. Costs nothing on the tables' own edits, which this cannot
     see: `rebuild --check` and verify's replay of the rules are for those."""
     conn, name = writer_log.connection, writer_log.name
-    folded = conn.execute(sa.select(meta.c.applied_hash).where(meta.c.log == name)).scalar()
     if not start or folded is None:
         return
     actual = writer_log.head if start == writer_log.size else \
@@ -535,12 +534,15 @@ def _require_same_history(writer_log: ledger.Log, start: int) -> None:
 def catch_up(writer_log: ledger.Log) -> int:
     """Fold entries appended since the projection was last updated; inside a writer."""
     conn, name = writer_log.connection, writer_log.name
-    start = applied_size(conn, name)
+    # Size and hash in one read: this runs in every recording transaction.
+    row = conn.execute(sa.select(meta.c.applied_size, meta.c.applied_hash)
+                       .where(meta.c.log == name)).first()
+    start, folded = (row.applied_size, row.applied_hash) if row is not None else (0, None)
     if start > writer_log.size:
         raise HandoverError(
             f"the projection has folded {start} entries but log {name!r} has {writer_log.size}",
             "the ledger lost entries: run `handover ledger verify`, then `handover rebuild`")
-    _require_same_history(writer_log, start)
+    _require_same_history(writer_log, start, folded)
     if start == writer_log.size:
         return 0
     done = 0
