@@ -21,7 +21,6 @@ from ledger.rfc6962 import RootBuilder
 from ledger.schema import checkpoints, entries
 
 ORIGIN_PREFIX = "handover/"
-_INSERT = checkpoints.insert()
 
 
 def origin_for(log: str) -> str:
@@ -128,8 +127,7 @@ def _store(log: Log, signer: note.Signer, tree: RootBuilder) -> SignedCheckpoint
     root, size = tree.root(), tree.size
     signed = note.sign_note(note.Checkpoint(origin_for(log.name), size, root).body(), signer)
     compact = tree.compact_range()
-    log.connection.execute(_INSERT, {"log": log.name, "size": size, "note": signed,
-                                     "compact_range": b"".join(compact)})
+    log.run("checkpoint", (log.name, size, signed, b"".join(compact)))
     log.new_tip = Tip(size, log._head, tuple(compact), key_id(signer))
     return SignedCheckpoint(log.name, size, root, signed)
 
