@@ -79,6 +79,8 @@ class Log:
     # The head row if it was read with the lock (PostgreSQL); checked on first use.
     _prefetched: tuple | None = field(default=None, repr=False)
     _newest: tuple[int, bytes, bytes] | None = field(default=None, repr=False)
+    # PostgreSQL: the checkpoint row, sent with COMMIT in one round trip (see `store_checkpoint`).
+    _pending_checkpoint: tuple | None = field(default=None, repr=False)
 
     def run(self, statement: str, params: tuple):
         """One of the hot statements on the transaction's DBAPI connection. Driver errors
@@ -88,6 +90,39 @@ class Log:
             return self.connection.connection.driver_connection.execute(sql, params)
         except self.connection.dialect.loaded_dbapi.Error as e:
             raise sa.exc.DBAPIError.instance(sql, params, e, self.connection.dialect.loaded_dbapi.Error,
+                                             dialect=self.connection.dialect) from e
+
+    def store_checkpoint(self, row: tuple) -> None:
+        """Write a checkpoint row (log, size, note, compact range). On PostgreSQL it is held
+        back and sent with the COMMIT, in one round trip: a checkpoint is the last act of a
+        recording transaction. The ledger's own reads and appends write it first, so a
+        later statement of this writer still finds it; callers' own statements after it do
+        not see it before the commit."""
+        self.flush()
+        if self.connection.dialect.name == "postgresql":
+            self._pending_checkpoint = row
+        else:
+            self.run("checkpoint", row)
+
+    def flush(self) -> None:
+        if self._pending_checkpoint is not None:
+            row, self._pending_checkpoint = self._pending_checkpoint, None
+            self.run("checkpoint", row)
+
+    def _commit(self) -> None:
+        """Commit; on PostgreSQL with a checkpoint row held back, in the same round trip."""
+        if self._pending_checkpoint is None:
+            return  # the writer's transaction block commits as usual
+        pg = self.connection.connection.driver_connection
+        row, self._pending_checkpoint = self._pending_checkpoint, None
+        sql = _SQL["postgresql"]["checkpoint"]
+        dbapi = self.connection.dialect.loaded_dbapi
+        try:
+            with pg.pipeline():
+                pg.execute(sql, row)
+                pg.commit()  # SQLAlchemy's commit that follows finds nothing left to do
+        except dbapi.Error as e:
+            raise sa.exc.DBAPIError.instance(sql, row, e, dbapi.Error,
                                              dialect=self.connection.dialect) from e
 
     @property
@@ -143,6 +178,7 @@ def writer(engine: sa.Engine, name: str) -> Iterator[Log]:
             if engine.dialect.name == "postgresql":
                 log._prefetched = _lock_and_read_head(log)
             yield log
+            log._commit()
         if log._newest is not None:
             _heads.setdefault(engine, {})[name] = log._newest
         if log.new_tip is not None:
@@ -176,6 +212,7 @@ def append(log: Log, kind: str, payload: Any, actor: str,
            claimed_time: datetime | str) -> Entry:
     """Append one entry and return it with its index and hash."""
     log._load_head()
+    log.flush()
     index, prev = log._size, log._head
     raw = encode_entry(log.name, index, prev, kind, payload, actor, claimed_time)
     digest = entry_hash(raw)
