@@ -8,8 +8,9 @@ writer that somehow raced would fail to insert rather than fork the chain.
 The append path (head read, entry and checkpoint inserts) runs fixed SQL on the DBAPI
 connection of the writer's transaction: SQLAlchemy's per-statement work was most of an
 append's cost (bench/bench_ledger.py appends, docs/PERFORMANCE.md). On PostgreSQL the
-lock and the head read travel in one pipeline, one round trip; the head read is still a
-statement of its own, so it takes its snapshot after the lock is granted.
+lock and the head read travel in one query string, one round trip; the head read is still
+a statement of its own, so it takes its snapshot after the lock is granted. (psycopg's
+pipeline mode costs more than the round trip it saves on a local server.)
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ _SQL = {
     }
     for style, p in (("sqlite", "?"), ("postgresql", "%s"))
 }
+# PostgreSQL, several statements in one round trip (parameters bound client-side).
+_SQL["postgresql"]["begin+lock+head"] = ("BEGIN; " + _SQL["postgresql"]["lock"] + "; "
+                                         + _SQL["postgresql"]["head"])
+_SQL["postgresql"]["checkpoint+commit"] = _SQL["postgresql"]["checkpoint"] + "; COMMIT"
 
 
 @dataclass(frozen=True)
@@ -109,21 +114,23 @@ class Log:
             row, self._pending_checkpoint = self._pending_checkpoint, None
             self.run("checkpoint", row)
 
-    def _commit(self) -> None:
-        """Commit; on PostgreSQL with a checkpoint row held back, in the same round trip."""
-        if self._pending_checkpoint is None:
-            return  # the writer's transaction block commits as usual
-        pg = self.connection.connection.driver_connection
-        row, self._pending_checkpoint = self._pending_checkpoint, None
-        sql = _SQL["postgresql"]["checkpoint"]
-        dbapi = self.connection.dialect.loaded_dbapi
+    def run_many(self, sql: str, params: tuple):
+        """PostgreSQL: statements separated by ';' sent as one query, one round trip."""
+        import psycopg
         try:
-            with pg.pipeline():
-                pg.execute(sql, row)
-                pg.commit()  # SQLAlchemy's commit that follows finds nothing left to do
-        except dbapi.Error as e:
-            raise sa.exc.DBAPIError.instance(sql, row, e, dbapi.Error,
+            cur = psycopg.ClientCursor(self.connection.connection.driver_connection)
+            cur.execute(sql, params)
+            return cur
+        except psycopg.Error as e:
+            raise sa.exc.DBAPIError.instance(sql, params, e, psycopg.Error,
                                              dialect=self.connection.dialect) from e
+
+    def _commit(self) -> None:
+        """Commit; on PostgreSQL with a checkpoint row held back, in the same round trip.
+        SQLAlchemy's own commit that follows then finds no transaction left to commit."""
+        if self._pending_checkpoint is not None:
+            row, self._pending_checkpoint = self._pending_checkpoint, None
+            self.run_many(_SQL["postgresql"]["checkpoint+commit"], row)
 
     @property
     def size(self) -> int:
@@ -172,11 +179,16 @@ def _check_log_name(name: str) -> None:
 def writer(engine: sa.Engine, name: str) -> Iterator[Log]:
     """Open `name` for appending: commit on success, roll back on any exception."""
     _check_log_name(name)
-    with engine.connect().execution_options(ledger_write=True) as conn:
+    postgresql = engine.dialect.name == "postgresql"
+    # PostgreSQL: the driver does not send its own BEGIN (a round trip of its own); ours
+    # goes with the lock and the head read. COMMIT and ROLLBACK still go through
+    # SQLAlchemy's transaction below, which psycopg sends whenever a transaction is open.
+    options = {"ledger_write": True, **({"isolation_level": "AUTOCOMMIT"} if postgresql else {})}
+    with engine.connect().execution_options(**options) as conn:
         with conn.begin():
             log = Log(conn, name, _engine=engine)
-            if engine.dialect.name == "postgresql":
-                log._prefetched = _lock_and_read_head(log)
+            if postgresql:
+                log._prefetched = _begin_lock_and_read_head(log)
             yield log
             log._commit()
         if log._newest is not None:
@@ -185,21 +197,15 @@ def writer(engine: sa.Engine, name: str) -> Iterator[Log]:
             _tips.setdefault(engine, {})[name] = log.new_tip
 
 
-def _lock_and_read_head(log: Log) -> tuple:
-    """PostgreSQL: take the log's advisory lock and read its head in one round trip. Two
-    statements in one pipeline: the server runs them in order, and the head read's snapshot
-    is taken only when it starts, after the lock is granted, so it sees every entry a
-    previous holder committed."""
-    pg = log.connection.connection.driver_connection
-    sql = _SQL["postgresql"]
-    try:
-        with pg.pipeline():
-            pg.execute(sql["lock"], (log_lock_key(log.name),))
-            head = pg.execute(sql["head"], (log.name,))
-        return (head.fetchone(),)
-    except log.connection.dialect.loaded_dbapi.Error as e:
-        raise sa.exc.DBAPIError.instance(sql["lock"], (), e, log.connection.dialect.loaded_dbapi.Error,
-                                         dialect=log.connection.dialect) from e
+def _begin_lock_and_read_head(log: Log) -> tuple:
+    """PostgreSQL: begin, take the log's advisory lock and read its head in one round trip:
+    three statements in one query string. The server runs them in order and gives the head
+    read a snapshot of its own, taken after the lock is granted (READ COMMITTED), so it sees
+    every entry a previous holder committed."""
+    cur = log.run_many(_SQL["postgresql"]["begin+lock+head"], (log_lock_key(log.name), log.name))
+    while cur.nextset():  # to the last statement's rows
+        pass
+    return (cur.fetchone(),)
 
 
 def write_connection(engine: sa.Engine) -> sa.Connection:
