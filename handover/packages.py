@@ -88,7 +88,7 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
     # Imported here: `package inspect`, `open` and `verify` need neither PDFs nor the policy
     # (and with it SQLAlchemy), and start faster without them.
     from handover.documents import PasswordNotice, render_notice
-    from handover.model.policy import require_separate_locations
+    from handover.model.policy.locations import require_separate_locations
 
     out, notice_dir = Path(out), Path(notice_dir)
     opener = config.opener_source()
