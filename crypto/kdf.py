@@ -1,7 +1,8 @@
 """Password KDF: Argon2id (RFC 9106) with parameters stored in the package header
 (docs/package-format.md, "KDF").
 
-Writers use DEFAULT_KDF, tuned to about one second on an office PC. Readers refuse
+Writers use DEFAULT_KDF (1–2 s on a 2-core PC, docs/package-format.md), or the passes
+`calibrate` chose for about one second on this PC, between FLOOR_KDF and DEFAULT_KDF. Readers refuse
 parameters above the caps below *before* running anything, so a hostile header cannot
 make the contractor's machine allocate gigabytes or spin for hours.
 
