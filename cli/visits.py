@@ -154,7 +154,7 @@ def round_return(ctx, round_id, lists, scan_stdin, images, label_key, actor, as_
     if images:
         scans += [text for path in images for text in scanners.decode_image(path)]
     if scan_stdin:
-        scans += list(actions.read_scans(click.get_binary_stream("stdin")))
+        scans += list(actions.read_scans(click.get_text_stream("stdin")))
     if (images or scan_stdin) and not scans:
         raise click.UsageError("no label was read: scan each returned list's label")
     j, actor_id = acting(ctx, actor)

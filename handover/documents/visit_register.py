@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from handover.documents._draw import box, new_canvas
+from handover.documents._draw import box, fit_size, fit_text, new_canvas
 from handover.documents._table import Column, draw_table
 from handover.documents.fonts import FontSet, japanese_fonts
 from handover.documents.wareki import format_datetime, format_wareki
@@ -122,8 +122,10 @@ def _render(buffer: io.BytesIO, doc: VisitRegister, fonts: FontSet, total: int) 
         box(c, left + 30 * mm, y - 7 * mm, right - left - 30 * mm, 7 * mm)
         c.setFont(fonts.gothic, 9)
         c.drawString(left + 2 * mm, y - 5 * mm, label)
-        c.setFont(fonts.mincho, 10)
-        c.drawString(left + 32 * mm, y - 5 * mm, value)
+        size = fit_size(value, fonts.mincho, 10, 7, right - left - 34 * mm)
+        c.setFont(fonts.mincho, size)
+        c.drawString(left + 32 * mm, y - 5 * mm,
+                     fit_text(value, fonts.mincho, size, right - left - 34 * mm))
         y -= 7 * mm
     if not doc.rounds:
         c.setFont(fonts.mincho, 10)
@@ -136,16 +138,19 @@ def _render(buffer: io.BytesIO, doc: VisitRegister, fonts: FontSet, total: int) 
                Column("返却の受領者", 26 * mm), Column("確認方法", 24 * mm),
                Column("状況", 14 * mm, "center")]
     for rnd in doc.rounds:
-        need = 20 * mm + (len(rnd.lists) + 1) * 6.5 * mm + 42 * mm
+        need = 25 * mm + (len(rnd.lists) + 1) * 6.5 * mm + 42 * mm
         if y - need < bottom and y < height - 40 * mm:
             y = new_page()
         y -= 8 * mm
         c.setFont(fonts.gothic, 11)
-        c.drawString(left, y, f"訪問 {rnd.round_id}" + (f"　{rnd.area}" if rnd.area else ""))
+        c.drawString(left, y, fit_text(f"訪問 {rnd.round_id}" + (f"　{rnd.area}" if rnd.area
+                                                                 else ""),
+                                       fonts.gothic, 11, right - left))
         c.setFont(fonts.mincho, 9)
-        end = (f"終了 {_time(rnd.closed_at)}（{rnd.closed_by}）" if rnd.closed_at
+        end = (f"終了 {_time(rnd.closed_at)}（受領者 {rnd.closed_by}）" if rnd.closed_at
                else "終了 未")
-        c.drawRightString(right, y, f"開始 {_time(rnd.started_at)}（交付者 {rnd.issued_by}）　{end}")
+        y -= 5 * mm
+        c.drawString(left, y, f"開始 {_time(rnd.started_at)}（交付者 {rnd.issued_by}）　{end}")
         y -= 5 * mm
         c.drawString(left, y, f"訪問者 {rnd.visitors[0]}・{rnd.visitors[1]}　配布枚数 "
                               f"{rnd.issued} 枚　返却 {rnd.returned} 枚"
