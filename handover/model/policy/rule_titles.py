@@ -20,7 +20,7 @@ from handover.model.policy.rules import (
     CREDENTIAL_REVOKED, SIGNATURE_INVALID, PROOF_OF_POSSESSION, REPORT_BY_CONTRACTOR,
     REPORT_BY_HAND, REPORT_MOMENT, NOT_YET_HAPPENED, VISITOR_PAIR, HALVES_TO_ONE_VISITOR,
     LIST_TO_VISITOR, LIST_COUNT, LIST_ALREADY_ISSUED, LIST_MISSING, LIST_NOT_OUT, ROUND_CLOSED,
-    LISTS_OUT, VISIT_DATE)
+    LISTS_OUT, VISIT_DATE, VISIT_ROUNDS_OPEN)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -87,6 +87,7 @@ RULE_TITLES_JA: dict[str, str] = {
     ROUND_CLOSED: "終了した訪問の授受簿には記録を追加しない",
     LISTS_OUT: "訪問リストが全て返却されるまで訪問を終了しない（未返却は紛失として事故報告する）",
     VISIT_DATE: "訪問日は契約期間内かつ記録日以前とする",
+    VISIT_ROUNDS_OPEN: "全ての訪問を終了し訪問リストの返却を確認してから業務を終了する",
     REPORT_BY_HAND: "区への報告データの媒体とパスワード通知書は手渡しで受け渡す",
     REPORT_MOMENT: "委託先が暗号化した報告データは「報告データの納品」としてのみ受け渡す",
     REPORT_BY_CONTRACTOR: "区への報告データは委託先の取扱者が指定端末で暗号化する",

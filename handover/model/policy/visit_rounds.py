@@ -11,8 +11,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from handover.model.policy.rules import (HALVES_TO_ONE_VISITOR, LIST_ALREADY_ISSUED, LIST_COUNT,
                                          LIST_MISSING, LIST_NOT_OUT, LIST_TO_VISITOR, LISTS_OUT,
-                                         ROUND_CLOSED, VISIT_DATE, VISITOR_PAIR, WRONG_CASE,
-                                         refuse)
+                                         ROUND_CLOSED, VISIT_DATE, VISIT_ROUNDS_OPEN,
+                                         VISITOR_PAIR, WRONG_CASE, refuse)
 from handover.model.state import Row, State
 
 
@@ -139,3 +139,15 @@ def require_all_back(st: State, rnd: Row, declared_missing: Sequence[str],
                  f"訪問リスト {'、'.join(named)} が返却されていないため訪問を終了できません",
                  f"take them back (`handover visits round return {rnd.round_id}`), or close the "
                  "round with --missing: the lists still out are reported lost (事故報告)")
+
+
+def require_rounds_closed(st: State, case: Row) -> None:
+    """The close-out gate: every visit round of the case ended, its lists back or reported."""
+    still = [r.round_id for r in st.visit_rounds(case.case_id) if r.status == "open"]
+    if still:
+        raise refuse(VISIT_ROUNDS_OPEN, still[0],
+                     f"case {case.case_id} has {len(still)} visit round(s) not closed: "
+                     f"{', '.join(still)}",
+                     f"終了していない訪問が{len(still)}件あります",
+                     "take the lists back and close each round (`handover visits round close "
+                     "R-…`), or record why the case closes anyway with --override-reason TEXT")

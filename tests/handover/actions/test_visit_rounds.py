@@ -209,3 +209,26 @@ def test_the_register_fits_the_widest_ids_and_continues_on_new_pages(tmp_path):
     text = pdf_text(pdf)
     assert text.count(wide) == 6 and "1/2" in text and "2/2" in text
     assert text.count("開始時") == 6 and "未返却" in text and "訪問 6 回" in text
+
+
+def test_a_case_does_not_close_while_a_round_is_open(world):
+    w = world
+    halves = split(w)
+    round_id = start(w, [halves["A"]])
+    refused(w, policy.VISIT_ROUNDS_OPEN, actions.close_case, w.j, w.taro, w.case_id, "終了",
+            item=round_id)
+    actions.return_visit_lists(w.j, w.hanako, round_id, lists=[halves["A"]])
+    actions.close_visit_round(w.j, w.hanako, round_id)
+    actions.close_case(w.j, w.taro, w.case_id, "終了")
+    # A closed case takes no new round.
+    refused(w, policy.CASE_CLOSED, start, w, [halves["B"]])
+
+
+@needs_poppler
+def test_the_incident_report_of_a_lost_list_names_it(world):
+    w = world
+    halves = split(w)
+    round_id = start(w, [halves["A"]])
+    closed = actions.close_visit_round(w.j, w.hanako, round_id, missing=True).value
+    text = pdf_text(reports.print_incident(w.j, closed.incident_id, w.tmp / "pdf"))
+    assert f"{halves['A']} 訪問リストA" in text and "紛失" in text
