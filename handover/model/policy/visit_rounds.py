@@ -91,7 +91,9 @@ def require_halves_apart(st: State, issued: Iterable[Mapping]) -> None:
 
 
 def require_count(count: int, issued: Sequence) -> None:
-    if count != len(issued) or not issued:
+    """The count on the register is the number of lists named, each named once."""
+    named = [i["list_id"] if isinstance(i, Mapping) else i for i in issued]
+    if count != len(issued) or not issued or len(set(named)) != len(named):
         raise refuse(LIST_COUNT, str(count),
                      f"the register says {count} list(s) issued but names {len(issued)}",
                      f"配布枚数 {count} が交付した訪問リストの数 {len(issued)} と一致しません",
