@@ -18,7 +18,7 @@ from handover.documents._table import Column, draw_table
 from handover.documents.fonts import FontSet, japanese_fonts
 from handover.documents.wareki import format_datetime, format_wareki
 
-RETURN_LABELS = {"scanned": "ラベル読取", "counted": "目視・枚数確認"}
+RETURN_LABELS = {"scanned": "ラベル読取", "counted": "目視確認"}
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,14 @@ class VisitRegister:
     printed_at: dt.datetime
 
 
-def _time(moment: dt.datetime | None) -> str:
-    return moment.strftime("%H:%M") if moment is not None else ""
+def _time(moment: dt.datetime | None, day: dt.date | None = None) -> str:
+    """HH:MM on the register's day; with the date (M/D) when it fell on another day (a list
+    returned the morning after)."""
+    if moment is None:
+        return ""
+    if day is not None and moment.date() != day:
+        return f"{moment.month}/{moment.day} {moment:%H:%M}"
+    return moment.strftime("%H:%M")
 
 
 def _state(lst: RegisterList) -> str:
@@ -132,11 +138,12 @@ def _render(buffer: io.BytesIO, doc: VisitRegister, fonts: FontSet, total: int) 
         c.drawString(left, y - 10 * mm, "この日の訪問の記録はありません。")
 
     # The ID column fits the widest ID (M and W throughout) at 8 pt.
-    columns = [Column("訪問リストID", 43 * mm), Column("区分", 9 * mm, "center"),
-               Column("件数", 12 * mm, "right"), Column("交付先（訪問者）", 28 * mm),
-               Column("交付", 12 * mm, "center"), Column("返却", 12 * mm, "center"),
-               Column("返却の受領者", 26 * mm), Column("確認方法", 24 * mm),
-               Column("状況", 14 * mm, "center")]
+    # The times take "M/D HH:MM" when a list comes back on another day.
+    columns = [Column("訪問リストID", 43 * mm), Column("区分", 8 * mm, "center"),
+               Column("件数", 11 * mm, "right"), Column("交付先（訪問者）", 26 * mm),
+               Column("交付", 19 * mm, "center"), Column("返却", 19 * mm, "center"),
+               Column("返却の受領者", 20 * mm), Column("確認方法", 21 * mm),
+               Column("状況", 13 * mm, "center")]
     for rnd in doc.rounds:
         need = 25 * mm + (len(rnd.lists) + 1) * 6.5 * mm + 42 * mm
         if y - need < bottom and y < height - 40 * mm:
@@ -147,10 +154,12 @@ def _render(buffer: io.BytesIO, doc: VisitRegister, fonts: FontSet, total: int) 
                                                                  else ""),
                                        fonts.gothic, 11, right - left))
         c.setFont(fonts.mincho, 9)
-        end = (f"終了 {_time(rnd.closed_at)}（受領者 {rnd.closed_by}）" if rnd.closed_at
+        end = (f"終了 {_time(rnd.closed_at, doc.visit_date)}（{rnd.closed_by}）"
+               if rnd.closed_at
                else "終了 未")
         y -= 5 * mm
-        c.drawString(left, y, f"開始 {_time(rnd.started_at)}（交付者 {rnd.issued_by}）　{end}")
+        c.drawString(left, y, f"開始 {_time(rnd.started_at, doc.visit_date)}（交付者 "
+                              f"{rnd.issued_by}）　{end}")
         y -= 5 * mm
         c.drawString(left, y, f"訪問者 {rnd.visitors[0]}・{rnd.visitors[1]}　配布枚数 "
                               f"{rnd.issued} 枚　返却 {rnd.returned} 枚"
@@ -158,7 +167,8 @@ def _render(buffer: io.BytesIO, doc: VisitRegister, fonts: FontSet, total: int) 
                         if rnd.missing else ""))
         y -= 2 * mm
         cells = [(lst.list_id, lst.half, f"{lst.rows:,}", lst.visitor,
-                  _time(rnd.started_at), _time(lst.returned_at), lst.returned_to or "",
+                  _time(rnd.started_at, doc.visit_date), _time(lst.returned_at, doc.visit_date),
+                  lst.returned_to or "",
                   RETURN_LABELS.get(lst.method or "", ""), _state(lst)) for lst in rnd.lists]
         y = draw_table(c, fonts.mincho, 8, left, y, bottom, columns, cells, new_page,
                        row_height=6.5 * mm, header_font=fonts.gothic)

@@ -492,7 +492,7 @@ class VisitListRegistered(Event):
 # How a returned visit list was checked in: its label scanned, or its ID read off the sheet
 # and the sheets counted (授受簿: 訪問開始時と終了時).
 RETURN_SCANNED, RETURN_COUNTED = "scanned", "counted"
-RETURN_METHODS = {RETURN_SCANNED: "ラベル読取", RETURN_COUNTED: "目視・枚数確認"}
+RETURN_METHODS = {RETURN_SCANNED: "ラベル読取", RETURN_COUNTED: "目視確認"}
 
 
 @dataclass(frozen=True)

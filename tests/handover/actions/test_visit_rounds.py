@@ -200,15 +200,18 @@ def test_the_register_fits_the_widest_ids_and_continues_on_new_pages(tmp_path):
                                                    render_visit_register)
     at = dt.datetime(2026, 4, 6, 9, 5, tzinfo=JST)
     wide = "L-MMMM-WWWW-MMMM-M"
-    lists = (RegisterList(wide, "A", 60, "架空 一郎", None, None, None, False),)
+    lists = (RegisterList(wide, "A", 60, "架空 一郎", None, None, None, False),
+             RegisterList("L-0000-0000-0001-X", "B", 60, "架空 運太",
+                          at + dt.timedelta(days=1), "架空 花子", "counted", False))
     rounds = tuple(RegisterRound(f"R-0000-0000-000{i}-X", "", ("架空 一郎", "架空 運太"),
                                  "架空 花子", at, lists, None, None, None) for i in range(6))
     pdf = tmp_path / "register.pdf"
     pdf.write_bytes(render_visit_register(VisitRegister(
         "C-0000-0000-0000-X", "見本業務", "見本株式会社", DAY, rounds, at)))
     text = pdf_text(pdf)
-    assert text.count(wide) == 6 and "1/2" in text and "2/2" in text
+    assert text.count(wide) == 6 and "1/3" in text and "3/3" in text
     assert text.count("開始時") == 6 and "未返却" in text and "訪問 6 回" in text
+    assert "4/7 09:05" in text and "目視確認" in text     # returned the next morning
 
 
 def test_a_case_does_not_close_while_a_round_is_open(world):
