@@ -141,6 +141,7 @@ def test_the_screening_demo_runs_seed_000s_year(tmp_path, monkeypatch):
     rounds = json.loads(CliRunner().invoke(main, [*db, "visits", "round", "list",
                                                   case["case_id"], "--json"]).stdout)["rounds"]
     [rnd] = rounds
+    assert [r["round_id"] for r in d["visit_rounds"]] == [rnd["round_id"]]     # the auditor's too
     assert (rnd["visit_date"], rnd["status"], rnd["count"], rnd["returned"]) == (
         "2022-11-10", "closed", 2, 2)
     assert [x["method"] for x in rnd["lists"]] == ["scanned", "scanned"]
