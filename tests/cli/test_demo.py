@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import time
 
 import pytest
 from click.testing import CliRunner
@@ -19,11 +18,8 @@ from handover.errors import EXIT_VERIFY_FAILED
 def test_demo_runs_end_to_end(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HANDOVER_DB", raising=False)
-    started = time.monotonic()
     r = CliRunner().invoke(main, ["demo", "--dir", "demo"], catch_exceptions=False)
-    elapsed = time.monotonic() - started
     assert r.exit_code == 0, (r.stdout, r.stderr)
-    assert elapsed < 30, f"the demo took {elapsed:.1f} s"
     out = r.stdout
     demo = tmp_path / "demo"
     # Each step is printed, with where its PDFs are.
@@ -89,12 +85,9 @@ def test_the_screening_demo_runs_seed_000s_year(tmp_path, monkeypatch):
     # inspection, the erasure certificate received, a clean close, the auditor's report.
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("HANDOVER_DB", raising=False)
-    started = time.monotonic()
     r = CliRunner().invoke(main, ["demo", "--case", "screening", "--dir", "scr"],
                            catch_exceptions=False)
-    elapsed = time.monotonic() - started
     assert r.exit_code == 0, (r.stdout, r.stderr)
-    assert elapsed < 30, f"the screening demo took {elapsed:.1f} s"
     out = r.stdout
     for step in range(1, 16):
         assert f"step {step}:" in out
