@@ -38,7 +38,10 @@ _EXPORTS = {
         "ERASURE_CERTIFICATE_MISSING", "NOT_ON_CASE", "INSPECTION_DATE",
         "FOLLOW_UP_REQUIRED", "PRINT_ALLOWANCE_MISSING", "NO_EXCESS",
         "ALREADY_EXPLAINED", "COLUMN_ON_BOTH_LISTS", "REPORT_BY_HAND", "REPORT_MOMENT",
-        "REPORT_BY_CONTRACTOR", "OVERRIDABLE", "Overrides", "refuse",
+        "REPORT_BY_CONTRACTOR", "VISITOR_PAIR", "HALVES_TO_ONE_VISITOR",
+        "LIST_TO_VISITOR", "LIST_COUNT", "LIST_ALREADY_ISSUED", "LIST_MISSING",
+        "LIST_NOT_OUT", "ROUND_CLOSED", "LISTS_OUT", "VISIT_DATE", "VISIT_ROUNDS_OPEN",
+        "OVERRIDABLE", "Overrides", "refuse",
     ),
     "handover.model.policy.people": (
         "require_role", "require_staff", "require_on_roster", "require_empty_log",
@@ -80,6 +83,12 @@ _EXPORTS = {
     ),
     "handover.model.policy.visit_lists": (
         "require_columns_apart",
+    ),
+    "handover.model.policy.visit_rounds": (
+        "require_pair", "require_visit_date", "require_list_of_case",
+        "require_issuable", "require_to_visitors", "require_halves_apart",
+        "require_count", "require_round_open", "require_out_on", "require_all_back",
+        "require_rounds_closed",
     ),
     "handover.model.policy.inspections": (
         "require_inspector", "require_org_of_case", "require_inspection_date",
