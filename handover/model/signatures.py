@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 import ledger
 from crypto.personal_keys import b64, unb64, verify_ed25519
 from handover.model import events as ev
-from ledger.encoding import decode_verified
 
 ACTION_DOMAIN = b"handover/action-signature/v1\x00"
 PROOF_DOMAIN = b"handover/credential-proof/v1\x00"
@@ -194,7 +193,8 @@ class SignatureAudit:
                     "entry: a replayed signature")
         if self.workers > 1 and cred.kind == ev.PASSPHRASE_KEY and block.get("alg") == ED25519:
             try:
-                self._defer(entry.index, cred.key_bytes, unb64(block["sig"]), entry.raw)
+                self._defer(entry.index, cred.key_bytes, unb64(block["sig"]),
+                            entry_digest(entry))
                 why = None
             except (KeyError, TypeError, ValueError) as e:
                 why = f"the signature block is malformed ({e})"
@@ -211,10 +211,11 @@ class SignatureAudit:
             return self._register(entry, payload)
         return None
 
-    def _defer(self, index: int, public_key: bytes, signature: bytes, raw: bytes) -> None:
-        # The worker derives the digest from the entry's bytes: that is a third of the work
-        # per entry, and the bytes cost less to send than the digest costs to make here.
-        self._batch.append((index, public_key, signature, raw))
+    def _defer(self, index: int, public_key: bytes, signature: bytes, digest: bytes) -> None:
+        # The digest is made here, where the entry is already decoded: deriving it in the
+        # worker from the stored bytes decodes each entry twice, and on 2 shared cores the
+        # total CPU is what counts (measured 13-27 % slower, docs/PERFORMANCE.md).
+        self._batch.append((index, public_key, signature, digest))
         if len(self._batch) >= self.chunk:
             self._submit()
 
@@ -280,7 +281,6 @@ class SignatureAudit:
 
 
 def _failed_ed25519(batch: list[tuple[int, bytes, bytes, bytes]]) -> list[int]:
-    """In a worker process: the indices whose Ed25519 signature does not verify over the
-    digest of their entry (stored bytes already accepted by `ledger.verify_log`)."""
-    return [index for index, public_key, signature, raw in batch
-            if not verify_ed25519(public_key, signature, entry_digest(decode_verified(raw)))]
+    """In a worker process: the indices whose Ed25519 signature does not verify."""
+    return [index for index, public_key, signature, digest in batch
+            if not verify_ed25519(public_key, signature, digest)]
