@@ -94,13 +94,17 @@ def generate(dir_: Path, media: int, cases: int) -> tuple[Settings, dict]:
                 host=HOST, os_user="bench")
     t = time.perf_counter()
     # Every entry is signed by the actor (issue 12): the staff member's credential is unlocked
-    # for the whole run; the handler's key signs nothing here (staff record every event).
+    # for the whole run; the handler signs the confirmations.
     credential = actions.new_passphrase_credential(secrets.token_urlsafe(18), BENCH_KDF)
     boot = actions.bootstrap(j, "新宿区 健康部保健予防課", "見本 太郎", credential).value
     ward, staff = boot.ward_org_id, boot.staff_id
     contractor = actions.register_org(j, staff, "株式会社見本ツーリスト", "contractor").value
     handler = actions.register_person(j, staff, "架空 花子", contractor,
                                       ["responsible_handler"]).value
+    # The handler confirms receipt, so their credential is enrolled and unlocked too.
+    handler_key = actions.new_passphrase_credential(secrets.token_urlsafe(18), BENCH_KDF)
+    actions.enrol_credential(j, staff, handler, handler_key)
+    j.unlocked(handler_key.signer(handler))
     case_ids = [actions.open_case(j, staff, f"接種券発送業務 {n}", [contractor],
                                   dt.date(2026, 4, 1), dt.date(2026, 6, 30), [handler]).value
                 for n in range(cases)]

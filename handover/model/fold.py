@@ -9,6 +9,7 @@ a writer that finds it behind (an entry appended by another tool) folds the rest
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Callable
 
@@ -36,17 +37,30 @@ class _Batch:
 
     LIMIT = 5000
 
-    def __init__(self, conn: sa.Connection):
+    def __init__(self, conn: sa.Connection, insert_many: Callable | None = None):
         self.conn = conn
+        self.insert_many = insert_many or (lambda table, rows: conn.execute(table.insert(), rows))
         self.rows: dict[tuple[sa.Table, tuple[str, ...]], list[dict]] = {}
         self.pending = 0
         self.org_of_person: dict[str, str] = {}
         self.package_entry: dict[str, int] = {}
         self.org_of_cabinet: dict[str, str] = {}
+        # The tables written since `take_written`: inserted into, and updated or deleted from
+        # (what the rule replay forgets of what it read).
+        self.inserted: set[str] = set()
+        self.changed: set[str] = set()
 
     def add(self, table: sa.Table, values: dict) -> None:
         self.rows.setdefault((table, tuple(values)), []).append(values)
         self.pending += 1
+        self.inserted.add(table.name)
+
+    def take_written(self) -> tuple[set[str], set[str]]:
+        """The names of the tables inserted into, and of those updated or deleted from, since
+        the last call."""
+        written = self.inserted, self.changed
+        self.inserted, self.changed = set(), set()
+        return written
 
     def waiting(self, table: sa.Table, column: str, keys: set[str]) -> list[dict]:
         """Rows of `table` not written yet whose `column` is one of `keys`, in insertion order."""
@@ -60,7 +74,7 @@ class _Batch:
 
     def flush(self) -> None:
         for (table, _), rows in self.rows.items():
-            self.conn.execute(table.insert(), rows)
+            self.insert_many(table, rows)
         self.rows.clear()
         self.pending = 0
 
@@ -81,8 +95,25 @@ class _Fold:
     def insert(self, table: sa.Table, **values) -> None:
         self.batch.add(table, dict(log=self.log, **values))
 
-    def update(self, table: sa.Table, where, **values) -> None:
+    def update(self, table: sa.Table, column: str, key: str, **values) -> None:
+        """Set `values` in the row whose `column` is `key`."""
+        self.update_all(table, column, [key], **values)
+
+    def update_all(self, table: sa.Table, column: str, keys: list[str], **values) -> None:
+        """Set `values` in every row whose `column` is one of `keys`."""
+        self.conn.execute(_update_statement(table, column, tuple(values)),
+                          {"b_log": self.log, "b_keys": keys,
+                           **{f"b_{name}": value for name, value in values.items()}})
+        self.batch.changed.add(table.name)
+
+    def update_where(self, table: sa.Table, where, **values) -> None:
+        """Set `values` in the rows matching `where` (a statement built for the occasion)."""
         self.conn.execute(table.update().where(table.c.log == self.log, where).values(**values))
+        self.batch.changed.add(table.name)
+
+    def delete(self, table: sa.Table, where) -> None:
+        self.conn.execute(table.delete().where(table.c.log == self.log, where))
+        self.batch.changed.add(table.name)
 
     def subjects(self, *ids: str | None) -> None:
         for subject in dict.fromkeys(i for i in ids if i):
@@ -117,6 +148,24 @@ class _Fold:
             items.c.log == self.log, items.c.item_id == item_id)).scalar_one()
 
 
+@functools.cache
+def _update_statement(table: sa.Table, column: str, names: tuple[str, ...]) -> sa.Update:
+    """An UPDATE of `names` by key, built once: the fold updates items and handovers for
+    most entries, and building the statement cost more than running it."""
+    return table.update().where(
+        table.c.log == sa.bindparam("b_log"),
+        table.c[column].in_(sa.bindparam("b_keys", expanding=True))).values(
+        {name: sa.bindparam(f"b_{name}") for name in names})
+
+
+@functools.cache
+def _handover_items_statement() -> sa.Select:
+    t = handover_items
+    return sa.select(t.c.item_id).where(t.c.log == sa.bindparam("log"),
+                                        t.c.handover_id == sa.bindparam("handover")) \
+        .order_by(t.c.position)
+
+
 def _organisation(f: _Fold, e: ev.OrganisationRegistered) -> None:
     f.insert(organisations, org_id=e.org_id, name=e.name, kind=e.kind, parent_id=e.parent_id,
              registered_at=f.entry.time)
@@ -139,7 +188,7 @@ def _cabinet(f: _Fold, e: ev.CabinetRegistered) -> None:
 def _key_holders(f: _Fold, e: ev.CabinetKeyHoldersChanged) -> None:
     before = f.conn.execute(sa.select(cabinets.c.key_holders).where(
         cabinets.c.log == f.log, cabinets.c.cabinet_id == e.cabinet_id)).scalar_one().split()
-    f.update(cabinets, cabinets.c.cabinet_id == e.cabinet_id, key_holders=" ".join(e.key_holders))
+    f.update(cabinets, "cabinet_id", e.cabinet_id, key_holders=" ".join(e.key_holders))
     f.subjects(e.cabinet_id, *before, *e.key_holders)   # who lost a key, and who got one
 
 
@@ -170,18 +219,17 @@ def _case(f: _Fold, e: ev.CaseOpened) -> None:
 
 def _roster(f: _Fold, e: ev.RosterChanged) -> None:
     for person in e.removed:
-        f.conn.execute(roster.delete().where(roster.c.log == f.log, roster.c.case_id == e.case_id,
-                                             roster.c.person_id == person))
+        f.delete(roster, sa.and_(roster.c.case_id == e.case_id, roster.c.person_id == person))
     for member in e.added:
-        f.conn.execute(roster.delete().where(roster.c.log == f.log, roster.c.case_id == e.case_id,
-                                             roster.c.person_id == member["person_id"]))
+        f.delete(roster, sa.and_(roster.c.case_id == e.case_id,
+                                 roster.c.person_id == member["person_id"]))
         f.insert(roster, case_id=e.case_id, person_id=member["person_id"], role=member["role"],
                  since=f.entry.time)
     f.subjects(e.case_id, *e.removed, *(m["person_id"] for m in e.added))
 
 
 def _closed(f: _Fold, e: ev.CaseClosed) -> None:
-    f.update(cases, cases.c.case_id == e.case_id, status="closed", closed_at=f.entry.time,
+    f.update(cases, "case_id", e.case_id, status="closed", closed_at=f.entry.time,
              close_reason=e.reason)
     # Items still with a contractor when the case closed (an override) show it in their history.
     out = f.conn.execute(sa.select(items.c.item_id).join(organisations, sa.and_(
@@ -245,7 +293,7 @@ def _notice(f: _Fold, e: ev.NoticeIssued) -> None:
 
 def _stored(f: _Fold, e: ev.ItemStored) -> None:
     org = f.cabinet_org(e.cabinet_id)
-    f.update(items, items.c.item_id == e.item_id, cabinet_id=e.cabinet_id, holder_person=None,
+    f.update(items, "item_id", e.item_id, cabinet_id=e.cabinet_id, holder_person=None,
              holder_org=org, since=f.entry.time)
     f.subjects(e.item_id, e.cabinet_id)
 
@@ -270,7 +318,7 @@ def _handover(f: _Fold, e: ev.HandoverRecorded) -> None:
         row.update(values)
         moved.discard(row["item_id"])
     if moved:
-        f.update(items, items.c.item_id.in_(sorted(moved)), **values)
+        f.update_all(items, "item_id", sorted(moved), **values)
     position = 0
     for item in e.items:
         f.insert(handover_items, handover_id=e.handover_id, item_id=item, position=position)
@@ -294,10 +342,9 @@ def _confirmed(f: _Fold, e: ev.HandoverConfirmed) -> None:
         rows = f.batch.waiting(handover_items, "handover_id", {e.handover_id})
         moved = [r["item_id"] for r in sorted(rows, key=lambda r: r["position"])]
     else:
-        f.update(handovers, handovers.c.handover_id == e.handover_id, **values)
-        moved = f.conn.execute(sa.select(handover_items.c.item_id).where(
-            handover_items.c.log == f.log, handover_items.c.handover_id == e.handover_id)
-            .order_by(handover_items.c.position)).scalars().all()
+        f.update(handovers, "handover_id", e.handover_id, **values)
+        moved = f.conn.execute(_handover_items_statement(),
+                               {"log": f.log, "handover": e.handover_id}).scalars().all()
     f.subjects(e.handover_id, e.confirmed_by, *moved)
 
 
@@ -319,7 +366,7 @@ def _credential(f: _Fold, e: ev.CredentialRegistered) -> None:
 
 
 def _credential_revoked(f: _Fold, e: ev.CredentialRevoked) -> None:
-    f.update(credentials, credentials.c.credential_id == e.credential_id,
+    f.update(credentials, "credential_id", e.credential_id,
              revoked_at=f.entry.time, revoked_index=f.entry.index, revoke_reason=e.reason)
     f.subjects(e.person_id)
 
@@ -342,13 +389,13 @@ def _followed_up(f: _Fold, e: ev.IncidentFollowedUp) -> None:
     f.insert(incident_followups, incident_id=e.incident_id, entry_index=f.entry.index,
              note=e.note, recorded_by=f.entry.actor, recorded_at=f.entry.time)
     if e.ward_notified_at:
-        f.update(incidents, incidents.c.incident_id == e.incident_id,
+        f.update(incidents, "incident_id", e.incident_id,
                  ward_notified_at=e.ward_notified_at)
     f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
 
 
 def _incident_closed(f: _Fold, e: ev.IncidentClosed) -> None:
-    f.update(incidents, incidents.c.incident_id == e.incident_id, status="closed",
+    f.update(incidents, "incident_id", e.incident_id, status="closed",
              outcome=e.outcome, closed_by=f.entry.actor, closed_at=f.entry.time)
     f.subjects(e.incident_id, *_incident_items(f, e.incident_id))
 
@@ -363,7 +410,7 @@ def _lgwan_sent(f: _Fold, e: ev.LgwanFileSent) -> None:
 
 
 def _lgwan_received(f: _Fold, e: ev.LgwanFileReceived) -> None:
-    f.update(lgwan_transfers, lgwan_transfers.c.transfer_id == e.transfer_id,
+    f.update(lgwan_transfers, "transfer_id", e.transfer_id,
              received_by=e.received_by, received_at=f.entry.time)
     medium = f.conn.execute(sa.select(lgwan_transfers.c.medium_id).where(
         lgwan_transfers.c.log == f.log, lgwan_transfers.c.transfer_id == e.transfer_id)).scalar_one()
@@ -390,20 +437,19 @@ def _erasure_received(f: _Fold, e: ev.ErasureCertificateReceived) -> None:
     ward = f.conn.execute(sa.select(organisations.c.kind).where(
         organisations.c.log == f.log, organisations.c.org_id == e.org_id)).scalar_one() == ev.WARD
     who = "ward" if ward else "contractor"
-    f.update(erasures, erasures.c.certificate_id == e.certificate_id,
+    f.update(erasures, "certificate_id", e.certificate_id,
              **{f"{who}_received_by": f.entry.actor, f"{who}_received_at": f.entry.time})
     f.subjects(e.certificate_id, *_erasure_sources(f, e.certificate_id))
 
 
 def _erasure_checked(f: _Fold, e: ev.ErasureChecked) -> None:
-    f.update(erasures, erasures.c.certificate_id == e.certificate_id, checked_by=f.entry.actor,
+    f.update(erasures, "certificate_id", e.certificate_id, checked_by=f.entry.actor,
              checked_at=f.entry.time, check_note=e.note)
     f.subjects(e.certificate_id)
 
 
 def _print_allowance(f: _Fold, e: ev.PrintAllowanceSet) -> None:
-    f.conn.execute(print_allowances.delete().where(print_allowances.c.log == f.log,
-                                                   print_allowances.c.case_id == e.case_id))
+    f.delete(print_allowances, print_allowances.c.case_id == e.case_id)
     f.insert(print_allowances, case_id=e.case_id, pages=e.pages, basis=e.basis,
              set_by=f.entry.actor, set_at=f.entry.time)
     f.subjects(e.case_id)
@@ -425,7 +471,7 @@ def _print_log(f: _Fold, e: ev.PrintLogImported) -> None:
 
 
 def _print_explained(f: _Fold, e: ev.PrintExcessExplained) -> None:
-    f.update(print_logs, print_logs.c.submission_id == e.submission_id, reason=e.reason,
+    f.update(print_logs, "submission_id", e.submission_id, reason=e.reason,
              explained_by=f.entry.actor, explained_at=f.entry.time)
     f.subjects(e.submission_id)
 
@@ -450,7 +496,7 @@ def _round_started(f: _Fold, e: ev.VisitRoundStarted) -> None:
         f.insert(visit_round_lists, round_id=e.round_id, list_id=issued["list_id"],
                  position=position, visitor=issued["visitor"], returned_to=None,
                  returned_at=None, method=None, missing=False)
-        f.update(visit_lists, visit_lists.c.list_id == issued["list_id"],
+        f.update(visit_lists, "list_id", issued["list_id"],
                  holder_person=issued["visitor"], holder_org=f.org_of(issued["visitor"]),
                  since=f.entry.time, state="out", round_id=e.round_id)
     f.subjects(e.round_id, e.case_id, *e.visitors, *(i["list_id"] for i in e.lists))
@@ -458,25 +504,25 @@ def _round_started(f: _Fold, e: ev.VisitRoundStarted) -> None:
 
 def _lists_returned(f: _Fold, e: ev.VisitListsReturned) -> None:
     for list_id in e.lists:
-        f.update(visit_round_lists, sa.and_(visit_round_lists.c.round_id == e.round_id,
+        f.update_where(visit_round_lists, sa.and_(visit_round_lists.c.round_id == e.round_id,
                                             visit_round_lists.c.list_id == list_id),
                  returned_to=f.entry.actor, returned_at=f.entry.time, method=e.method)
-        f.update(visit_lists, visit_lists.c.list_id == list_id, holder_person=f.entry.actor,
+        f.update(visit_lists, "list_id", list_id, holder_person=f.entry.actor,
                  holder_org=f.org_of(f.entry.actor), since=f.entry.time, state="held",
                  round_id=None)
     f.subjects(e.round_id, *e.lists)
 
 
 def _round_closed(f: _Fold, e: ev.VisitRoundClosed) -> None:
-    f.update(visit_rounds, visit_rounds.c.round_id == e.round_id, status="closed",
+    f.update(visit_rounds, "round_id", e.round_id, status="closed",
              closed_by=f.entry.actor, closed_at=f.entry.time, incident_id=e.incident_id,
              note=e.note)
     for list_id in e.missing:
-        f.update(visit_round_lists, sa.and_(visit_round_lists.c.round_id == e.round_id,
+        f.update_where(visit_round_lists, sa.and_(visit_round_lists.c.round_id == e.round_id,
                                             visit_round_lists.c.list_id == list_id),
                  missing=True)
         # Last held by its visitor: the holder stays as it was, the list is marked lost.
-        f.update(visit_lists, visit_lists.c.list_id == list_id, since=f.entry.time,
+        f.update(visit_lists, "list_id", list_id, since=f.entry.time,
                  state="missing")
     f.subjects(e.round_id, *e.missing)
 
@@ -526,21 +572,23 @@ def apply(conn: sa.Connection, log: str, entry: ledger.Entry) -> None:
     set_applied(conn, log, entry.index + 1, entry.hash)
 
 
-def _step(batch: _Batch, log: str, entry: ledger.Entry) -> None:
-    event = ev.decode(entry)
+def _step(batch: _Batch, log: str, entry: ledger.Entry, event: ev.Event | None = None) -> None:
+    event = event or ev.decode(entry)
     if event is not None:
         _STEPS[entry.kind](_Fold(batch, log, entry), event)
     batch.entry_done()
 
 
-def new_batch(conn: sa.Connection) -> _Batch:
-    """A batch of inserts into `conn`, for folding many entries with `step`."""
-    return _Batch(conn)
+def new_batch(conn: sa.Connection, insert_many: Callable | None = None) -> _Batch:
+    """A batch of inserts into `conn`, for folding many entries with `step`; `insert_many(
+    table, rows)` writes rows (default: an executemany through SQLAlchemy)."""
+    return _Batch(conn, insert_many)
 
 
-def step(batch: _Batch, log: str, entry: ledger.Entry) -> None:
-    """Fold one entry through `batch` (flush it when done)."""
-    _step(batch, log, entry)
+def step(batch: _Batch, log: str, entry: ledger.Entry, event: ev.Event | None = None) -> None:
+    """Fold one entry (`event`: its event, if already decoded) through `batch` (flush it
+    when done)."""
+    _step(batch, log, entry, event)
 
 
 def applied_size(conn: sa.Connection, log: str) -> int:

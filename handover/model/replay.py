@@ -16,9 +16,12 @@ its own in the same act (an LGWAN provide is recorded with the transfer holding 
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import functools
+import sqlite3
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import sqlalchemy as sa
 from sqlalchemy.pool import StaticPool
@@ -27,8 +30,9 @@ import ledger
 from handover.errors import HandoverError, PolicyViolation, lifted
 from handover.model import events as ev
 from handover.model import fold
+from handover.model import tables as p
 from handover.model.policy import acts
-from handover.model.state import State
+from handover.model.state import Row, State
 from handover.model.tables import metadata
 
 # What a finding names when no custody rule refused the entry: it could not be checked.
@@ -73,15 +77,16 @@ def replay_rules(engine: sa.Engine, log: str) -> Replay:
     findings: list[Finding] = []
     count = 0
     with lifted(), engine.connect() as live, scratch.begin() as fresh:
-        st = State(fresh, log)
-        batch = fold.new_batch(fresh)
+        st = _ReplayState(fresh, log)
+        batch = fold.new_batch(fresh, _inserter(fresh))
         for act in _acts(ledger.read_entries(live, log)):
             events = [_decoded(entry, findings) for entry in act]
             for i, entry in enumerate(act):
                 if events[i] is not None:
                     findings += _judge(st, entry, events[i],
                                        [e for e in events[i + 1:] if e is not None])
-                    findings += _fold(batch, log, entry)
+                    findings += _fold(batch, log, entry, events[i])
+                    st.forget(*batch.take_written())
                 count += 1
     scratch.dispose()
     return Replay(log, count, findings)
@@ -114,13 +119,116 @@ def _decoded(entry: ledger.Entry, findings: list[Finding]) -> ev.Event | None:
         return None
 
 
-def _fold(batch, log: str, entry: ledger.Entry) -> list[Finding]:
+class _ReplayState(State):
+    """The state the checks read during the replay, remembering what it read until the fold
+    writes to the table it came from: most checks read the same people, cases, packages and
+    workstations over and over, and the fold changes few tables per entry. A row found by its
+    key (`_one`) stays valid until its table is updated or deleted from (an insert adds rows
+    with other keys); an answer over many rows (a roster, a case's contractors, the items of
+    a package) until its tables are written at all. Only the replay may use it: it hears of
+    every write (`forget`), the writer's State does not."""
+
+    # Reads over many rows, by the tables they read.
+    _MANY = {"roster_role": (p.roster,), "case_orgs": (p.case_orgs,),
+             "workstation_authorised": (p.case_workstations,), "items": (p.items,),
+             "handovers_of": (p.handovers, p.handover_items),
+             "envelopes_delivered": (p.items,), "org_count": (p.organisations,),
+             "person_count": (p.people,), "credentials_of": (p.credentials,)}
+
+    def __init__(self, conn: sa.Connection, log: str):
+        super().__init__(conn, log)
+        self._by_key: dict[str, dict[tuple[str, str], Row]] = {}
+        self._answers: dict[str, dict[tuple, object]] = {name: {} for name in self._MANY}
+        self._raw = conn.connection.driver_connection
+
+    def _one(self, table: sa.Table, column: str, value: str) -> Row | None:
+        known = self._by_key.setdefault(table.name, {})
+        row = known.get((column, value))
+        if row is None:
+            # Straight through sqlite3, like the replay's inserts: the lookup by key is most
+            # of what is left of a check once the rest is remembered.
+            statement, make = _row_reader(table, column)
+            found = self._raw.execute(statement, (self.log, value)).fetchone()
+            if found is not None:
+                row = known[(column, value)] = make(found)
+        return row
+
+    def forget(self, inserted: set[str], changed: set[str]) -> None:
+        for name in changed:
+            self._by_key.pop(name, None)
+        written = inserted | changed
+        if written:
+            for name, tables in self._MANY.items():
+                if self._answers[name] and any(t.name in written for t in tables):
+                    self._answers[name].clear()
+
+
+@functools.cache
+def _row_reader(table: sa.Table, column: str) -> tuple[str, Callable[[tuple], tuple]]:
+    """The SQL reading one row of `table` by `column`, and what makes a row of what sqlite3
+    returns: a named tuple, as SQLAlchemy's rows, with booleans as booleans (SQLite stores
+    them as integers; no other column of the projection needs converting)."""
+    names = [c.name for c in table.columns]
+    shape = collections.namedtuple(f"{table.name}_row", names)
+    flags = [i for i, c in enumerate(table.columns) if isinstance(c.type, sa.Boolean)]
+    columns = ", ".join(f'"{n}"' for n in names)
+    statement = f'SELECT {columns} FROM "{table.name}" WHERE "log" = ? AND "{column}" = ? LIMIT 1'
+    if not flags:
+        return statement, shape._make
+
+    def make(values: tuple) -> tuple:
+        values = list(values)
+        for i in flags:
+            values[i] = None if values[i] is None else bool(values[i])
+        return shape._make(values)
+    return statement, make
+
+
+def _remembering(name: str):
+    read = getattr(State, name)
+
+    def remembered(self: _ReplayState, *args, **kwargs):
+        known = self._answers[name]
+        key = tuple(tuple(a) if isinstance(a, list) else a for a in args)
+        if kwargs:
+            key += tuple(sorted(kwargs.items()))
+        if key not in known:
+            known[key] = read(self, *args, **kwargs)
+        return known[key]
+    remembered.__doc__ = read.__doc__
+    return remembered
+
+
+for _name in _ReplayState._MANY:
+    setattr(_ReplayState, _name, _remembering(_name))
+
+
+def _inserter(conn: sa.Connection):
+    """Inserts into the replay's in-memory SQLite straight through sqlite3, each statement
+    built once: the fold writes after every entry, so a check sees all earlier entries, and
+    SQLAlchemy's per-statement work would cost more than SQLite's insert. The projection's
+    columns hold plain text, integers and booleans: nothing to convert."""
+    raw = conn.connection.driver_connection
+    statements: dict[tuple[str, tuple[str, ...]], str] = {}
+
+    def insert_many(table: sa.Table, rows: list[dict]) -> None:
+        key = (table.name, tuple(rows[0]))
+        if key not in statements:
+            columns = ", ".join(f'"{c}"' for c in key[1])
+            values = ", ".join(f":{c}" for c in key[1])
+            statements[key] = f'INSERT INTO "{table.name}" ({columns}) VALUES ({values})'
+        raw.executemany(statements[key], rows)
+    return insert_many
+
+
+def _fold(batch, log: str, entry: ledger.Entry, event: ev.Event) -> list[Finding]:
     """Fold one entry; an entry the fold cannot apply (a forged one naming rows that do not
     exist, or one already there) is a finding and changes nothing."""
     try:
-        fold.step(batch, log, entry)
+        fold.step(batch, log, entry, event)
         batch.flush()
-    except (sa.exc.SQLAlchemyError, KeyError, TypeError, ValueError, AttributeError) as e:
+    except (sa.exc.SQLAlchemyError, sqlite3.Error, KeyError, TypeError, ValueError,
+            AttributeError) as e:
         batch.rows.clear()
         batch.pending = 0
         return [Finding(entry.index, entry.kind, entry.actor, MALFORMED, None,

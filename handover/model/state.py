@@ -8,8 +8,9 @@ Getters raise NotFound naming the ID and its kind; `find_*` return None instead.
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Iterable
+from typing import Callable, Iterable
 
 import sqlalchemy as sa
 
@@ -29,6 +30,56 @@ def _not_found(kind: str, item_id: str, hint: str | None = None) -> NotFound:
                     hint or "check the ID on the label or in `handover status`")
 
 
+# The reads every policy check makes are built once, with bind parameters: SQLAlchemy then
+# skips building the query and its cache key on each read, which cost more than SQLite's
+# lookup itself (the rule replay runs them for every entry of the log).
+_LOG = sa.bindparam("log")
+
+
+@functools.cache
+def _by_key(table: sa.Table, column: str) -> sa.Select:
+    """The statement reading one row of `table` by its key `column`."""
+    return sa.select(table).where(table.c.log == _LOG, table.c[column] == sa.bindparam("key"))
+
+
+@functools.cache
+def _prepared(build: Callable[[], sa.Executable]) -> sa.Executable:
+    """`build()`'s statement, built once per builder."""
+    return build()
+
+
+def _roster_role_q() -> sa.Select:
+    t = p.roster
+    return sa.select(t.c.role).where(t.c.log == _LOG, t.c.case_id == sa.bindparam("case"),
+                                     t.c.person_id == sa.bindparam("person"))
+
+
+def _case_orgs_q() -> sa.Select:
+    t = p.case_orgs
+    return sa.select(t.c.org_id).where(t.c.log == _LOG, t.c.case_id == sa.bindparam("case")) \
+        .order_by(t.c.position)
+
+
+def _authorised_q() -> sa.Select:
+    t = p.case_workstations
+    return sa.select(t.c.case_id).where(t.c.log == _LOG, t.c.case_id == sa.bindparam("case"),
+                                        t.c.workstation_id == sa.bindparam("workstation"))
+
+
+def _package_items_q() -> sa.Select:
+    t = p.items
+    return sa.select(t).where(t.c.log == _LOG, t.c.package_id == sa.bindparam("package"),
+                              t.c.kind == sa.bindparam("kind")) \
+        .order_by(t.c.entry_index, t.c.item_id)
+
+
+def _handovers_of_q() -> sa.Select:
+    h, hi = p.handovers, p.handover_items
+    return (sa.select(h).join(hi, sa.and_(hi.c.log == h.c.log, hi.c.handover_id == h.c.handover_id))
+            .where(h.c.log == _LOG, hi.c.item_id.in_(sa.bindparam("items", expanding=True)))
+            .distinct().order_by(h.c.entry_index))
+
+
 class State:
     def __init__(self, conn: sa.Connection, log: str):
         self.conn, self.log = conn, log
@@ -42,11 +93,13 @@ class State:
     # --- generic ---------------------------------------------------------------------------
 
     def _one(self, table: sa.Table, column: str, value: str) -> Row | None:
-        return self.conn.execute(sa.select(table).where(
-            table.c.log == self.log, table.c[column] == value)).first()
+        return self.conn.execute(_by_key(table, column), {"log": self.log, "key": value}).first()
 
     def _all(self, query) -> list[Row]:
         return list(self.conn.execute(query))
+
+    def _all_of(self, statement: sa.Executable, params: dict) -> list[Row]:
+        return list(self.conn.execute(statement, params))
 
     # --- registry --------------------------------------------------------------------------
 
@@ -113,10 +166,8 @@ class State:
         return self._one(p.workstations, "hostname", hostname)
 
     def workstation_authorised(self, workstation_id: str, case_id: str) -> bool:
-        t = p.case_workstations
-        return self.conn.execute(sa.select(t.c.case_id).where(
-            t.c.log == self.log, t.c.case_id == case_id,
-            t.c.workstation_id == workstation_id)).first() is not None
+        return self.conn.execute(_prepared(_authorised_q), {
+            "log": self.log, "case": case_id, "workstation": workstation_id}).first() is not None
 
     def list(self, table: sa.Table) -> list[Row]:
         key = list(table.primary_key.columns)[1]
@@ -135,14 +186,12 @@ class State:
         return self._one(p.closing_overrides, "case_id", case_id)
 
     def case_orgs(self, case_id: str) -> list[str]:
-        t = p.case_orgs
-        return list(self.conn.execute(sa.select(t.c.org_id).where(
-            t.c.log == self.log, t.c.case_id == case_id).order_by(t.c.position)).scalars())
+        return list(self.conn.execute(_prepared(_case_orgs_q),
+                                      {"log": self.log, "case": case_id}).scalars())
 
     def roster_role(self, case_id: str, person_id: str) -> str | None:
-        t = p.roster
-        return self.conn.execute(sa.select(t.c.role).where(
-            t.c.log == self.log, t.c.case_id == case_id, t.c.person_id == person_id)).scalar()
+        return self.conn.execute(_prepared(_roster_role_q), {
+            "log": self.log, "case": case_id, "person": person_id}).scalar()
 
     def roster(self, case_id: str) -> list[Row]:
         t = p.roster
@@ -262,7 +311,8 @@ class State:
         other = {ev.MEDIUM: ev.NOTICE, ev.NOTICE: ev.MEDIUM}.get(item.kind)
         if other is None or item.package_id is None:
             return []
-        return self.items(package_id=item.package_id, kind=other)
+        return self._all_of(_prepared(_package_items_q),
+                            {"log": self.log, "package": item.package_id, "kind": other})
 
     def envelopes_delivered(self, package_id: str) -> int:
         t = p.items
@@ -287,11 +337,7 @@ class State:
         item_ids = list(item_ids)
         if not item_ids:
             return []
-        h, hi = p.handovers, p.handover_items
-        q = (sa.select(h).join(hi, sa.and_(hi.c.log == h.c.log, hi.c.handover_id == h.c.handover_id))
-             .where(h.c.log == self.log, hi.c.item_id.in_(item_ids)).distinct()
-             .order_by(h.c.entry_index))
-        return self._all(q)
+        return self._all_of(_prepared(_handovers_of_q), {"log": self.log, "items": item_ids})
 
     def handovers(self, case_id: str | None = None) -> list[Row]:
         h = p.handovers

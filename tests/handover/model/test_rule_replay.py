@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 import ledger
 from cli.main import main
-from handover import demo, ids, reports
+from handover import actions, demo, ids, reports
 from handover.errors import EXIT_VERIFY_FAILED
 from handover.model import events as ev
 from handover.model import fold
@@ -115,6 +115,21 @@ def test_an_override_reason_without_the_override_listed_is_reported(world, seale
     index = _forge(w, w.jiro, bare, w.clock.now)
     [f] = replay_rules(w.j.engine, w.j.log).findings
     assert (f.index, f.rule, f.item) == (index, OVERRIDE_NOT_RECORDED, sealed.notice_id)
+
+
+def test_a_forgery_refused_only_because_of_an_earlier_change_is_found(world, sealed):
+    """The replay remembers what its checks read (an item, a roster) until the fold changes
+    it: each forgery here passes against the state before the legitimate change."""
+    w = world
+    w.provide(sealed.medium_id, to=w.ichiro)     # read at the ward, ichiro read on the roster
+    w.clock.advance(minutes=5)
+    actions.change_roster(w.j, w.taro, w.case_id, remove=[w.ichiro])
+    w.clock.advance(days=1)
+    again = _forge(w, w.taro, _forged_handover(w, [sealed.medium_id], w.hanako), w.clock.now)
+    w.clock.advance(minutes=5)
+    notice = _forge(w, w.taro, _forged_handover(w, [sealed.notice_id], w.ichiro), w.clock.now)
+    assert [(f.index, f.rule, f.item) for f in replay_rules(w.j.engine, w.j.log).findings] == [
+        (again, "already-out", sealed.medium_id), (notice, "not-on-roster", w.ichiro)]
 
 
 def test_a_visit_round_forged_closed_with_a_list_out_is_reported(world):
