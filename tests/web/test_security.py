@@ -119,3 +119,18 @@ def test_sign_in_writes_no_passphrase_to_the_log(web, caplog):
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("web"))
     assert "POST /signin 303" in ours and "GET / 200" in ours
     assert "q=x" not in ours, "the access log names paths, never query strings"
+
+
+def test_a_cross_site_request_neither_replaces_nor_ends_the_session(web):
+    web.sign_in(web.world.hanako)
+    mine = web.client.cookies.get("handover_session")
+    # The browser withholds the SameSite=Strict cookie on a cross-site request.
+    fresh = __import__("starlette.testclient", fromlist=["TestClient"]).TestClient(
+        web.app, base_url="http://127.0.0.1")
+    r = fresh.get("/signin", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 200 and "set-cookie" not in r.headers
+    r = fresh.post("/signout", data={"csrf": "x"}, headers={"Sec-Fetch-Site": "cross-site"},
+                   follow_redirects=False)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    assert web.client.cookies.get("handover_session") == mine
+    assert "架空 花子 さんの作業" in web.client.get("/").text
