@@ -206,8 +206,11 @@ def bench(label: str, settings: Settings, args) -> None:
     if not label_key.exists():
         label_codes.create_key(label_key)
     app = create_app(settings, label_key=label_key, host=HOST, clock=data["clock"])
+    # Keep-alive long enough that a client waiting at a phase barrier keeps its connection
+    # (uvicorn's default is 5 s; browsers reconnect by themselves).
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, access_log=False,
-                                           log_config=None, lifespan="off"))
+                                           log_config=None, lifespan="off",
+                                           timeout_keep_alive=600))
     sockets = [__import__("socket").create_server(("127.0.0.1", 0))]
     port = sockets[0].getsockname()[1]
     thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
