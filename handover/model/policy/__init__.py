@@ -27,7 +27,7 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          KEY_HOLDER_ELSEWHERE, SIGNATURE_REQUIRED,
                                          CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
                                          CREDENTIAL_REVOKED, SIGNATURE_INVALID,
-                                         PROOF_OF_POSSESSION, INCIDENT_CLOSED, INCIDENTS_OPEN,
+                                         PROOF_OF_POSSESSION, SIGNED_ACT_STALE, INCIDENT_CLOSED, INCIDENTS_OPEN,
                                          LGWAN_SEND_REQUIRED, LGWAN_NOT_RETURNED,
                                          FILE_NOT_PACKAGE, ERASURE_OTHER_ORG,
                                          VERIFIER_NOT_RESPONSIBLE, CERTIFICATE_ALREADY_RECEIVED,
@@ -58,7 +58,9 @@ from handover.model.policy.handovers import (require_direction, require_paper_me
                                              require_receiving_party)
 from handover.model.policy.signatures import (require_signer, require_usable_credential,
                                               require_valid_signature, require_proof,
-                                              require_may_revoke)
+                                              require_may_revoke, require_prepared_recently,
+                                              require_same_count, require_as_signed,
+                                              require_not_overtaken)
 from handover.model.policy.incidents import require_incident_open, require_no_open_incidents
 from handover.model.policy.erasures import (require_of_org, require_contractor_of, require_verifier,
                                             require_receiver, require_received_by_ward,
