@@ -1,0 +1,1 @@
+"""The web application (issue 14)."""
