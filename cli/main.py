@@ -12,7 +12,7 @@ import sys
 import click
 
 from cli import (audit, credentials, custody, custody_reports, db, erasures, incidents, inspection,
-                 ledger, lgwan, package, print_logs, visits, witness)
+                 ledger, lgwan, package, print_logs, serve, visits, witness)
 from handover.config import resolve_settings
 from handover.errors import HandoverError
 
@@ -48,7 +48,7 @@ for command in (
         custody_reports.rebuild, custody_reports.demo, incidents.incident,
         lgwan.lgwan, lgwan.receive, erasures.erasure,
         inspection.inspection, audit.report, db.db, print_logs.print_log, visits.visits,
-        ledger.ledger, witness.witness, package.package):
+        ledger.ledger, witness.witness, package.package, serve.serve):
     main.add_command(command)
 
 if __name__ == "__main__":

@@ -23,7 +23,11 @@ from handover.reports.verification import (check_paper, check_proof, export_proo
 # The auditor's report renders PDFs (reportlab): imported on first use, so `status` and
 # `history` start without it (tests/cli/test_cold_start.py).
 _LAZY = {"AuditResult": "handover.reports.audit_report",
-         "audit_report": "handover.reports.audit_report"}
+         "audit_report": "handover.reports.audit_report",
+         # the web pages' views of handovers print their items as the 確認書 does
+         "case_handovers": "handover.reports.handover_sheets",
+         "handover_sheet": "handover.reports.handover_sheets",
+         "waiting_for": "handover.reports.handover_sheets"}
 
 
 def __getattr__(name: str):
@@ -36,11 +40,11 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "AuditResult", "LABEL_FORMATS", "audit_report", "case_sheet", "check_paper", "check_proof", "export_proof",
-    "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
+    "AuditResult", "LABEL_FORMATS", "audit_report", "case_handovers", "case_sheet", "check_paper", "check_proof", "export_proof",
+    "handover_sheet", "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
     "print_erasure", "print_incident", "print_labels", "print_logs", "print_submission",
     "projection_differences", "replay_rules", "require_ok", "require_person",
     "require_rules_kept", "require_same_projection", "show_entries", "show_erasure",
-    "show_incident", "status", "verify", "visit_lists", "where_text", "write_bundle",
+    "show_incident", "status", "verify", "visit_lists", "waiting_for", "where_text", "write_bundle",
     "write_enrolment_form",
 ]

@@ -1,0 +1,94 @@
+"""Rendering: the Jinja2 environment, the context every page gets, dates in 和暦 beside ISO,
+and a refusal (HandoverError) in Japanese, naming the rule."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.templating import Jinja2Templates
+
+from handover.clock import JST
+from handover.documents.wareki import format_wareki
+from handover.errors import HandoverError, NotFound, PolicyViolation, VerificationFailed
+
+TEMPLATES = Path(__file__).parent / "templates"
+HTMX = Path(__file__).parent / "static" / "vendor" / "htmx.min.js"
+
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def wareki(value: str | dt.date | dt.datetime | None) -> str:
+    """令和8年4月6日 (2026-04-06), or with a time 令和8年4月6日 10:00 (2026-04-06T10:00+09:00)."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        local = value.astimezone(JST) if value.tzinfo else value
+        return (f"{format_wareki(local.date())} {local:%H:%M}"
+                f"（{local:%Y-%m-%d %H:%M}）")
+    return f"{format_wareki(value)}（{value.isoformat()}）"
+
+
+templates.env.filters["wareki"] = wareki
+
+
+def ctx(request: Request):
+    return request.app.state.ctx
+
+
+def session(request: Request):
+    return request.state.session
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    s = session(request)
+    context.update(request=request, session=s, csrf=s.csrf, has_htmx=HTMX.exists(),
+                   me=s.person_id, my_name=s.name)
+    return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def redirect(url: str) -> Response:
+    """After a successful POST: see the result on a page of its own (303 See Other)."""
+    return RedirectResponse(url, status_code=303)
+
+
+def sign_in_required(request: Request) -> Response | None:
+    """The sign-in page for a visitor who is not signed in (None when they are)."""
+    if session(request).signed_in:
+        return None
+    return redirect("/signin")
+
+
+def refusal(e: HandoverError) -> dict[str, str]:
+    """A refusal as the pages show it: a Japanese heading, the rule's Japanese title when a
+    custody rule refused, and the message and hint as the CLI words them."""
+    from handover.model.policy.rule_titles import RULE_TITLES_JA
+    if isinstance(e, PolicyViolation):
+        title = RULE_TITLES_JA.get(e.rule, e.rule)
+        return {"heading": f"規則により受け付けられません：{title}", "rule": e.rule,
+                "item": e.item, "message": e.message, "hint": e.hint or ""}
+    heading = ("登録されていません" if isinstance(e, NotFound) else
+               "検証に失敗しました" if isinstance(e, VerificationFailed) else
+               "受け付けられません")
+    return {"heading": heading, "rule": "", "item": "", "message": e.message,
+            "hint": e.hint or ""}
+
+
+def field_of(e: HandoverError, fields: dict[str, Any]) -> str:
+    """The form field a refusal concerns: the one holding the refused item (a person, a
+    medium), else '' (shown above the form)."""
+    item = getattr(e, "item", None)
+    if item:
+        for name, value in fields.items():
+            values = value if isinstance(value, (list, tuple)) else [value]
+            if item in values:
+                return name
+    return ""
