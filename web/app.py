@@ -27,7 +27,8 @@ STATIC = Path(__file__).parent / "static"
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 # The page modules, each with a `routes` list. The passkey and sealing pages add theirs here.
-PAGE_MODULES = ("web.routes.signin", "web.routes.dashboard", "web.passkeys")
+PAGE_MODULES = ("web.routes.signin", "web.routes.dashboard", "web.routes.cases",
+                "web.routes.handovers", "web.passkeys")
 
 
 @dataclass

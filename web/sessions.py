@@ -28,6 +28,8 @@ class Session:
     signer: object | None = field(default=None, repr=False)    # model.signatures.Signer
     # The scanning station's open sessions, by station ID (web/routes/scanning.py).
     stations: dict = field(default_factory=dict, repr=False)
+    # Files offered once (a 確認書, a report): token -> (name, bytes, media type).
+    downloads: dict = field(default_factory=dict, repr=False)
     expired: bool = False     # set on the fresh session that replaced one that timed out
 
     @property
@@ -84,6 +86,7 @@ class SessionStore:
     def _forget(self, s: Session) -> None:
         s.signer = None           # the private key goes with the session
         s.stations.clear()
+        s.downloads.clear()
         self._sessions.pop(s.id, None)
 
     def _sweep(self) -> None:

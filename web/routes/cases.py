@@ -1,0 +1,63 @@
+"""Cases: the list, and one case's page (roster; every medium, notice, LGWAN file, envelope
+batch and visit list with where it is, who holds it and since when; its handovers with their
+確認書; the timeline from the ledger). Printing a 確認書 is recorded (actions.reprint)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from handover import actions, reports
+from web.acting import attempt, download, journal, offer_download, written_file
+from web.pages import redirect, refusal, render, sign_in_required
+from web.security import state_changing
+
+
+async def case_list(request: Request):
+    if (gone := sign_in_required(request)) is not None:
+        return gone
+    data, error = await attempt(lambda: reports.status(journal(request)))
+    return render(request, "cases.html", cases=data["cases"] if data else [],
+                  error=refusal(error) if error else None)
+
+
+def case_view(j, case_id: str) -> dict:
+    return {"sheet": reports.case_sheet(j, case_id),
+            "status": reports.status(j, case_id)["cases"][0],
+            "handovers": reports.case_handovers(j, case_id),
+            "lgwan": reports.list_transfers(j, case_id),
+            "timeline": reports.history(j, case_id)["entries"]}
+
+
+async def case_page(request: Request):
+    if (gone := sign_in_required(request)) is not None:
+        return gone
+    case_id = request.path_params["case_id"]
+    view, error = await attempt(lambda: case_view(journal(request), case_id))
+    if error is not None:
+        return render(request, "error.html", 404, error=refusal(error))
+    return render(request, "case.html", **view)
+
+
+@state_changing
+async def print_kakuninsho(request: Request):
+    """The 確認書 of a handover, printed afresh (再発行, recorded in the ledger) and offered
+    for download once."""
+    if (gone := sign_in_required(request)) is not None:
+        return gone
+    handover_id = request.path_params["handover_id"]
+    j, me = journal(request), request.state.session.person_id
+    done, error = await attempt(lambda: written_file(
+        lambda tmp: actions.reprint(j, me, handover_id, tmp)))
+    if error is not None:
+        return render(request, "error.html", 400, error=refusal(error))
+    name, data = done
+    return redirect(offer_download(request, name, data, "application/pdf"))
+
+
+routes = [
+    Route("/cases", case_list, methods=["GET"]),
+    Route("/cases/{case_id}", case_page, methods=["GET"]),
+    Route("/handovers/{handover_id}/print", print_kakuninsho, methods=["POST"]),
+    Route("/downloads/{token}", download, methods=["GET"]),
+]
