@@ -56,6 +56,7 @@ class PasskeySigner:
     the journal like a passphrase signer, it refuses to sign: an act must go through `act`."""
     credential_id: str
     person_id: str
+    in_browser = True         # pages offer the passkey 押印 instead of the passphrase field
 
     def sign(self, digest: bytes) -> dict:
         raise HandoverError("a passkey signs in the browser, at the moment of the act / "
@@ -129,13 +130,16 @@ def _error(message: str, status: int = 400, **more) -> JSONResponse:
     return JSONResponse({"error": message, **more}, status_code=status)
 
 
-def _refused(e: HandoverError) -> JSONResponse:
+def refused_json(e: HandoverError) -> JSONResponse:
     r = refusal(e)
     text = r["heading"] + "：" + r["message"] + (f"（{r['hint']}）" if r["hint"] else "")
     return _error(text, 409 if r["rule"] else 400, rule=r["rule"])
 
 
 async def _body(request: Request) -> dict:
+    """A step's JSON, or the form fields of a ceremony's first step (a page's own form)."""
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        return dict(await request.form())
     try:
         body = await request.json()
     except ValueError:
@@ -191,6 +195,16 @@ def _wants_json(request: Request) -> bool:
 
 # --- acts: the electronic 押印 ------------------------------------------------------------------
 
+async def signed(request: Request, run: Callable[[Any], Any], then: Callable[[Any], str]
+                 ) -> JSONResponse:
+    """`act` for a page's form submitted by webauthn.js: every answer is a JSON step, a
+    refusal too (shown beside the form)."""
+    try:
+        return await act(request, run, then)
+    except HandoverError as e:
+        return refused_json(e)
+
+
 async def act(request: Request, run: Callable[[Any], Any], then: Callable[[Any], str]) -> Response:
     """Take an act for the signed-in person. `run(journal)` calls the action; `then(value)` is
     the page to show after it. A passkey user signs it in the browser first (two phases); a
@@ -228,7 +242,7 @@ async def commit_act(request: Request):
     except Refused as e:
         return _error(str(e))
     except HandoverError as e:
-        return _refused(e)
+        return refused_json(e)
     return _done(c.data["then"](value))
 
 
@@ -387,7 +401,7 @@ async def enrol_finish(request: Request):
     except Refused as e:
         return _error(str(e))
     except HandoverError as e:
-        return _refused(e)
+        return refused_json(e)
 
 
 async def enrolled_page(request: Request):

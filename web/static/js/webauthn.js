@@ -9,7 +9,7 @@
 // User verification is always "required": Windows Hello's PIN or biometrics, or the security
 // key's PIN. Binary values travel as base64url without padding.
 
-import { postJSON, say } from "./post.js";
+import { postForm, postJSON, say } from "./post.js";
 
 export function b64u(buffer) {
   const bytes = new Uint8Array(buffer);
@@ -68,9 +68,10 @@ export async function assertion(challenge, {rpId, allow = [], timeout = 120000} 
 
 const CANCELLED = "パスキーの操作が取り消されたか、時間切れになりました。もう一度お試しください。";
 
-// Run the server's steps from the first POST to `url` with `fields` until done or refused.
+// Run the server's steps from the first POST of the form's `fields` (URLSearchParams) to
+// `url` until done or refused.
 export async function runCeremony(url, fields, status) {
-  let step = await postJSON(url, fields);
+  let step = await postForm(url, fields);
   while (!step.error && !step.done) {
     if (step.create) {
       say(status, "パスキーを作成しています。Windows Hello またはセキュリティキーで本人確認をしてください。");
@@ -93,12 +94,11 @@ export async function runCeremony(url, fields, status) {
   return step;
 }
 
-function formFields(form) {
-  const fields = {};
-  for (const [name, value] of new FormData(form)) {
-    if (name === "csrf" || value instanceof File) continue;
-    if (name in fields) fields[name] = [].concat(fields[name], value);
-    else fields[name] = value;
+// The form's fields as the browser would send them, with the button that was pressed.
+function formFields(form, submitter) {
+  const fields = new URLSearchParams();
+  for (const [name, value] of new FormData(form, submitter || undefined)) {
+    if (!(value instanceof File)) fields.append(name, value);
   }
   return fields;
 }
@@ -116,7 +116,7 @@ function wire(form) {
     const buttons = form.querySelectorAll("button, input[type=submit]");
     buttons.forEach((b) => { b.disabled = true; });
     try {
-      const step = await runCeremony(form.dataset.passkey, formFields(form), status);
+      const step = await runCeremony(form.dataset.passkey, formFields(form, event.submitter), status);
       if (step.error) {
         say(status, step.error, "error");
       } else if (step.redirect) {
