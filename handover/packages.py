@@ -24,6 +24,8 @@ from handover.ids import new_id
 CrashedPartRemoved = crypto.CrashedPartRemoved
 
 MEDIA = crypto.MEDIA
+# A file sealed as it arrives (an upload): name, declared size, readinto(view) -> count.
+Upload = crypto.StreamSource
 Progress = Callable[[int, int], None]
 
 
