@@ -24,7 +24,7 @@ from handover.actions.print_logs import (PrintLogImport, explain_print_excess,
 from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
-from handover.actions.sealing import Sealed, seal_extract, seal_report
+from handover.actions.sealing import Sealed, check_may_seal, seal_extract, seal_report
 from handover.actions.witnessing import cosign, create_witness_key
 from handover.actions.visit_lists import SplitLists, split_visit_list
 from handover.label_codes import create_key as create_label_key
@@ -44,6 +44,6 @@ __all__ = [
     "create_witness_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",
-    "register_workstation", "reprint", "rotate_signing_key", "scan_images", "seal_extract", "seal_report", "sign_checkpoint",
+    "register_workstation", "reprint", "rotate_signing_key", "scan_images", "check_may_seal", "seal_extract", "seal_report", "sign_checkpoint",
     "store_item",
 ]

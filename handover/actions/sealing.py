@@ -108,6 +108,15 @@ def _check(st: State, actor_id: str, case_id: str, host: str, report: bool):
     return case, workstation
 
 
+def check_may_seal(journal: Journal, actor: str, case_id: str) -> None:
+    """Refuse now, as sealing would, unless `actor` may seal the case's data on this journal's
+    computer (a page asks before the extract is chosen)."""
+    case_id = ids.parse_id(case_id, "case")
+    with journal.reading() as st:
+        require_actor(st, actor)
+        _check(st, actor, case_id, journal.host, False)
+
+
 def seal_extract(journal: Journal, actor: str, case_id: str,
                  sources: Iterable[Path | str | packages.Upload], *,
                  medium_kind: str, content: str, out_dir: Path | str, notice_dir: Path | str,
