@@ -10,7 +10,7 @@ from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm
                                         record_handover, reprint)
 from handover.actions.incidents import (close_incident, follow_up_incident,
                                         open_overdue_incidents, report_incident)
-from handover.actions.lgwan import Received, Sent, receive_file, send_file
+from handover.actions.lgwan import Received, Sent, receive_by_hash, receive_file, send_file
 from handover.actions.erasures import check_erasure, receive_certificate, record_erasure
 from handover.actions.inspections import (Inspected, parse_findings, print_inspection,
                                           record_inspection)
@@ -37,7 +37,7 @@ __all__ = [
     "check_erasure", "close_case", "close_incident", "credential_list", "enrol_credential",
     "enrol_passkey", "explain_print_excess", "follow_up_incident", "import_print_log",
     "new_passphrase_credential", "open_overdue_incidents", "parse_findings", "passkey_registration",
-    "print_inspection", "receive_certificate", "receive_file", "record_erasure",
+    "print_inspection", "receive_by_hash", "receive_certificate", "receive_file", "record_erasure",
     "record_inspection", "report_incident", "revoke_credential", "send_file",
     "set_print_allowance", "split_visit_list", "unlock",
     "confirm_handover", "confirm_scanned", "cosign", "create_label_key", "create_signing_key",
