@@ -129,6 +129,20 @@ class DemoWard:
     forms: Path
     passphrases: dict[str, str]
 
+    def offer_web_sign_in(self, say: Callable[[str], None]) -> None:
+        """How to see this ward in a browser: the command serving the demo's database, and
+        the one passphrase printed, 見本 太郎's (a demo-only credential: the others stay
+        unprinted, and nothing is written anywhere)."""
+        settings = self.result.settings
+        first = next(iter(self.passphrases))        # the first staff member's credential
+        keys = settings.key_path.parent
+        say(f"see it in a browser: handover --db {settings.db_url} --key {settings.key_path} "
+            f"serve --label-key {keys / 'handover-label.key'}")
+        say(f"  then open http://localhost:8700/ and sign in as 見本 太郎 with the passphrase "
+            f"{self.passphrases[first]}")
+        say("  (a demo-only credential, printed for this demo alone; a real passphrase is "
+            "never printed or stored)")
+
     def person(self, name: str, org: str, roles: list[str]) -> str:
         """Registered, then enrolled at the counter (登録票 printed), then unlocked to act."""
         person_id = actions.register_person(self.j, self.taro, name, org, roles).value
@@ -162,7 +176,8 @@ def start_ward(directory: Path | str, start: dt.datetime, section: str, title: s
     say(f"step 1: signing key {settings.key_path}, label key {label_key}")
     # Every person gets a passphrase credential, and every entry is signed by whoever acts.
     # The demo's passphrases are random, kept in memory only and forgotten at the end: the
-    # demo supplies them itself, with no terminal, and writes them nowhere.
+    # demo supplies them itself, with no terminal, and writes them nowhere. It prints one,
+    # the first staff member's, for signing in to the web pages (offer_web_sign_in).
     passphrases: dict[str, str] = {}
     first = _new_credential(passphrases)
     boot = actions.bootstrap(j, section, "見本 太郎", first).value
@@ -326,6 +341,7 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     say(f"done: {len(result.pdfs)} 確認書 PDFs (each signed checkpoint printed on it) in {pdfs}; "
         f"password notice in {notices}; labels in {labels}")
     say(f"try: handover --db {settings.db_url} status")
+    w.offer_web_sign_in(say)
     return result
 
 

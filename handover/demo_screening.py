@@ -245,6 +245,7 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
         f"entries signed by the person who acted: {'ok' if report.ok else 'FAILED'}")
     reports.require_ok(report)
     say(f"done: {len(result.pdfs)} PDFs; try: handover --db {settings.db_url} report {case_id}")
+    w.offer_web_sign_in(say)
     return result
 
 

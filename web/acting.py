@@ -5,6 +5,7 @@ refusal caught, and one-time downloads kept in the session's memory."""
 from __future__ import annotations
 
 import secrets
+from urllib.parse import quote
 import tempfile
 from pathlib import Path
 from typing import Callable, TypeVar
@@ -69,4 +70,11 @@ async def download(request: Request) -> Response:
                             "このファイルは既にダウンロードされたか、セッションが切れました。")
     name, data, media_type = found
     return Response(data, media_type=media_type,
-                    headers={"content-disposition": f'attachment; filename="{name}"'})
+                    headers={"content-disposition": content_disposition(name)})
+
+
+def content_disposition(name: str) -> str:
+    """An attachment header for any file name (Japanese ones in RFC 5987 form)."""
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_"
+                       for c in name)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"

@@ -4,7 +4,9 @@ every state change.
 - Trusted hosts: the Host header must name this server (Starlette's TrustedHostMiddleware,
   configured in web/app.py).
 - Sessions: the cookie's ID is looked up in the in-memory store (web/sessions.py); a request
-  without a live session gets a fresh anonymous one, so every form carries a CSRF token.
+  without a live session gets a fresh anonymous one, so every form carries a CSRF token
+  (a request from another site gets a transient one and no cookie: it cannot replace the
+  person's session).
   The cookie is HttpOnly, SameSite=Strict, and Secure when served over TLS.
 - Cross-site requests: a state-changing request whose `Sec-Fetch-Site` is present and not
   `same-origin` is refused before any endpoint runs.
@@ -64,7 +66,7 @@ class Guard:
                 headers = MutableHeaders(scope=message)
                 self._security_headers(headers, static)
                 session = scope.get("state", {}).get("session")
-                if session is not None and session.id != cookie_id:
+                if session is not None and session.id != cookie_id and not session.transient:
                     headers.append("set-cookie", self._cookie(session.id))
             await send(message)
 
@@ -73,12 +75,14 @@ class Guard:
             cookie_id = None
             await self.app(scope, receive, send_with_headers)
         else:
+            site = _header(scope, b"sec-fetch-site")
             session, expired = self.store.get(cookie_id)
-            if session is None:
+            if session is None and site in ("cross-site", "same-site"):
+                session = self.store.transient()
+            elif session is None:
                 session = self.store.new()
                 session.expired = expired
             scope.setdefault("state", {})["session"] = session
-            site = _header(scope, b"sec-fetch-site")
             if method not in SAFE_METHODS and site is not None and site != "same-origin":
                 response = refusal_page(403, "別のサイトからの送信は受け付けません",
                                         "この操作は、このシステムの画面からのみ行えます。"

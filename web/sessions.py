@@ -31,6 +31,7 @@ class Session:
     # Files offered once (a 確認書, a report): token -> (name, bytes, media type).
     downloads: dict = field(default_factory=dict, repr=False)
     expired: bool = False     # set on the fresh session that replaced one that timed out
+    transient: bool = False   # for a request from another site: never stored, no cookie
 
     @property
     def signed_in(self) -> bool:
@@ -68,6 +69,13 @@ class SessionStore:
             self._sweep()
             self._sessions[s.id] = s
         return s
+
+    def transient(self) -> Session:
+        """A session for one request from another site (whose browser withheld our
+        SameSite=Strict cookie): not kept, and no cookie is set, so a cross-site request can
+        neither replace nor end the person's real session."""
+        return Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), self.monotonic(),
+                       transient=True)
 
     def sign_in(self, old: Session, person_id: str, name: str, signer) -> Session:
         """A new session (new ID and CSRF token) for the person; the old one is dropped."""

@@ -19,7 +19,9 @@ from handover.reports.print_logs import EXCESS_UNEXPLAINED
 MOMENT_LABELS = {**MOMENT_VERBS, ev.TRANSFER: "再委託先への引渡し"}
 
 
-def handover_json(st: State, h: Row) -> dict[str, Any]:
+def handover_json(st: State, h: Row, *, items: bool = True) -> dict[str, Any]:
+    """One handover; its items (as the 確認書 lists them) unless `items` is False: a list of
+    handovers shows their totals, which the handover's own row carries."""
     return {
         "handover_id": h.handover_id, "case_id": h.case_id, "case": st.name(h.case_id),
         "moment": h.moment, "moment_label": MOMENT_LABELS.get(h.moment, h.moment),
@@ -36,7 +38,8 @@ def handover_json(st: State, h: Row) -> dict[str, Any]:
         "recorded_by": st.name(h.recorded_by), "entry": h.entry_index,
         "confirmed_by": st.name(h.confirmed_by) if h.confirmed_by else None,
         "confirmed_at": h.confirmed_at, "condition": h.condition,
-        "items": [dataclasses.asdict(i) for i in handover_items(st, h.handover_id)],
+        "items": [dataclasses.asdict(i) for i in handover_items(st, h.handover_id)]
+        if items else None,
     }
 
 
@@ -51,7 +54,7 @@ def case_handovers(journal: Journal, case_id: str) -> list[dict[str, Any]]:
     case_id = ids.parse_id(case_id, "case")
     with journal.reading() as st:
         st.case(case_id)
-        return [handover_json(st, h) for h in st.handovers(case_id)]
+        return [handover_json(st, h, items=False) for h in st.handovers(case_id)]
 
 
 def waiting_for(journal: Journal, person_id: str) -> dict[str, Any]:
@@ -63,7 +66,7 @@ def waiting_for(journal: Journal, person_id: str) -> dict[str, Any]:
     with journal.reading() as st:
         me = require_actor(st, person_id)
         ward_staff = st.is_ward(me.org_id)
-        confirmations = [handover_json(st, h) for h in st.handovers()
+        confirmations = [handover_json(st, h, items=False) for h in st.handovers()
                          if h.confirmed_by is None and h.to_org == me.org_id]
     mine = [c for c in status(journal)["cases"]
             if (ward_staff and c["status"] == "open")

@@ -100,12 +100,16 @@ def _summary(st: State, entry: ledger.Entry) -> str:
     return entry.kind
 
 
-def history(journal: Journal, any_id: str) -> dict[str, Any]:
-    """The whole custody chain of one item (or package, case, cabinet, person, handover)."""
+def history(journal: Journal, any_id: str, *, last: int | None = None) -> dict[str, Any]:
+    """The whole custody chain of one item (or package, case, cabinet, person, handover);
+    with `last`, only its latest `last` entries (a case's page), `total` counting them all."""
     subject = ids.parse_id(any_id)
     with journal.reading() as st:
         indexes = st.subject_entries(subject)
-        if not indexes:
+        total = len(indexes)
+        if last is not None:
+            indexes = indexes[-last:] if last > 0 else []
+        if not total:
             kind = ids.KINDS[subject[0]]
             raise NotFound(f"nothing is recorded about {subject} / {subject} の記録はありません",
                            f"check the {kind.en} ID on the label")
@@ -125,4 +129,4 @@ def history(journal: Journal, any_id: str) -> dict[str, Any]:
         concerned = [r for r in st.incidents(open_only=True)
                      if subject in r.item_ids.split() or subject in (r.case_id, r.incident_id)]
         return {"id": subject, "kind": ids.KINDS[subject[0]].en, "current": current,
-                "entries": entries, "open_incidents": [incident_json(st, r) for r in concerned]}
+                "total": total, "entries": entries, "open_incidents": [incident_json(st, r) for r in concerned]}

@@ -45,10 +45,11 @@ def test_sign_in_by_keyboard_alone(site):
     assert page.get_by_role("heading", name="架空 花子 さんの作業").is_visible()
 
 
-def test_every_form_control_is_labelled(site):
+def test_every_form_control_is_labelled(site, sealed):
+    from tests.web.test_security import pages
     page = site.page
     site.sign_in("見本 太郎")
-    for path in ("/signin", "/"):
+    for path in pages(site.web_world):
         page.goto(site.url + path)
         unlabelled = page.evaluate("""() => [...document.querySelectorAll(
             'input:not([type=hidden]), select, textarea')].filter(e =>

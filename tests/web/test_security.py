@@ -4,6 +4,7 @@ timeout, security headers, and nothing secret in the access log."""
 from __future__ import annotations
 
 import logging
+import re
 
 from starlette.routing import Route
 
@@ -23,12 +24,23 @@ def test_every_page_has_the_security_headers(web):
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Secure" not in cookie
 
 
-def test_no_inline_script_or_style_on_pages(web):
+def pages(w) -> list[str]:
+    """Every page a signed-in person reads (one of each kind)."""
+    case = w.case_id
+    return ["/", "/cases", f"/cases/{case}", f"/cases/{case}/record", f"/scan?case={case}",
+            "/registry", "/registry/cases", "/audit", f"/cases/{case}/incidents",
+            f"/cases/{case}/print-logs"]
+
+
+def test_no_inline_script_or_style_on_any_page(web, sealed):
     web.sign_in(web.world.taro)
-    for path in ("/signin", "/"):
-        page = web.client.get(path).text
-        assert "style=" not in page and "<style" not in page
-        assert "<script>" not in page and "onclick" not in page
+    for path in ["/signin", *pages(web.world)]:
+        r = web.client.get(path)
+        assert r.status_code == 200, path
+        page = r.text
+        assert "style=" not in page and "<style" not in page, path
+        assert not re.search(r"<script(?![^>]*\bsrc=)", page), path
+        assert not re.search(r"\son[a-z]+=", page) and "hx-on" not in page, path
 
 
 def test_sign_in_and_out(web):
@@ -119,3 +131,18 @@ def test_sign_in_writes_no_passphrase_to_the_log(web, caplog):
     ours = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("web"))
     assert "POST /signin 303" in ours and "GET / 200" in ours
     assert "q=x" not in ours, "the access log names paths, never query strings"
+
+
+def test_a_cross_site_request_neither_replaces_nor_ends_the_session(web):
+    web.sign_in(web.world.hanako)
+    mine = web.client.cookies.get("handover_session")
+    # The browser withholds the SameSite=Strict cookie on a cross-site request.
+    fresh = __import__("starlette.testclient", fromlist=["TestClient"]).TestClient(
+        web.app, base_url="http://127.0.0.1")
+    r = fresh.get("/signin", headers={"Sec-Fetch-Site": "cross-site"})
+    assert r.status_code == 200 and "set-cookie" not in r.headers
+    r = fresh.post("/signout", data={"csrf": "x"}, headers={"Sec-Fetch-Site": "cross-site"},
+                   follow_redirects=False)
+    assert r.status_code == 403 and "set-cookie" not in r.headers
+    assert web.client.cookies.get("handover_session") == mine
+    assert "架空 花子 さんの作業" in web.client.get("/").text

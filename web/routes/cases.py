@@ -13,6 +13,9 @@ from web.pages import redirect, refusal, render, sign_in_required
 from web.security import state_changing
 
 
+TIMELINE = 30       # the case page shows the ledger's latest entries about the case
+
+
 async def case_list(request: Request):
     if (gone := sign_in_required(request)) is not None:
         return gone
@@ -26,7 +29,7 @@ def case_view(j, case_id: str) -> dict:
             "status": reports.status(j, case_id)["cases"][0],
             "handovers": reports.case_handovers(j, case_id),
             "lgwan": reports.list_transfers(j, case_id),
-            "timeline": reports.history(j, case_id)["entries"]}
+            "timeline": reports.history(j, case_id, last=TIMELINE)}
 
 
 async def case_page(request: Request):
