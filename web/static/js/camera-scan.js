@@ -9,7 +9,9 @@
 import { say } from "./post.js";
 
 const VENDOR = "/static/vendor/zxing-wasm/reader/";
-const SAME_CODE_PAUSE_MS = 3000;      // the camera keeps seeing a label held in front of it
+// A label held in front of the camera is seen in frame after frame: it counts once, until it
+// has been out of sight this long (then showing it again is a second scan, as with a scanner).
+const OUT_OF_SIGHT_MS = 1500;
 const FRAME_INTERVAL_MS = 150;
 
 let reader = null;
@@ -39,7 +41,10 @@ export async function decodeFrame(zxing, video, canvas) {
   return results.filter((r) => r.isValid && r.text).map((r) => r.text);
 }
 
-function handToStation(input, text) {
+// The scan field is looked up at each code: htmx swaps the scan area after every scan.
+function handToStation(selector, text) {
+  const input = document.querySelector(selector);
+  if (!input) return;
   input.value = text;
   input.dispatchEvent(new Event("input", {bubbles: true}));
   if (input.form) input.form.requestSubmit();
@@ -47,23 +52,25 @@ function handToStation(input, text) {
 }
 
 function wire(section) {
-  const input = document.querySelector(section.dataset.scanInput);
+  const selector = section.dataset.scanInput;
+  const focusInput = () => { const input = document.querySelector(selector); if (input) input.focus(); };
   const start = section.querySelector("[data-camera-start]");
   const video = section.querySelector("video");
   const status = section.querySelector("[data-camera-status]");
   const canvas = document.createElement("canvas");
-  if (!input || !start || !video) return;
+  if (!start || !video) return;
   let stream = null;
-  let last = {text: "", at: 0};
+  const lastSeen = new Map();      // text -> when it was last in a frame
 
   async function loop(zxing) {
     if (!stream) return;
     try {
       for (const text of await decodeFrame(zxing, video, canvas)) {
         const now = performance.now();
-        if (text === last.text && now - last.at < SAME_CODE_PAUSE_MS) continue;
-        last = {text, at: now};
-        handToStation(input, text);
+        const seen = lastSeen.get(text);
+        lastSeen.set(text, now);
+        if (seen !== undefined && now - seen < OUT_OF_SIGHT_MS) continue;
+        handToStation(selector, text);
       }
     } catch (error) {
       say(status, `読取りに失敗しました（${error && error.name}）。`, "error");
@@ -77,7 +84,7 @@ function wire(section) {
     video.srcObject = null;
     start.textContent = "カメラで読み取る";
     say(status, "カメラを止めました。");
-    input.focus();
+    focusInput();
   }
 
   start.addEventListener("click", async () => {
@@ -98,7 +105,7 @@ function wire(section) {
       await video.play();
       start.textContent = "カメラを止める";
       say(status, "ラベルのQRコードをカメラに向けてください。", "ok");
-      input.focus();
+      focusInput();
       loop(zxing);
     } catch (error) {
       stream = null;
