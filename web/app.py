@@ -29,7 +29,8 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 # The page modules, each with a `routes` list. The passkey and sealing pages add theirs here.
 PAGE_MODULES = ("web.routes.signin", "web.routes.dashboard", "web.routes.cases",
                 "web.routes.handovers", "web.routes.scanning", "web.routes.registry",
-                "web.routes.closeout", "web.routes.audit", "web.passkeys", "web.routes.sealing")
+                "web.routes.closeout", "web.routes.audit", "web.passkeys", "web.routes.sealing",
+                "web.routes.lgwan")
 
 
 @dataclass

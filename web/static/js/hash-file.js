@@ -2,8 +2,9 @@
 // leaves the computer; only its hash is sent (LGWAN receipt by hash, actions.lgwan).
 //
 // <form data-hash-file>: its <input type="file" data-hash-source> is hashed into its
-// <input type="hidden" data-hash-target> (the field the server reads); the file input has no
-// name, so the browser could not upload the file even if asked.
+// <input type="hidden" data-hash-target> (the field the server reads), its name into
+// [data-hash-name] if there is one; the file input has no name, so the browser could not
+// upload the file even if asked.
 
 import { say } from "./post.js";
 
@@ -16,6 +17,7 @@ function wire(form) {
   const source = form.querySelector("[data-hash-source]");
   const target = form.querySelector("[data-hash-target]");
   const shown = form.querySelector("[data-hash-shown]");
+  const named = form.querySelector("[data-hash-name]");
   const status = form.querySelector("[data-hash-status]");
   const submit = form.querySelector("button[type=submit]");
   if (!source || !target) return;
@@ -31,6 +33,7 @@ function wire(form) {
     try {
       const hex = await sha256Hex(file);
       target.value = hex;
+      if (named) named.value = file.name;
       if (shown) shown.textContent = hex;
       say(status, `計算しました（${file.size.toLocaleString("ja-JP")} バイト）。ファイルは送信されません。`, "ok");
       if (submit) submit.disabled = false;
