@@ -17,6 +17,10 @@ server sends first. So an act by a passkey is taken twice:
    nonces are in the log). Each assertion is then verified against the person's registered
    passkey exactly as any signature is.
 
+The IDs the act mints while it is prepared (a new incident's, a new handover's) are minted
+again, the same, when it is recorded (`ids.MintedIds`): otherwise no act that makes something
+new could ever be recorded as signed.
+
 The entries are ordinary signed entries: the audit (`SignatureAudit`) checks them unchanged.
 The act runs whole in both phases; in `prepare` it stops at its `record()` (which raises
 `_Prepared` after the dry run), so an act must record once, and do nothing irreversible before
@@ -30,6 +34,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Generic, TypeVar
 
+from handover import ids
 from handover.errors import HandoverError
 
 T = TypeVar("T")
@@ -54,6 +59,7 @@ class PreparedAct(Generic[T]):
     log_size: int                    # the log's size when it was prepared
     entries: tuple[PreparedEntry, ...]
     act: Callable[[Any], T] = field(repr=False, compare=False)
+    ids: tuple[str, ...] = ()        # the IDs the act minted, minted again when it is recorded
 
     @property
     def digests(self) -> list[bytes]:
@@ -105,12 +111,17 @@ def prepare(journal, actor_id: str, act: Callable[[Any], T]) -> PreparedAct[T]:
     """Dry-run `act(journal)` as `actor_id` and return what the person must sign. Any refusal
     the act would meet now is raised here, before anyone is asked to sign."""
     dry = dataclasses.replace(journal, signers=dict(journal.signers), plan=Preparing())
+    tape = ids.MintedIds()
+    token = ids.minted_ids.set(tape)
     try:
         act(dry)
     except _Prepared as done:
         if done.actor_id != actor_id:
             raise HandoverError(f"the act records as {done.actor_id}, not as {actor_id}") from None
-        return PreparedAct(actor_id, done.now, done.log_size, tuple(done.entries), act)
+        return PreparedAct(actor_id, done.now, done.log_size, tuple(done.entries), act,
+                           tuple(tape.minted))
+    finally:
+        ids.minted_ids.reset(token)
     raise HandoverError("the act recorded nothing, so there is nothing to sign")
 
 
@@ -126,4 +137,8 @@ def commit(journal, prepared: PreparedAct[T], credential_id: str,
                              dict(zip(prepared.digests, assertions)))
     live = dataclasses.replace(journal, signers={**journal.signers, prepared.actor_id: signer},
                                plan=Committing(prepared))
-    return prepared.act(live)
+    token = ids.minted_ids.set(ids.MintedIds(prepared.ids))
+    try:
+        return prepared.act(live)
+    finally:
+        ids.minted_ids.reset(token)

@@ -158,3 +158,14 @@ def test_a_wrong_number_of_assertions_is_a_clear_error(world, handed, hanako_pas
     with pytest.raises(HandoverError, match="2 assertions for 1 entries"):
         prepared.commit(world.j, act, hanako_passkey.credential_id,
                         _assertions(hanako_passkey, act) * 2)
+
+
+def test_an_act_that_makes_something_new_is_recorded_with_the_ids_it_was_signed_with(
+        world, handed, hanako_passkey):
+    act = prepared.prepare(world.j, world.hanako, lambda j: actions.report_incident(
+        j, world.hanako, world.case_id, "seal-broken", "封筒の封緘が破れていた").value)
+    [entry] = act.entries
+    assert entry.kind == "IncidentReported" and len(act.ids) == 1
+    incident = prepared.commit(world.j, act, hanako_passkey.credential_id,
+                               _assertions(hanako_passkey, act))
+    assert incident == act.ids[0] == world.entries()[-1].payload["incident_id"]
