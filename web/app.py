@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from handover.clock import now_jst
 from handover.config import Settings
+from web.passkeys import PasskeyActs
 from web.security import Guard
 from web.sessions import DEFAULT_IDLE_MINUTES, Session, SessionStore
 
@@ -74,6 +75,7 @@ def create_app(settings: Settings, *, allowed_hosts: tuple[str, ...] = (), tls: 
         Middleware(TrustedHostMiddleware,
                    allowed_hosts=sorted(set(allowed_hosts) | set(LOOPBACK_NAMES))),
         Middleware(Guard, store=ctx.sessions, tls=tls),
+        Middleware(PasskeyActs),
     ])
     app.state.ctx = ctx
     return app

@@ -80,6 +80,7 @@ class Passkeys:
         self._open: dict[str, Ceremony] = {}
         self._counters: dict[str, int] = {}
         self.raw_ids: dict[str, str] = {}         # credential ID → the browser's rawId (b64u)
+        self.results: dict[str, tuple] = {}       # pages an act answered, shown once
         self._lock = threading.Lock()
 
     def open(self, session, kind: str, **data: Any) -> str:
@@ -446,3 +447,175 @@ routes = [
     Route("/passkeys/enrolled/{credential_id}/form.pdf", enrolment_form, methods=["GET"]),
     Route("/passkeys/act", commit_act, methods=["POST"]),
 ]
+
+
+# --- every other act of a passkey user: the page's own form, taken twice ------------------------
+
+FORM_ACT_PATH = "/passkeys/form-act"
+MAX_FORM_BYTES = 1 << 20
+
+
+def planned(journal, request: Request):
+    """The journal an act runs on while PasskeyActs takes it: a dry run, or the recording
+    signed with the person's assertions. Unchanged outside PasskeyActs."""
+    from handover.model import prepared
+    plan = request.scope.get("state", {}).get("passkey_plan")
+    if plan is None:
+        return journal
+    if plan["kind"] == "prepare":
+        return prepared.dry(journal)
+    return prepared.signed(journal, plan["prepared"], plan["credential"], plan["assertions"])
+
+
+class _Captured:
+    def __init__(self):
+        self.status, self.headers, self.body = 500, [], bytearray()
+
+    async def send(self, message) -> None:
+        if message["type"] == "http.response.start":
+            self.status, self.headers = message["status"], list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            self.body += message.get("body", b"")
+
+    def header(self, name: bytes) -> str | None:
+        return next((v.decode("latin-1") for k, v in self.headers if k.lower() == name), None)
+
+
+def _replayed(body: bytes):
+    sent = [False]
+
+    async def receive():
+        if sent[0]:
+            return {"type": "http.disconnect"}
+        sent[0] = True
+        return {"type": "http.request", "body": body, "more_body": False}
+    return receive
+
+
+async def _read(receive, limit: int) -> bytes | None:
+    body = bytearray()
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        if len(body) > limit:
+            return None
+        if not message.get("more_body"):
+            return bytes(body)
+
+
+class PasskeyActs:
+    """ASGI middleware: the acts of a passkey user taken from any page's form.
+
+    webauthn.js submits a passkey user's POST forms with `X-Passkey-Act: 1`. The form's own
+    route runs first as a dry run (its journal from `planned`: model.prepared's dry run, the
+    IDs it mints kept); when it reaches `record()`, the act's digests go to the browser as
+    challenges. The browser's assertions come back to FORM_ACT_PATH, and the same route runs
+    again on the same request, now recording the act signed with them (or refusing it as
+    changed since signed). Whatever the route answers (a redirect, a page with a refusal
+    beside its field) is what the browser is then shown. A route that records nothing runs
+    once, as usual."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        s = scope.get("state", {}).get("session")
+        if scope["path"] == FORM_ACT_PATH:
+            await self._commit(scope, receive, send, s)
+        elif is_passkey_session(s) and _scope_header(scope, b"x-passkey-act") == "1":
+            await self._prepare(scope, receive, send, s)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _run(self, scope, body: bytes, plan: dict, tape) -> _Captured:
+        from handover import ids
+        captured = _Captured()
+        scope["state"]["passkey_plan"] = plan
+        token = ids.minted_ids.set(tape)
+        try:
+            await self.app(scope, _replayed(body), captured.send)
+        finally:
+            ids.minted_ids.reset(token)
+            scope["state"].pop("passkey_plan", None)
+        return captured
+
+    async def _prepare(self, scope, receive, send, s) -> None:
+        from handover import ids
+        from handover.model import prepared
+        body = await _read(receive, MAX_FORM_BYTES)
+        if body is None:
+            await _json(scope, send, {"error": "送信内容が大きすぎます。"}, 413)
+            return
+        tape = ids.MintedIds()
+        try:
+            shown = await self._run(scope, body, {"kind": "prepare"}, tape)
+        except prepared.Prepared as done:
+            ready = prepared.from_dry_run(done, s.person_id, tape)
+            request = Request(scope)
+            token = state(request).open(s, "form-act", prepared=ready, body=body,
+                                        scope={k: v for k, v in scope.items() if k != "state"})
+            raw = state(request).raw_ids.get(s.signer.credential_id)
+            response = _get_step(request, ready.digests, token, FORM_ACT_PATH, [raw] if raw else [])
+            await response(scope, _replayed(b""), send)
+            return
+        await self._relay(scope, send, s, shown)
+
+    async def _commit(self, scope, receive, send, s) -> None:
+        from handover import ids
+        request = Request(scope, receive)
+        token = request.headers.get("x-csrf-token", "")
+        if s is None or not is_passkey_session(s) or not secrets.compare_digest(token, s.csrf):
+            await _json(scope, send, {"error": "画面の確認用トークンが一致しません。画面を開き直してください。"}, 403)
+            return
+        try:
+            body = await _body(request)
+            c = state(request).take(s, body.get("token"), "form-act")
+            ready = c.data["prepared"]
+            given = _assertion(body, len(ready.entries))
+            for a in given:
+                _online_checks(request, s.signer.credential_id, a)
+        except Refused as e:
+            await _json(scope, send, {"error": str(e)}, 400)
+            return
+        original = {**c.data["scope"], "state": scope["state"]}
+        shown = await self._run(original, c.data["body"], {
+            "kind": "commit", "prepared": ready, "credential": s.signer.credential_id,
+            "assertions": given}, ids.MintedIds(ready.ids))
+        await self._relay(scope, send, s, shown)
+
+    async def _relay(self, scope, send, s, shown: _Captured) -> None:
+        """What the route answered, for the browser to go to."""
+        location = shown.header(b"location")
+        if 300 <= shown.status < 400 and location:
+            await _json(scope, send, {"done": True, "redirect": location})
+            return
+        token = secrets.token_urlsafe(16)
+        results = state(Request(scope)).results
+        results[token] = (s.id, shown.status, shown.header(b"content-type") or "text/html",
+                          bytes(shown.body))
+        await _json(scope, send, {"done": True, "redirect": f"/passkeys/result/{token}"})
+
+
+def _scope_header(scope, name: bytes) -> str | None:
+    return next((v.decode("latin-1") for k, v in scope["headers"] if k == name), None)
+
+
+async def _json(scope, send, data: dict, status: int = 200) -> None:
+    await JSONResponse(data, status_code=status)(scope, _replayed(b""), send)
+
+
+async def act_result(request: Request):
+    """A page a passkey act answered (a refusal beside its field, a result), shown once."""
+    found = state(request).results.pop(request.path_params["token"], None)
+    if found is None or found[0] != session(request).id:
+        return redirect("/")
+    _, status, media_type, body = found
+    return Response(body, status_code=status, media_type=media_type)
+
+
+routes.append(Route("/passkeys/result/{token}", act_result, methods=["GET"]))

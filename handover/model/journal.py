@@ -203,7 +203,7 @@ def record(journal: Journal, actor_id: str,
         if bootstrap and st.find_person(actor_id) is None:
             raise _unknown_actor(actor_id)
         if preparing:      # unwinds the act and rolls the transaction back
-            raise prepared._Prepared(actor_id, to_sign, now, size)
+            raise prepared.Prepared(actor_id, to_sign, now, size)
         if also is not None:
             also(lg.connection)
         cp = ledger.take_checkpoint(lg, log_signer)

@@ -23,7 +23,7 @@ new could ever be recorded as signed.
 
 The entries are ordinary signed entries: the audit (`SignatureAudit`) checks them unchanged.
 The act runs whole in both phases; in `prepare` it stops at its `record()` (which raises
-`_Prepared` after the dry run), so an act must record once, and do nothing irreversible before
+`Prepared` after the dry run), so an act must record once, and do nothing irreversible before
 its `record()`.
 """
 
@@ -58,7 +58,7 @@ class PreparedAct(Generic[T]):
     now: dt.datetime                 # the entries' time, as prepared
     log_size: int                    # the log's size when it was prepared
     entries: tuple[PreparedEntry, ...]
-    act: Callable[[Any], T] = field(repr=False, compare=False)
+    act: Callable[[Any], T] | None = field(repr=False, compare=False)
     ids: tuple[str, ...] = ()        # the IDs the act minted, minted again when it is recorded
 
     @property
@@ -70,7 +70,7 @@ class PreparedAct(Generic[T]):
         return {e.nonce for e in self.entries}
 
 
-class _Prepared(Exception):
+class Prepared(Exception):
     """Raised by `record()` in a dry run, after it computed the digests: it unwinds the action
     (and rolls back its transaction) and carries the preparation to `prepare`."""
 
@@ -107,19 +107,40 @@ class AssertionSigner:
                 "client_data_json": block["client_data_json"], "sig": block["sig"]}
 
 
+def dry(journal):
+    """The journal of a dry run: `record()` on it raises `Prepared` (nothing written)."""
+    return dataclasses.replace(journal, signers=dict(journal.signers), plan=Preparing())
+
+
+def from_dry_run(done: Prepared, actor_id: str, tape: ids.MintedIds,
+                 act: Callable[[Any], T] | None = None) -> PreparedAct[T]:
+    if done.actor_id != actor_id:
+        raise HandoverError(f"the act records as {done.actor_id}, not as {actor_id}")
+    return PreparedAct(actor_id, done.now, done.log_size, tuple(done.entries), act,
+                       tuple(tape.minted))
+
+
+def signed(journal, prepared: PreparedAct, credential_id: str, assertions: list[dict]):
+    """The journal that records `prepared` with the assertions (run the act on it with the
+    prepared IDs: `ids.minted_ids` set to `ids.MintedIds(prepared.ids)`)."""
+    if len(assertions) != len(prepared.entries):
+        raise HandoverError(f"{len(assertions)} assertions for {len(prepared.entries)} entries",
+                            "sign each entry of the act once")
+    signer = AssertionSigner(credential_id, prepared.actor_id,
+                             dict(zip(prepared.digests, assertions)))
+    return dataclasses.replace(journal, signers={**journal.signers, prepared.actor_id: signer},
+                               plan=Committing(prepared))
+
+
 def prepare(journal, actor_id: str, act: Callable[[Any], T]) -> PreparedAct[T]:
     """Dry-run `act(journal)` as `actor_id` and return what the person must sign. Any refusal
     the act would meet now is raised here, before anyone is asked to sign."""
-    dry = dataclasses.replace(journal, signers=dict(journal.signers), plan=Preparing())
     tape = ids.MintedIds()
     token = ids.minted_ids.set(tape)
     try:
-        act(dry)
-    except _Prepared as done:
-        if done.actor_id != actor_id:
-            raise HandoverError(f"the act records as {done.actor_id}, not as {actor_id}") from None
-        return PreparedAct(actor_id, done.now, done.log_size, tuple(done.entries), act,
-                           tuple(tape.minted))
+        act(dry(journal))
+    except Prepared as done:
+        return from_dry_run(done, actor_id, tape, act)
     finally:
         ids.minted_ids.reset(token)
     raise HandoverError("the act recorded nothing, so there is nothing to sign")
@@ -130,13 +151,7 @@ def commit(journal, prepared: PreparedAct[T], credential_id: str,
     """Record the prepared act, signed with one assertion per prepared digest (in order), each
     {"authenticator_data", "client_data_json", "sig"} in base64url; returns what the act
     returns."""
-    if len(assertions) != len(prepared.entries):
-        raise HandoverError(f"{len(assertions)} assertions for {len(prepared.entries)} entries",
-                            "sign each entry of the act once")
-    signer = AssertionSigner(credential_id, prepared.actor_id,
-                             dict(zip(prepared.digests, assertions)))
-    live = dataclasses.replace(journal, signers={**journal.signers, prepared.actor_id: signer},
-                               plan=Committing(prepared))
+    live = signed(journal, prepared, credential_id, assertions)
     token = ids.minted_ids.set(ids.MintedIds(prepared.ids))
     try:
         return prepared.act(live)

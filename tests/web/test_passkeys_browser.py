@@ -145,3 +145,43 @@ def test_a_tampered_assertion_is_refused_and_nothing_recorded(site, sealed):
     assert w.size() == size
     with w.j.reading() as st:
         assert st.handover(handover_id).confirmed_by is None
+
+
+def test_any_other_act_of_a_passkey_user_is_signed_with_a_fresh_assertion(site, sealed):
+    """An incident report from its own page (no passkey code of its own): the form is taken
+    twice by PasskeyActs, the new incident's ID the same in both runs."""
+    w = site.web_world
+    _authenticator(site.page)
+    _sign_in_with_passphrase(site, "見本 太郎")
+    credential_id = _enrol(site, "架空 花子")
+    _sign_out(site)
+    _sign_in_with_passkey(site)
+    page = site.page
+    page.goto(_base(site) + f"/cases/{w.case_id}/incidents")
+    assert not page.locator("#incident-passphrase").is_visible()      # the passkey instead
+    page.get_by_label("何が起きたか").fill("封筒の封緘が破れていた")
+    with page.expect_navigation():
+        page.get_by_role("button", name="報告する").click()
+    site.shot("incident-by-passkey")
+    entry = w.entries()[-1]
+    assert entry.kind == "IncidentReported" and entry.actor == w.hanako
+    assert entry.payload["signature"]["credential"] == credential_id
+    assert entry.payload["incident_id"] in page.content()
+    report = reports.verify(_settings(w), [w.j.key_path.with_suffix(".pub")], None)
+    assert report.ok, report.problems
+
+
+def test_a_refusal_of_a_passkey_act_is_shown_beside_its_field_and_nothing_signed(site, sealed):
+    w = site.web_world
+    _authenticator(site.page)
+    _sign_in_with_passphrase(site, "見本 太郎")
+    _enrol(site, "架空 花子")
+    _sign_out(site)
+    _sign_in_with_passkey(site)
+    size = w.size()
+    page = site.page
+    page.goto(_base(site) + f"/cases/{w.case_id}/incidents")
+    page.get_by_role("button", name="報告する").click()          # no description
+    page.wait_for_url("**/passkeys/result/*")
+    assert page.get_by_role("alert").first.is_visible()
+    assert w.size() == size

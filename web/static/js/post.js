@@ -30,11 +30,11 @@ export async function postJSON(url, data) {
 
 // POST a form's fields (url-encoded, as the browser would) and read the JSON answer: the first
 // step of a passkey ceremony goes to the page's own form route, which reads its form as usual.
-export async function postForm(url, fields) {
+export async function postForm(url, fields, extraHeaders = {}) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
-    headers: {"Accept": "application/json", "X-CSRF-Token": csrfToken()},
+    headers: {"Accept": "application/json", "X-CSRF-Token": csrfToken(), ...extraHeaders},
     body: new URLSearchParams(fields),
   });
   let body = null;

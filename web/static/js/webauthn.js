@@ -70,8 +70,8 @@ const CANCELLED = "パスキーの操作が取り消されたか、時間切れ�
 
 // Run the server's steps from the first POST of the form's `fields` (URLSearchParams) to
 // `url` until done or refused.
-export async function runCeremony(url, fields, status) {
-  let step = await postForm(url, fields);
+export async function runCeremony(url, fields, status, extraHeaders = {}) {
+  let step = await postForm(url, fields, extraHeaders);
   while (!step.error && !step.done) {
     if (step.create) {
       say(status, "パスキーを作成しています。Windows Hello またはセキュリティキーで本人確認をしてください。");
@@ -116,7 +116,8 @@ function wire(form) {
     const buttons = form.querySelectorAll("button, input[type=submit]");
     buttons.forEach((b) => { b.disabled = true; });
     try {
-      const step = await runCeremony(form.dataset.passkey, formFields(form, event.submitter), status);
+      const step = await runCeremony(form.dataset.passkey, formFields(form, event.submitter), status,
+                                     form.dataset.passkeyAct ? {"X-Passkey-Act": "1"} : {});
       if (step.error) {
         say(status, step.error, "error");
       } else if (step.redirect) {
@@ -133,4 +134,39 @@ function wire(form) {
   });
 }
 
+// A passkey user's other acts: every POST form of the page (but sign-out, file uploads and the
+// scanning station's htmx field, which record nothing) is signed with the passkey, through the
+// server's PasskeyActs (web/passkeys.py). Its passphrase field, if any, is not needed.
+function wireAct(form) {
+  const action = new URL(form.action, window.location.href);
+  form.dataset.passkey = action.pathname + action.search;
+  form.dataset.passkeyAct = "1";
+  form.querySelectorAll("input[type=password]").forEach((input) => {
+    input.required = false;
+    input.hidden = true;
+    for (const label of input.labels || []) label.hidden = true;
+  });
+  // The page's note asking for the passphrase again: here the passkey is the 押印.
+  form.querySelectorAll(".seal").forEach((note) => { note.hidden = true; });
+  if (!form.querySelector("[data-passkey-status]")) {
+    const status = document.createElement("p");
+    status.className = "status";
+    status.setAttribute("role", "status");
+    status.setAttribute("aria-live", "polite");
+    status.dataset.passkeyStatus = "";
+    status.textContent = "電子押印：この操作は押印に代わる電子署名として台帳に記録されます。"
+      + "ボタンを押すと、その内容に対してパスキー（Windows Hello・セキュリティキー）による本人確認を求めます。";
+    const button = form.querySelector("button[type=submit], button:not([type])");
+    form.insertBefore(status, button);
+  }
+}
+
+if (document.body.hasAttribute("data-passkey-session")) {
+  document.querySelectorAll("form").forEach((form) => {
+    const post = (form.getAttribute("method") || "").toLowerCase() === "post";
+    const skip = form.dataset.passkey || form.hasAttribute("hx-post") || form.hasAttribute("data-no-passkey")
+      || form.enctype === "multipart/form-data" || new URL(form.action, window.location.href).pathname === "/signout";
+    if (post && !skip) wireAct(form);
+  });
+}
 document.querySelectorAll("form[data-passkey]").forEach(wire);
