@@ -33,6 +33,7 @@ from web.security import state_changing
 STATUS_JA = {"ok": "確認しました", "unknown": "未登録の物です", "forged": "偽造ラベルです",
              "duplicate": "読取り済みです", "not-expected": "この受渡しの対象外です"}
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
+SHOWN_SCANS = 20       # the latest scans listed under the verdict; the counts cover them all
 
 
 def shown(result: ScanResult) -> dict:
@@ -88,7 +89,8 @@ def _station_view(request: Request, open_station: dict) -> dict:
     summary = station.summary()
     return {"station_id": request.path_params["station_id"], "open": open_station,
             "summary": summary, "last": open_station["shown"][-1] if open_station["shown"] else None,
-            "scans": list(reversed(open_station["shown"])), "checking": station.handover_id}
+            "scans": open_station["shown"][:-SHOWN_SCANS - 1:-1],
+            "scanned": len(open_station["shown"]), "checking": station.handover_id}
 
 
 async def station_page(request: Request, *, status_code: int = 200, error=None,

@@ -56,8 +56,6 @@ async def signin(request: Request):
         people = await run_in_threadpool(people_by_name, request)
         return render(request, "signin.html", 400, people=people, chosen=person_id,
                       error=refusal(e), expired=False)
-    finally:
-        del passphrase
     people = await run_in_threadpool(people_by_name, request)
     name = next((p["name"] for p in people if p["person_id"] == signer.person_id), "")
     request.state.session = c.sessions.sign_in(session(request), signer.person_id, name, signer)
