@@ -79,8 +79,12 @@ def status(ctx, case_id, limit, after, actor, as_json):
                        f"{i['discovered_at']}): {i['description']}")
         _echo_print_logs(case["print_logs"])
         for lst in case["visit_lists"]:
+            where = {"out": f", OUT on visit round {lst['round_id']}",
+                     "missing": f", MISSING since visit round {lst['round_id']}"
+                     }.get(lst["state"], "")
             click.echo(f"  visit list {lst['half']} {lst['list_id']}: {lst['count']} row(s), "
-                       f"held by {lst['holder_person']} ({lst['holder_org']})")
+                       f"held by {lst['holder_person']} ({lst['holder_org']}) since "
+                       f"{lst['since']}{where}")
         _echo_inspections(case["inspections"])
     if data.get("next_after"):
         click.echo(f"more cases: handover status --limit {limit} --after {data['next_after']}")

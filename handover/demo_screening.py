@@ -6,7 +6,9 @@ hand (区が行う対策 5), and it comes back; from 2022-11-01 (令和4年11月
 the contractor's LGWAN-ASP service instead, its receipt confirmed by SHA-256, the password
 notice by registered mail on another day. The first download does not match (a transfer cut
 short): nothing is received, an incident opens by itself, is followed up and closed, and the
-second download matches. The ward inspects the contractor once in the fiscal year; at the end
+second download matches. In November the contractor splits its visit list into halves A and B
+(受託事業者 6) and sends a pair of visitors out with them, issued and taken back by label on the
+day's 授受簿 (受託事業者 4). The ward inspects the contractor once in the fiscal year; at the end
 the notice comes back, the contractor certifies the erasure (消去証明書), the ward receives and
 checks it, and the case closes cleanly through the gate. Then the auditor's report (監査報告書,
 PDF and CSV), a projection rebuild and a full ledger verification.
@@ -26,6 +28,7 @@ from handover.actions import HandoverRequest
 from handover.clock import JST
 from handover.demo import DEMO_KDF, DemoResult, _rebuild_identical, start_ward, synthetic_extract
 from handover.errors import HandoverError, VerificationFailed
+from handover.label_codes import label_payload, load_key
 from handover.model import events as ev
 
 START = dt.datetime(2022, 6, 20, 9, 30, tzinfo=JST)
@@ -54,17 +57,19 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     contractor = actions.register_org(j, taro, "株式会社見本ヘルスケア（架空）", "contractor").value
     lead = person("架空 責任者", contractor, ["responsible_handler"])
     caller = person("架空 勧奨員", contractor, ["contractor_handler"])
+    visitor = person("架空 訪問員", contractor, ["contractor_handler"])
     media_cab = actions.register_cabinet(j, taro, "媒体保管庫A（鍵付）", ward, [taro],
                                          "健康づくり課 書庫").value
     notice_cab = actions.register_cabinet(j, taro, "通知書保管庫B（鍵付）", ward, [jiro],
                                           "健康づくり課 執務室").value
     case_id = actions.open_case(j, taro, CASE_NAME, [contractor], *PERIOD, [lead],
-                                [caller]).value
+                                [caller, visitor]).value
     ws = actions.register_workstation(j, taro, j.host, "健康づくり課 暗号化専用PC（見本）",
                                       [case_id]).value
     result.case_id = case_id
     say(f"step 2: registered the ward section {ward}, staff {taro} {jiro}, contractor "
-        f"{contractor} with 架空 責任者 {lead} (取扱責任者) and 架空 勧奨員 {caller}; opened "
+        f"{contractor} with 架空 責任者 {lead} (取扱責任者), 架空 勧奨員 {caller} and 架空 訪問員 "
+        f"{visitor}; opened "
         f"case {case_id} 「{CASE_NAME}」 ({PERIOD[0]} to {PERIOD[1]}); this computer is {ws}; "
         "each person enrolled a passphrase credential and signs what they record")
     for form in result.forms:
@@ -183,6 +188,30 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
         f"(2022-11-02, another day), confirmed 2022-11-04")
     pdf("確認書", done.pdf_path)
 
+    # --- November's visits: split lists, one round, its 授受簿 (000 受託事業者 4, 6) -----------
+    visit_day = dt.date(2022, 11, 10)
+    clock.on(visit_day, 9)
+    visit_extract = _visit_extract(directory / "extract" / "houmon-taisho.csv", 24)
+    split = actions.split_visit_list(j, lead, case_id, visit_extract, directory / "visit-lists",
+                                     label_key_path=label_key).value
+    shutil.rmtree(visit_extract.parent)
+    list_a, list_b = (lst["list_id"] for lst in split.lists)
+    clock.on(visit_day, 9, 30)
+    round_id = actions.start_visit_round(j, lead, case_id, visit_day, [caller, visitor],
+                                         [list_a, list_b], area="架空町一丁目〜三丁目").value
+    clock.on(visit_day, 16, 10)
+    key = load_key(label_key)
+    actions.return_visit_lists(j, lead, round_id, label_key_path=label_key,
+                               scans=[label_payload(i, key) for i in (list_a, list_b)])
+    actions.close_visit_round(j, lead, round_id)
+    say(f"step 9: 架空 責任者 split a visit list of {split.count} fictional residents into list A "
+        f"{list_a} (住所・方書) and list B {list_b} (氏名・カナ・生年月日…), joined only by "
+        f"random pairing codes; round {round_id} on {visit_day} issued A to 架空 勧奨員 and B to "
+        "架空 訪問員 at 09:30, both labels scanned back at 16:10, the round closed")
+    for lst in split.lists:
+        pdf(f"visit list {lst['half']} (fictional residents)", Path(lst["pdf"]))
+    pdf("授受簿", reports.print_visit_register(j, case_id, visit_day, pdfs))
+
     # --- the year's inspection ------------------------------------------------------------------
     clock.on(dt.date(2022, 12, 8), 16)
     checks = {c: (ev.FINDING_OK, "") for c in ev.INSPECTION_CHECKS}
@@ -190,7 +219,7 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     inspected = actions.record_inspection(
         j, taro, case_id, contractor, dt.date(2022, 12, 8), [taro, jiro], "受託者本社 作業室（架空）",
         checks, pdf_dir=pdfs)
-    say(f"step 9: on-site inspection {inspected.inspection_id} of the contractor on 2022-12-08 "
+    say(f"step 10: on-site inspection {inspected.inspection_id} of the contractor on 2022-12-08 "
         f"(令和4年度), every check 適 or 該当なし")
     pdf("立入調査記録", inspected.pdf_path)
 
@@ -211,7 +240,7 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     clock.on(dt.date(2023, 3, 27), 10)
     actions.receive_certificate(j, taro, cert)
     actions.check_erasure(j, taro, cert, "作業用PCと分析サーバの対象フォルダが空であることを確認")
-    say(f"step 10: the LGWAN notice came back ({back_n.handover_id}, 2023-03-22); the LGWAN "
+    say(f"step 11: the LGWAN notice came back ({back_n.handover_id}, 2023-03-22); the LGWAN "
         f"file is erased, not returned: erasure certificate {cert} (暗号化消去, both packages), "
         "received and checked by the ward on 2023-03-27")
     pdf("確認書", done.pdf_path)
@@ -220,18 +249,18 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     clock.on(dt.date(2023, 3, 31), 17)
     actions.close_case(j, taro, case_id, "契約期間満了により業務終了")
     case = reports.status(j, case_id)["cases"][0]
-    say(f"step 11: case {case_id} closed through the gate (every medium and notice back, every "
+    say(f"step 12: case {case_id} closed through the gate (every medium and notice back, every "
         f"handover confirmed, no open incident, the LGWAN file and the contractor certified): "
         f"{case['status']}, overrides {len(case['overrides'])}")
 
     # --- the auditor's report, rebuild and verify -------------------------------------------
     result.rebuild_identical = _rebuild_identical(j)
-    say(f"step 12: projection rebuilt from the ledger: "
+    say(f"step 13: projection rebuilt from the ledger: "
         f"{'identical' if result.rebuild_identical else 'DIFFERENT'}")
     audit = reports.audit_report(j, settings, case_id, [settings.public_key_path],
                                  pdf=reports_dir / f"kansa-hokokusho-{case_id}.pdf",
                                  csv_path=reports_dir / f"kansa-hokokusho-{case_id}.csv")
-    say(f"step 13: auditor's report: {len(audit.data['handovers'])} handovers, "
+    say(f"step 14: auditor's report: {len(audit.data['handovers'])} handovers, "
         f"{len(audit.data['lgwan_transfers'])} LGWAN transfer, "
         f"{len(audit.data['incidents'])} incident, "
         f"{len(audit.data['inspections']['records'])} inspection, "
@@ -240,13 +269,26 @@ def run(directory: Path | str, say: Callable[[str], None] = print) -> DemoResult
     say(f"  CSV (UTF-8 with BOM): {audit.csv}")
     report = audit.verification
     result.verified = report.ok
-    say(f"step 14: ledger verification with {settings.public_key_path}: {report.size} entries, "
+    say(f"step 15: ledger verification with {settings.public_key_path}: {report.size} entries, "
         f"{report.checkpoints_checked} signed checkpoint(s), {report.entry_signatures_checked} "
         f"entries signed by the person who acted: {'ok' if report.ok else 'FAILED'}")
     reports.require_ok(report)
     say(f"done: {len(result.pdfs)} PDFs; try: handover --db {settings.db_url} report {case_id}")
     w.offer_web_sign_in(say)
     return result
+
+
+def _visit_extract(path: Path, records: int) -> Path:
+    """A fictional visit-list extract (見本 names, 架空 addresses and phone numbers)."""
+    given = ["一郎", "花子", "次郎", "桜", "三郎", "葵"]
+    lines = ["宛名番号,氏名,カナ氏名,生年月日,性別,住所,方書,電話番号"]
+    for n in range(records):
+        lines.append(f"{700000 + n},見本 {given[n % 6]},ミホン {n},195{n % 10}-0{1 + n % 9}-1{n % 10},"
+                     f"{'男女'[n % 2]},東京都新宿区架空町{1 + n % 3}-{n + 1}-1,"
+                     f"見本荘{100 + n}号室,03-0000-{n:04d}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _download(package: Path, to: Path) -> Path:

@@ -27,6 +27,8 @@ from handover.actions.scanning_station import (Station, confirm_scanned, open_st
 from handover.actions.sealing import Sealed, check_may_seal, seal_extract, seal_report
 from handover.actions.witnessing import cosign, create_witness_key
 from handover.actions.visit_lists import SplitLists, split_visit_list
+from handover.actions.visit_rounds import (Closed, Returned, close_visit_round,
+                                           return_visit_lists, start_visit_round)
 from handover.label_codes import create_key as create_label_key
 from handover.scanners import read_scans
 
@@ -45,5 +47,6 @@ __all__ = [
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",
     "register_workstation", "reprint", "rotate_signing_key", "scan_images", "check_may_seal", "seal_extract", "seal_report", "sign_checkpoint",
-    "store_item",
+    "store_item", "Closed", "Returned", "close_visit_round", "return_visit_lists",
+    "start_visit_round",
 ]

@@ -489,6 +489,49 @@ class VisitListRegistered(Event):
     warnings: tuple[str, ...] = ()  # identifying combinations it holds, e.g. 氏名+住所
 
 
+# How a returned visit list was checked in: its label scanned, or its ID read off the sheet
+# and the sheets counted (授受簿: 訪問開始時と終了時).
+RETURN_SCANNED, RETURN_COUNTED = "scanned", "counted"
+RETURN_METHODS = {RETURN_SCANNED: "ラベル読取", RETURN_COUNTED: "目視確認"}
+
+
+@dataclass(frozen=True)
+class VisitRoundStarted(Event):
+    """The start of a visit round (000 受託事業者 4: 訪問開始時…の授受簿): the visit date, the
+    pair of visitors (受託事業者 6: 2人体制), and the lists issued to each of them, counted.
+    The issuer is the entry's actor; the time of issue is the entry's time."""
+    KIND: ClassVar[str] = "VisitRoundStarted"
+    round_id: str
+    case_id: str
+    visit_date: str                     # ISO date
+    visitors: tuple[str, ...]           # person IDs, the pair
+    lists: tuple[Mapping, ...]          # [{"list_id": L-…, "visitor": U-…}]
+    count: int                          # lists issued (配布枚数)
+    area: str = ""                      # where the round goes, as the contractor names it
+
+
+@dataclass(frozen=True)
+class VisitListsReturned(Event):
+    """Lists handed back at the end of a round to the entry's actor, each scanned or read and
+    counted (訪問…終了時の授受簿). A round may take its lists back in several returns."""
+    KIND: ClassVar[str] = "VisitListsReturned"
+    round_id: str
+    lists: tuple[str, ...]
+    method: str                         # scanned / counted
+    count: int                          # lists handed back now
+
+
+@dataclass(frozen=True)
+class VisitRoundClosed(Event):
+    """The end of a round: every list back, or the ones still out declared missing, with the
+    incident (紛失) recorded in the same act."""
+    KIND: ClassVar[str] = "VisitRoundClosed"
+    round_id: str
+    missing: tuple[str, ...] = ()
+    incident_id: str | None = None
+    note: str = ""
+
+
 @dataclass(frozen=True)
 class InspectionRecorded(Event):
     """An on-site inspection of a contractor or sub-contractor (立入調査; 000 特記事項 18-19,
@@ -512,7 +555,8 @@ ALL: tuple[type[Event], ...] = (
     ConfirmationReprinted, CredentialRegistered, CredentialRevoked, IncidentReported, IncidentFollowedUp, IncidentClosed,
     LgwanFileSent, LgwanFileReceived, ErasureRecorded, ErasureCertificateReceived,
     ErasureChecked, InspectionRecorded, PrintAllowanceSet, PrintLogImported,
-    PrintExcessExplained, VisitListRegistered,
+    PrintExcessExplained, VisitListRegistered, VisitRoundStarted, VisitListsReturned,
+    VisitRoundClosed,
 )
 BY_KIND: dict[str, type[Event]] = {cls.KIND: cls for cls in ALL}
 

@@ -25,7 +25,8 @@ from handover.model.tables import (TABLES, cabinets, case_orgs, case_workstation
                                    handovers, incident_followups, incidents, inspections, items,
                                    lgwan_transfers, meta, organisations, packages, people,
                                    print_allowances, print_jobs, print_logs, print_totals, roster,
-                                   subject_entries, visit_lists, workstations)
+                                   subject_entries, visit_lists, visit_round_lists,
+                                   visit_rounds, workstations)
 
 
 class _Batch:
@@ -436,8 +437,48 @@ def _visit_list(f: _Fold, e: ev.VisitListRegistered) -> None:
              source_sha256=e.source_sha256, paired_with=e.paired_with,
              warnings=_json(list(e.warnings)), holder_person=f.entry.actor,
              holder_org=f.org_of(f.entry.actor), created_at=f.entry.time,
-             entry_index=f.entry.index)
+             entry_index=f.entry.index, since=f.entry.time, state="held", round_id=None)
     f.subjects(e.list_id, e.case_id, e.paired_with)
+
+
+def _round_started(f: _Fold, e: ev.VisitRoundStarted) -> None:
+    f.insert(visit_rounds, round_id=e.round_id, case_id=e.case_id, visit_date=e.visit_date,
+             visitors=" ".join(e.visitors), area=e.area, count=e.count,
+             issued_by=f.entry.actor, started_at=f.entry.time, status="open", closed_by=None,
+             closed_at=None, incident_id=None, note=None, entry_index=f.entry.index)
+    for position, issued in enumerate(e.lists):
+        f.insert(visit_round_lists, round_id=e.round_id, list_id=issued["list_id"],
+                 position=position, visitor=issued["visitor"], returned_to=None,
+                 returned_at=None, method=None, missing=False)
+        f.update(visit_lists, visit_lists.c.list_id == issued["list_id"],
+                 holder_person=issued["visitor"], holder_org=f.org_of(issued["visitor"]),
+                 since=f.entry.time, state="out", round_id=e.round_id)
+    f.subjects(e.round_id, e.case_id, *e.visitors, *(i["list_id"] for i in e.lists))
+
+
+def _lists_returned(f: _Fold, e: ev.VisitListsReturned) -> None:
+    for list_id in e.lists:
+        f.update(visit_round_lists, sa.and_(visit_round_lists.c.round_id == e.round_id,
+                                            visit_round_lists.c.list_id == list_id),
+                 returned_to=f.entry.actor, returned_at=f.entry.time, method=e.method)
+        f.update(visit_lists, visit_lists.c.list_id == list_id, holder_person=f.entry.actor,
+                 holder_org=f.org_of(f.entry.actor), since=f.entry.time, state="held",
+                 round_id=None)
+    f.subjects(e.round_id, *e.lists)
+
+
+def _round_closed(f: _Fold, e: ev.VisitRoundClosed) -> None:
+    f.update(visit_rounds, visit_rounds.c.round_id == e.round_id, status="closed",
+             closed_by=f.entry.actor, closed_at=f.entry.time, incident_id=e.incident_id,
+             note=e.note)
+    for list_id in e.missing:
+        f.update(visit_round_lists, sa.and_(visit_round_lists.c.round_id == e.round_id,
+                                            visit_round_lists.c.list_id == list_id),
+                 missing=True)
+        # Last held by its visitor: the holder stays as it was, the list is marked lost.
+        f.update(visit_lists, visit_lists.c.list_id == list_id, since=f.entry.time,
+                 state="missing")
+    f.subjects(e.round_id, *e.missing)
 
 
 def _inspection(f: _Fold, e: ev.InspectionRecorded) -> None:
@@ -470,6 +511,8 @@ _STEPS: dict[str, Callable] = {
     ev.InspectionRecorded.KIND: _inspection,
     ev.PrintAllowanceSet.KIND: _print_allowance, ev.PrintLogImported.KIND: _print_log,
     ev.PrintExcessExplained.KIND: _print_explained, ev.VisitListRegistered.KIND: _visit_list,
+    ev.VisitRoundStarted.KIND: _round_started, ev.VisitListsReturned.KIND: _lists_returned,
+    ev.VisitRoundClosed.KIND: _round_closed,
 }
 assert set(_STEPS) == set(ev.BY_KIND), "every event kind needs a fold step"
 

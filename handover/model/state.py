@@ -450,6 +450,42 @@ class State:
     def visit_lists_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
         return self._by_case(p.visit_lists, case_ids, p.visit_lists.c.entry_index)
 
+    def find_visit_list(self, list_id: str) -> Row | None:
+        return self._one(p.visit_lists, "list_id", list_id)
+
+    def visit_list(self, list_id: str) -> Row:
+        row = self.find_visit_list(list_id)
+        if row is None:
+            raise _not_found("L", list_id, "check the ID on the list's label, or see "
+                             "`handover visits list CASE`")
+        return row
+
+    # --- visit rounds and the 授受簿 (000 受託事業者 4) ------------------------------------------
+
+    def visit_round(self, round_id: str) -> Row:
+        row = self._one(p.visit_rounds, "round_id", round_id)
+        if row is None:
+            raise _not_found("R", round_id, "see `handover visits round list CASE`")
+        return row
+
+    def visit_rounds(self, case_id: str, visit_date: str | None = None) -> list[Row]:
+        t = p.visit_rounds
+        q = sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
+        if visit_date is not None:
+            q = q.where(t.c.visit_date == visit_date)
+        return self._all(q.order_by(t.c.visit_date, t.c.entry_index))
+
+    def round_lists(self, round_id: str) -> list[Row]:
+        """The lists issued on a round, in the order issued."""
+        t = p.visit_round_lists
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.round_id == round_id)
+                         .order_by(t.c.position))
+
+    def lists_out(self, round_id: str) -> list[str]:
+        """The lists of a round neither returned nor declared missing."""
+        return [r.list_id for r in self.round_lists(round_id)
+                if r.returned_at is None and not r.missing]
+
     # --- names for people ------------------------------------------------------------------
 
     def name(self, any_id: str | None) -> str:

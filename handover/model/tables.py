@@ -230,7 +230,33 @@ visit_lists = _table(
     sa.Column("warnings", sa.Text, nullable=False),     # JSON list
     sa.Column("holder_person", _ID), sa.Column("holder_org", _ID, nullable=False),
     sa.Column("created_at", sa.String(40), nullable=False),
+    sa.Column("entry_index", sa.BigInteger, nullable=False),
+    # Custody (000 受託事業者 4): held by the contractor, out on a round, or missing.
+    sa.Column("since", sa.String(40), nullable=False),
+    sa.Column("state", sa.String(8), nullable=False),   # held / out / missing
+    sa.Column("round_id", _ID))                         # the round it is out on (or lost on)
+# Visit rounds (授受簿): one row per round, and one per list issued on it.
+visit_rounds = _table(
+    "proj_visit_rounds", sa.Column("round_id", _ID, primary_key=True),
+    sa.Column("case_id", _ID, nullable=False),
+    sa.Column("visit_date", sa.String(10), nullable=False),
+    sa.Column("visitors", sa.Text, nullable=False),     # space-separated person IDs
+    sa.Column("area", sa.Text, nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("issued_by", _ID, nullable=False),
+    sa.Column("started_at", sa.String(40), nullable=False),
+    sa.Column("status", sa.String(8), nullable=False),  # open / closed
+    sa.Column("closed_by", _ID), sa.Column("closed_at", sa.String(40)),
+    sa.Column("incident_id", _ID), sa.Column("note", sa.Text),
     sa.Column("entry_index", sa.BigInteger, nullable=False))
+visit_round_lists = _table(
+    "proj_visit_round_lists", sa.Column("round_id", _ID, primary_key=True),
+    sa.Column("list_id", _ID, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("visitor", _ID, nullable=False),
+    sa.Column("returned_to", _ID), sa.Column("returned_at", sa.String(40)),
+    sa.Column("method", sa.String(8)),                  # scanned / counted
+    sa.Column("missing", sa.Boolean, nullable=False))
 # On-site inspections (立入調査), one row each; `fiscal_year` is the April-March year it falls in.
 inspections = _table(
     "proj_inspections", sa.Column("inspection_id", _ID, primary_key=True),
@@ -266,6 +292,8 @@ INDEXES = (
              print_logs.c.entry_index),
     sa.Index("ix_proj_visit_lists_case", visit_lists.c.log, visit_lists.c.case_id,
              visit_lists.c.entry_index),
+    sa.Index("ix_proj_visit_rounds_case", visit_rounds.c.log, visit_rounds.c.case_id,
+             visit_rounds.c.visit_date, visit_rounds.c.entry_index),
     sa.Index("ix_proj_inspections_case", inspections.c.log, inspections.c.case_id,
              inspections.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),

@@ -15,6 +15,7 @@ from handover.reports.print_logs import print_logs, print_submission
 from handover.reports.proof_bundle import write_bundle
 from handover.reports.registered import list_registry
 from handover.reports.visit_lists import visit_lists
+from handover.reports.visit_rounds import print_visit_register, show_round, visit_rounds
 from handover.reports.verification import (check_paper, check_proof, export_proof,
                                            projection_differences, replay_rules, require_ok,
                                            require_rules_kept, require_same_projection,
@@ -46,5 +47,5 @@ __all__ = [
     "projection_differences", "replay_rules", "require_ok", "require_person",
     "require_rules_kept", "require_same_projection", "show_entries", "show_erasure",
     "show_incident", "status", "verify", "visit_lists", "waiting_for", "where_text", "write_bundle",
-    "write_enrolment_form",
+    "write_enrolment_form", "print_visit_register", "show_round", "visit_rounds",
 ]

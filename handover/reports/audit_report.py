@@ -1,12 +1,12 @@
 """The auditor's report for one case (issue 10 §5): every handover with its 確認書 fields and
 its confirmation, every LGWAN transfer with its receipt, every override with its reason, the
-incidents, inspections, erasure certificates and close-out, and the result of a full
+incidents, inspections, erasure certificates, visit rounds (授受簿) and close-out, and the result of a full
 ledger verification with the signed checkpoint it was verified against. As JSON, as a PDF
 (監査報告書) and as CSV.
 
 Each section is one function from the projection to a `Section`; the PDF and the CSV print
 the same sections: handovers, LGWAN transfers with their receipts by hash, overrides,
-incidents, inspections, erasure certificates and the close-out.
+incidents, inspections, erasure certificates, visit rounds and the close-out.
 
 The CSV is UTF-8 with a byte-order mark. Excel opens it as Japanese text on double-click,
 and unlike CP932 it holds every name a person may have (CP932 has no 𠮷 or 﨑 variants of
@@ -43,6 +43,7 @@ from handover.reports.case_status import case_overrides
 from handover.reports.confirmation import handover_items
 from handover.reports.inspections_due import inspection_status
 from handover.reports.verification import verify
+from handover.reports.visit_rounds import round_json
 
 _DASH = "—"
 _STATUS_JA = {"done": "実施済", "due": "未実施（期限前）", "overdue": "期限超過（未実施）"}
@@ -229,6 +230,33 @@ def erasures_section(st: State, case: Row) -> tuple[list[dict], Section]:
         (3.9, 2.2, 3.2, 2.2, 2.8, 3.2, 3.0, 3.6), tuple(rows))
 
 
+def visit_rounds_section(st: State, case: Row) -> tuple[list[dict], Section]:
+    """Every visit round (授受簿, 000 受託事業者 4): the pair, the lists issued and returned
+    with times, and any list lost with its incident."""
+    data, rows = [], []
+    for rnd in st.visit_rounds(case.case_id):
+        r = round_json(st, rnd)
+        data.append(r)
+        issued = "\n".join(f"{x['list_id']}（{x['half']}）→ {x['visitor']}" for x in r["lists"])
+        back = "\n".join(
+            f"{x['list_id']} {_when(x['returned_at']).split(chr(10))[-1]} "
+            f"{ev.RETURN_METHODS.get(x['method'], x['method'])}" for x in r["lists"]
+            if x["returned_at"]) or _DASH
+        lost = (f"紛失 {'、'.join(r['missing'])}\n事故報告 {r['incident_id']}" if r["missing"]
+                else f"未返却 {'、'.join(r['out'])}" if r["out"] else "なし")
+        status = (f"終了\n{_when(r['closed_at'])}" if r["status"] == "closed" else "実施中")
+        rows.append((r["round_id"], f"{_day(r['visit_date'])}\n{r['area'] or _DASH}",
+                     "\n".join(v["name"] for v in r["visitors"]),
+                     f"{_person(st, r['issued_by_id'])}\n{_when(r['started_at'])}\n"
+                     f"配布 {r['count']} 枚\n{issued}", back, lost, status,
+                     str(rnd.entry_index)))
+    return data, Section(
+        "訪問リスト授受簿（訪問ごとの交付・返却）", ("訪問番号", "訪問日・地区", "訪問者",
+                                       "交付（交付者・日時・枚数）", "返却", "紛失・未返却",
+                                       "状況", "台帳"),
+        (3.4, 2.6, 2.2, 5.0, 4.0, 2.8, 2.4, 1.0), tuple(rows))
+
+
 def closeout_section(st: State, case: Row) -> tuple[dict, Section]:
     """How the case ended: closed cleanly through the gate, or with an override and its
     reason; while open, what the gate would still refuse today."""
@@ -263,7 +291,8 @@ def closeout_section(st: State, case: Row) -> tuple[dict, Section]:
         "業務の終了（返却・確認・事故・消去証明書の条件）", ("項目", "内容"), (5.0, 17.0),
         tuple(rows), notes=("終了の条件：媒体・通知書がすべて区に返却され、すべての受渡しが"
                             "確認され、未完了の事故がなく、LGWANファイルと受託者・再委託先の"
-                            "すべてについて区が消去証明書を受領していること。",))
+                            "すべてについて区が消去証明書を受領し、すべての訪問が終了している"
+                            "こと。",))
 
 
 def verification_section(settings: Settings, trusted_keys: list[Path]) -> tuple[
@@ -286,12 +315,13 @@ def _sections(st: State, case: Row, today: dt.date) -> tuple[dict, list[Section]
     incidents, incident_table = incidents_section(st, case)
     inspections, inspection_tables = inspections_section(st, case, today)
     erasures, erasure_table = erasures_section(st, case)
+    rounds, rounds_table = visit_rounds_section(st, case)
     closeout, closeout_table = closeout_section(st, case)
     return ({"handovers": handovers, "lgwan_transfers": transfers, "overrides": overrides,
              "incidents": incidents, "inspections": inspections, "erasures": erasures,
-             "closeout": closeout},
+             "visit_rounds": rounds, "closeout": closeout},
             [handover_table, lgwan_table, override_table, incident_table, *inspection_tables,
-             erasure_table, closeout_table])
+             erasure_table, rounds_table, closeout_table])
 
 
 # --- assembly and output --------------------------------------------------------------------

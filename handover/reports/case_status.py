@@ -45,11 +45,21 @@ def item_json(st: State, item: Row, case: Row, today: dt.date) -> dict[str, Any]
 
 
 def where_text(item: dict) -> str:
-    """One line: where an item is and since when (for the CLI)."""
+    """One line: where an item (or a visit list, or a visit round) is and since when (for
+    the CLI)."""
+    if "lists" in item:         # a visit round
+        out = f", out: {', '.join(item['out'])}" if item["out"] else ""
+        lost = f", missing: {', '.join(item['missing'])}" if item["missing"] else ""
+        return (f"round {item['status']} on {item['visit_date']}: {item['count']} list(s) "
+                f"issued, {item['returned']} returned{out}{lost}")
     holder = f"{item['holder_person']} ({item['holder_org']})" if item["holder_person"] \
         else item["holder_org"]
     place = f"in {item['cabinet']} ({item['cabinet_id']}) of {item['holder_org']}" \
-        if item["cabinet_id"] else f"held by {holder}"
+        if item.get("cabinet_id") else f"held by {holder}"
+    if item.get("state") == "out":
+        place = f"out on visit round {item['round_id']}, {place}"
+    elif item.get("state") == "missing":
+        place = f"MISSING since round {item['round_id']}, last {place}"
     return f"{place} since {item['since']}"
 
 

@@ -74,6 +74,9 @@ def incident_sheet(st: State, incident_id: str):
         item = st.find_item(item_id)
         what = ev.MEDIUM_KINDS.get(item.medium_kind, "") if item and item.medium_kind else \
             ("パスワード通知書" if item and item.kind == ev.NOTICE else "")
+        if item_id.startswith("L"):     # a visit list lost on a round
+            lst = st.find_visit_list(item_id)
+            what = f"訪問リスト{lst.half}" if lst else "訪問リスト"
         items.append(f"{item_id} {what}".strip())
     fields = (
         ("業務名", f"{case.name}（{case.case_id}）"),

@@ -18,6 +18,8 @@ from handover.model.journal import Journal
 from handover.model.state import State
 from handover.reports.case_status import item_json
 from handover.reports.incidents import incident_json
+from handover.reports.visit_lists import visit_list_json
+from handover.reports.visit_rounds import round_json
 
 _METHOD_TEXT = {ev.HAND: "by hand", ev.REGISTERED_MAIL: "by registered mail", ev.LGWAN: "over LGWAN"}
 
@@ -92,6 +94,16 @@ def _summary(st: State, entry: ledger.Entry) -> str:
         case ev.VisitListRegistered() as e:
             return (f"visit list {e.half} {e.list_id} made: {e.count} row(s) "
                     f"[{', '.join(e.columns)}], pairs with {e.paired_with}, sha256 {e.sha256}")
+        case ev.VisitRoundStarted() as e:
+            given = ", ".join(f"{i['list_id']} to {st.label(i['visitor'])}" for i in e.lists)
+            return (f"visit round {e.round_id} on {e.visit_date} started: {e.count} list(s) "
+                    f"issued: {given}")
+        case ev.VisitListsReturned() as e:
+            return (f"visit round {e.round_id}: {', '.join(e.lists)} returned "
+                    f"({ev.RETURN_METHODS.get(e.method, e.method)})")
+        case ev.VisitRoundClosed() as e:
+            lost = f"; missing {', '.join(e.missing)}, incident {e.incident_id}" if e.missing else ""
+            return f"visit round {e.round_id} closed{lost}"
         case ev.InspectionRecorded() as e:
             deficient = [f["check"] for f in e.findings if f["result"] == ev.FINDING_DEFICIENT]
             found = f"deficient: {', '.join(deficient)}" if deficient else "no deficiency"
@@ -125,6 +137,10 @@ def history(journal: Journal, any_id: str, *, last: int | None = None) -> dict[s
         if item is not None:
             case = st.case(item.case_id)
             current = item_json(st, item, case, journal.now().astimezone(JST).date())
+        elif subject.startswith("L"):       # a visit list: who holds it, since when
+            current = visit_list_json(st, st.visit_list(subject))
+        elif subject.startswith("R"):
+            current = round_json(st, st.visit_round(subject))
         # Open incidents naming this item (or, for a case, on it), as `status` shows them.
         concerned = [r for r in st.incidents(open_only=True)
                      if subject in r.item_ids.split() or subject in (r.case_id, r.incident_id)]

@@ -1,5 +1,6 @@
 """Split visit lists as the ledger knows them: per list its half, columns, count, SHA-256, the
-list it pairs with, the identifying combinations it holds, and who holds it."""
+list it pairs with, the identifying combinations it holds, and who holds it since when: held
+by the contractor, out on a visit round, or missing."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ def visit_list_json(st: State, row: Row) -> dict[str, Any]:
             "paired_with": row.paired_with, "warnings": json.loads(row.warnings),
             "holder_person_id": row.holder_person, "holder_person": st.name(row.holder_person),
             "holder_org_id": row.holder_org, "holder_org": st.name(row.holder_org),
-            "created_at": row.created_at}
+            "created_at": row.created_at, "state": row.state, "since": row.since,
+            "round_id": row.round_id}
 
 
 def visit_lists(journal: Journal, case_id: str) -> dict[str, Any]:

@@ -36,7 +36,11 @@ from handover.model.policy.rules import (NOT_ON_ROSTER, ROLE_REQUIRED, CASE_CLOS
                                          INSPECTION_DATE, FOLLOW_UP_REQUIRED,
                                          PRINT_ALLOWANCE_MISSING, NO_EXCESS,
                                          ALREADY_EXPLAINED, COLUMN_ON_BOTH_LISTS, REPORT_BY_HAND,
-                                         REPORT_MOMENT, REPORT_BY_CONTRACTOR, OVERRIDABLE,
+                                         REPORT_MOMENT, REPORT_BY_CONTRACTOR, VISITOR_PAIR,
+                                         HALVES_TO_ONE_VISITOR, LIST_TO_VISITOR, LIST_COUNT,
+                                         LIST_ALREADY_ISSUED, LIST_MISSING, LIST_NOT_OUT,
+                                         ROUND_CLOSED, LISTS_OUT, VISIT_DATE,
+                                         VISIT_ROUNDS_OPEN, OVERRIDABLE,
                                          Overrides, refuse)
 from handover.model.policy.people import (require_role, require_staff, require_on_roster,
                                           require_empty_log, require_nobody_yet, require_contractor, require_roles_fit,
@@ -71,6 +75,12 @@ from handover.model.policy.lgwan import (is_lgwan_file, require_file_is_package,
 from handover.model.policy.print_logs import (require_print_allowance, require_excess,
                                               require_unexplained)
 from handover.model.policy.visit_lists import require_columns_apart
+from handover.model.policy.visit_rounds import (require_pair, require_visit_date,
+                                                require_list_of_case, require_issuable,
+                                                require_to_visitors, require_halves_apart,
+                                                require_count, require_round_open,
+                                                require_out_on, require_all_back,
+                                                require_rounds_closed)
 from handover.model.policy.inspections import (require_inspector, require_org_of_case,
                                                require_inspection_date, require_follow_ups)
 from handover.model.policy.reports import (require_report_sealer, require_report_medium,

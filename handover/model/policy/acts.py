@@ -23,7 +23,7 @@ from handover.errors import NotFound
 from handover.model import events as ev
 from handover.model.policy import (cabinets, cases, erasures, handovers, incidents,
                                    inspections, lgwan, people, print_logs, reports,
-                                   signatures, visit_lists)
+                                   signatures, visit_lists, visit_rounds)
 from handover.model.policy.rules import Overrides
 from handover.model.state import Row, State
 
@@ -321,7 +321,10 @@ def _incident(a: _Act, e: ev.IncidentReported) -> None:
     else:
         people.require_on_roster(st, case, a.actor_id, "report its incidents")
     for item_id in e.items:
-        handovers.require_item_of_case(st.tracked_item(item_id), case)
+        if item_id.startswith("L"):     # a visit list lost on a round
+            visit_rounds.require_list_of_case(st.visit_list(item_id), case)
+        else:
+            handovers.require_item_of_case(st.tracked_item(item_id), case)
 
 
 def _incident_of(a: _Act, incident_id: str, doing: str) -> None:
@@ -386,6 +389,48 @@ def _visit_list(a: _Act, e: ev.VisitListRegistered) -> None:
         if isinstance(other, ev.VisitListRegistered) and other.list_id == e.paired_with:
             halves = {e.half: list(e.columns), other.half: list(other.columns)}
             visit_lists.require_columns_apart(halves.get("A", []), halves.get("B", []))
+
+
+# --- visit rounds and the 授受簿 (issue 11 §2) ---------------------------------------------------
+
+def _round_started(a: _Act, e: ev.VisitRoundStarted) -> None:
+    st = a.st
+    case = cases.require_open_case(st, e.case_id)
+    people.require_on_roster(st, case, a.actor_id, "issue its visit lists")
+    visit_rounds.require_pair(list(e.visitors))
+    for visitor in e.visitors:
+        people.require_on_roster(st, case, visitor, "go on its visits")
+    visit_rounds.require_visit_date(case, dt.date.fromisoformat(e.visit_date), a.when.date())
+    visit_rounds.require_count(e.count, list(e.lists))
+    for issued in e.lists:
+        lst = st.visit_list(issued["list_id"])
+        visit_rounds.require_list_of_case(lst, case)
+        visit_rounds.require_issuable(st, lst)
+    visit_rounds.require_to_visitors(e.lists, list(e.visitors))
+    visit_rounds.require_halves_apart(st, e.lists)
+
+
+def _open_round(a: _Act, round_id: str, doing: str) -> Row:
+    rnd = a.st.visit_round(round_id)
+    case = cases.require_open_case(a.st, rnd.case_id)
+    people.require_on_roster(a.st, case, a.actor_id, doing)
+    visit_rounds.require_round_open(rnd)
+    return rnd
+
+
+def _lists_returned(a: _Act, e: ev.VisitListsReturned) -> None:
+    rnd = _open_round(a, e.round_id, "take back its visit lists")
+    visit_rounds.require_count(e.count, list(e.lists))
+    for list_id in e.lists:
+        visit_rounds.require_out_on(a.st, rnd, list_id)
+
+
+def _round_closed(a: _Act, e: ev.VisitRoundClosed) -> None:
+    rnd = _open_round(a, e.round_id, "close its visit rounds")
+    reported = [f for f in a.following if isinstance(f, ev.IncidentReported)
+                and f.incident_id == e.incident_id and f.case_id == rnd.case_id]
+    visit_rounds.require_all_back(a.st, rnd, list(e.missing),
+                                  list(reported[0].items) if reported else None)
 
 
 # --- erasures and inspections ----------------------------------------------------------------
@@ -455,5 +500,7 @@ _CHECKS: dict[str, Callable[[_Act, ev.Event], None]] = {
     ev.CredentialRegistered.KIND: _credential, ev.CredentialRevoked.KIND: _credential_revoked,
     ev.PrintAllowanceSet.KIND: _print_allowance, ev.PrintLogImported.KIND: _print_log,
     ev.PrintExcessExplained.KIND: _print_excess, ev.VisitListRegistered.KIND: _visit_list,
+    ev.VisitRoundStarted.KIND: _round_started, ev.VisitListsReturned.KIND: _lists_returned,
+    ev.VisitRoundClosed.KIND: _round_closed,
 }
 assert set(_CHECKS) == set(ev.BY_KIND), "every event kind needs its check in policy/acts.py"

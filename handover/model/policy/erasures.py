@@ -9,6 +9,7 @@ from handover.errors import PolicyViolation
 from handover.model import events as ev
 from handover.model.policy.cases import require_confirmed, require_no_items_out
 from handover.model.policy.incidents import require_no_open_incidents
+from handover.model.policy.visit_rounds import require_rounds_closed
 from handover.model.policy.rules import (CERTIFICATE_ALREADY_RECEIVED, CERTIFICATE_NOT_RECEIVED,
                                          ERASURE_CERTIFICATE_MISSING, ERASURE_OTHER_ORG,
                                          LGWAN_FILE_NOT_ERASED, NOT_RECEIVING_PARTY,
@@ -115,12 +116,14 @@ def require_certificates(st: State, case: Row) -> None:
 
 def close_out_checks(st: State, case: Row) -> tuple[tuple, ...]:
     """The close-out gate, as `(rule_fn, *args)` checks: every medium and notice back,
-    every handover confirmed, no incident open, every LGWAN file and every holder certified."""
+    every handover confirmed, no incident open, every LGWAN file and every holder certified,
+    every visit round closed."""
     return ((require_no_items_out, st, case),
             *((require_confirmed, st, case, h) for h in st.handovers(case.case_id)),
             (require_no_open_incidents, st, case),
             (require_lgwan_files_erased, st, case),
-            (require_certificates, st, case))
+            (require_certificates, st, case),
+            (require_rounds_closed, st, case))
 
 
 def unmet_close_out(st: State, case: Row) -> list[PolicyViolation]:

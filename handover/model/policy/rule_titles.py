@@ -18,7 +18,9 @@ from handover.model.policy.rules import (
     INSPECTION_DATE, FOLLOW_UP_REQUIRED, PRINT_ALLOWANCE_MISSING, NO_EXCESS, ALREADY_EXPLAINED,
     COLUMN_ON_BOTH_LISTS, SIGNATURE_REQUIRED, CREDENTIAL_OF_ANOTHER, CREDENTIAL_NOT_REGISTERED,
     CREDENTIAL_REVOKED, SIGNATURE_INVALID, PROOF_OF_POSSESSION, REPORT_BY_CONTRACTOR,
-    REPORT_BY_HAND, REPORT_MOMENT, NOT_YET_HAPPENED, SIGNED_ACT_STALE)
+    REPORT_BY_HAND, REPORT_MOMENT, NOT_YET_HAPPENED, VISITOR_PAIR, HALVES_TO_ONE_VISITOR,
+    LIST_TO_VISITOR, LIST_COUNT, LIST_ALREADY_ISSUED, LIST_MISSING, LIST_NOT_OUT, ROUND_CLOSED,
+    LISTS_OUT, VISIT_DATE, VISIT_ROUNDS_OPEN, SIGNED_ACT_STALE)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -76,6 +78,17 @@ RULE_TITLES_JA: dict[str, str] = {
     NO_EXCESS: "超過理由は指定枚数を超えた印刷についてのみ報告する",
     ALREADY_EXPLAINED: "超過理由の報告は一度だけ記録する",
     COLUMN_ON_BOTH_LISTS: "分割した訪問リストの同じ項目を両方のリストに載せない",
+    VISITOR_PAIR: "訪問は取扱者名簿に登載された異なる2人で行う（2人体制）",
+    HALVES_TO_ONE_VISITOR: "分割した訪問リストのAとBを同じ訪問者に持たせない",
+    LIST_TO_VISITOR: "訪問リストはその訪問の訪問者にのみ交付する",
+    LIST_COUNT: "授受簿の配布枚数は交付した訪問リストの数と一致させる",
+    LIST_ALREADY_ISSUED: "交付中の訪問リストを別の訪問に重ねて交付しない",
+    LIST_MISSING: "紛失とした訪問リストは交付しない",
+    LIST_NOT_OUT: "返却はその訪問で交付中の訪問リストについてのみ受ける",
+    ROUND_CLOSED: "終了した訪問の授受簿には記録を追加しない",
+    LISTS_OUT: "訪問リストが全て返却されるまで訪問を終了しない（未返却は紛失として事故報告する）",
+    VISIT_DATE: "訪問日は契約期間内かつ記録日以前とする",
+    VISIT_ROUNDS_OPEN: "全ての訪問を終了し訪問リストの返却を確認してから業務を終了する",
     REPORT_BY_HAND: "区への報告データの媒体とパスワード通知書は手渡しで受け渡す",
     REPORT_MOMENT: "委託先が暗号化した報告データは「報告データの納品」としてのみ受け渡す",
     REPORT_BY_CONTRACTOR: "区への報告データは委託先の取扱者が指定端末で暗号化する",

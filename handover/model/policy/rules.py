@@ -64,6 +64,18 @@ PRINT_ALLOWANCE_MISSING = "print-allowance-missing"
 NO_EXCESS = "no-excess"
 ALREADY_EXPLAINED = "already-explained"
 COLUMN_ON_BOTH_LISTS = "column-on-both-lists"
+# Visit rounds and the 授受簿 (000 受託事業者 4, 6; policy/visit_rounds.py).
+VISITOR_PAIR = "visitor-pair"
+HALVES_TO_ONE_VISITOR = "halves-to-one-visitor"
+LIST_TO_VISITOR = "list-to-visitor"
+LIST_COUNT = "list-count"
+LIST_ALREADY_ISSUED = "list-already-issued"
+LIST_MISSING = "list-missing"
+LIST_NOT_OUT = "list-not-out"
+ROUND_CLOSED = "round-closed"
+LISTS_OUT = "lists-out"
+VISIT_DATE = "visit-date"
+VISIT_ROUNDS_OPEN = "visit-rounds-open"
 NOT_ON_CASE = "not-on-case"
 INSPECTION_DATE = "inspection-date"
 FOLLOW_UP_REQUIRED = "follow-up-required"
@@ -73,7 +85,7 @@ REPORT_BY_CONTRACTOR = "report-by-contractor"
 
 OVERRIDABLE = frozenset({SAME_RECIPIENT_INTERVAL, SAME_COURIER, ENVELOPES_EXCEED_RECORDS,
                          ITEMS_OUTSTANDING, UNCONFIRMED_HANDOVERS, INCIDENTS_OPEN,
-                         LGWAN_FILE_NOT_ERASED, ERASURE_CERTIFICATE_MISSING})
+                         LGWAN_FILE_NOT_ERASED, ERASURE_CERTIFICATE_MISSING, VISIT_ROUNDS_OPEN})
 _OVERRIDE_HINT = ("if this is deliberate, record why with --override-reason TEXT; the reason is "
                   "printed on the 確認書 and in audit reports / 例外とする場合は理由を記録してください")
 

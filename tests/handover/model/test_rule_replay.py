@@ -117,6 +117,47 @@ def test_an_override_reason_without_the_override_listed_is_reported(world, seale
     assert (f.index, f.rule, f.item) == (index, OVERRIDE_NOT_RECORDED, sealed.notice_id)
 
 
+def test_a_visit_round_forged_closed_with_a_list_out_is_reported(world):
+    """Issue 11 §2: a round closed behind the actions' back while a list is still out, and a
+    list then issued to one visitor with its other half, are each found by the replay."""
+    from handover import actions
+    from tests.handover.actions.test_visit_lists import write_extract
+    w = world
+    done = actions.split_visit_list(w.j, w.hanako, w.case_id, write_extract(w.tmp, rows=6),
+                                    w.tmp / "lists").value
+    a, b = (lst["list_id"] for lst in done.lists)
+    round_id = actions.start_visit_round(w.j, w.hanako, w.case_id, w.clock.now.date(),
+                                         [w.ichiro, w.courier], [a]).value
+    w.clock.advance(hours=3)
+    closed = _forge(w, w.hanako, ev.VisitRoundClosed(round_id), w.clock.now)
+    w.clock.advance(minutes=5)
+    together = _forge(w, w.hanako, ev.VisitRoundStarted(
+        ids.new_id("R"), w.case_id, w.clock.now.date().isoformat(), [w.ichiro, w.courier],
+        [{"list_id": b, "visitor": w.courier}, {"list_id": a, "visitor": w.courier}], 2),
+        w.clock.now)
+    found = replay_rules(w.j.engine, w.j.log).findings
+    assert [(f.index, f.rule, f.item) for f in found] == [
+        (closed, "lists-out", a), (together, "list-already-issued", a)]
+
+
+def test_a_forged_register_count_or_a_list_issued_twice_is_reported(world):
+    """list-count: the 配布枚数 on the register is the number of lists, each named once (the
+    actions always count for themselves, so only a forged entry can break it)."""
+    from handover import actions
+    from tests.handover.actions.test_visit_lists import write_extract
+    w = world
+    done = actions.split_visit_list(w.j, w.hanako, w.case_id, write_extract(w.tmp, rows=6),
+                                    w.tmp / "lists").value
+    a, b = (lst["list_id"] for lst in done.lists)
+    w.clock.advance(minutes=5)
+    wrong = _forge(w, w.hanako, ev.VisitRoundStarted(
+        ids.new_id("R"), w.case_id, w.clock.now.date().isoformat(), [w.ichiro, w.courier],
+        [{"list_id": a, "visitor": w.ichiro}, {"list_id": b, "visitor": w.courier}], 3),
+        w.clock.now)
+    found = replay_rules(w.j.engine, w.j.log).findings
+    assert [(f.index, f.rule) for f in found] == [(wrong, "list-count")]
+
+
 def test_the_demo_log_replays_with_no_findings(tmp_path):
     result = demo.run(tmp_path / "demo", say=lambda _: None)
     found = reports.replay_rules(result.settings)
