@@ -61,6 +61,7 @@ def test_complete_scan_is_recorded(web, sealed):
         "to_person": w.hanako, "method": "hand"}, follow_redirects=False)
     assert r.status_code == 303, r.text
     (h,) = reports.case_handovers(w.j, w.case_id)
+    h = reports.handover_sheet(w.j, h["handover_id"])
     assert [i["item_id"] for i in h["items"]] == [sealed.medium_id]
     assert web.client.get(station, follow_redirects=False).headers["location"] == "/scan"
 
