@@ -15,7 +15,7 @@ import click
 from cli.edge import (acting, actor_option, journal, new_passphrase_option, read_passphrase,
                       resolve_actor)
 from cli.handover_options import echo_handover, handover_options, handover_request
-from cli.lazy import actions, reports
+from cli.lazy import actions, kdf_settings, reports
 from cli.output import emit_json, json_option, progress_bar, reporting_swept_parts
 from handover.model import events as ev
 
@@ -31,10 +31,14 @@ def _done(as_json: bool, data: dict, text: str) -> None:
 @click.option("--staff", required=True, help="The first staff member's name.")
 @click.option("--pdf-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Write the first staff member's 登録票 (enrolment form) here.")
+@click.option("--calibrate-kdf", is_flag=True,
+              help="Measure this PC and seal with password-KDF passes that take about 1 s "
+                   "here (never below the documented floor); kept in $HANDOVER_KDF_FILE, "
+                   "else ./handover-kdf.json.")
 @new_passphrase_option()
 @json_option
 @click.pass_context
-def init(ctx, ward, staff, pdf_dir, as_json):
+def init(ctx, ward, staff, pdf_dir, calibrate_kdf, as_json):
     """Register the ward's section and its first staff member with their credential (once,
     on an empty log). The staff member chooses a passphrase (asked twice, not echoed)."""
     passphrase = read_passphrase(ctx, "new-", f"new passphrase for {staff}", confirm=True)
@@ -42,13 +46,18 @@ def init(ctx, ward, staff, pdf_dir, as_json):
     j = journal(ctx, create=True)
     done = actions.bootstrap(j, ward, staff, new).value
     form = reports.write_enrolment_form(j, new.credential_id, pdf_dir) if pdf_dir else None
+    cal = kdf_settings.calibrate() if calibrate_kdf else None
     _done(as_json, {"ward_org_id": done.ward_org_id, "staff_id": done.staff_id,
                     "credential_id": new.credential_id, "fingerprint": new.fingerprint,
-                    "form": str(form) if form else None},
+                    "form": str(form) if form else None,
+                    **({"kdf_calibration": cal.as_json()} if cal else {})},
           f"ward section: {done.ward_org_id}\nstaff: {done.staff_id} "
           f"(use --as {done.staff_id} or HANDOVER_ACTOR, with your passphrase)\n"
           f"credential: {new.credential_id} fingerprint {new.fingerprint}"
-          + (f"\n登録票: {form} (print, sign and file it)" if form else ""))
+          + (f"\n登録票: {form} (print, sign and file it)" if form else "")
+          + (f"\npassword KDF: {cal.params.iterations} passes of "
+             f"{cal.params.memory_kib // 1024} MiB × {cal.params.lanes} lanes, "
+             f"{cal.seconds:.2f} s on this PC (written to {cal.path})" if cal else ""))
 
 
 @click.group()

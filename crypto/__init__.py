@@ -14,7 +14,8 @@ _EXPORTS = {
     "crypto.errors": ("AuthenticationError", "CryptoError", "FormatError", "MediaTooSmall",
                       "OutputExists", "PackageDamaged", "PasswordTypo", "UnsupportedVersion",
                       "WrongPassword"),
-    "crypto.kdf": ('DEFAULT_KDF', 'KdfParams', 'SuspiciousKdf'),
+    "crypto.kdf": ('DEFAULT_KDF', 'FLOOR_KDF', 'KdfParams', 'SuspiciousKdf', 'calibrate',
+                   'check_calibrated'),
     "crypto.manifest": ('FileEntry', 'Manifest'),
     "crypto.media": ('COUNTERS', 'LABELS', 'MEDIA', 'check_fits'),
     "crypto.crockford": ('crockford',),
@@ -29,7 +30,7 @@ _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in nam
 __all__ = [
     "AuthenticationError", "CryptoError", "FormatError", "MediaTooSmall", "OutputExists",
     "PackageDamaged", "PasswordTypo", "UnsupportedVersion", "WrongPassword",
-    "DEFAULT_KDF", "KdfParams", "SuspiciousKdf",
+    "DEFAULT_KDF", "FLOOR_KDF", "KdfParams", "SuspiciousKdf", "calibrate", "check_calibrated",
     "FileEntry", "Manifest",
     "MEDIA", "LABELS", "COUNTERS", "check_fits",
     "PublicHeader", "inspect_package", "open_package", "verify_package",

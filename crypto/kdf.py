@@ -1,7 +1,8 @@
 """Password KDF: Argon2id (RFC 9106) with parameters stored in the package header
 (docs/package-format.md, "KDF").
 
-Writers use DEFAULT_KDF, tuned to about one second on an office PC. Readers refuse
+Writers use DEFAULT_KDF (1–2 s on a 2-core PC, docs/package-format.md), or the passes
+`calibrate` chose for about one second on this PC, between FLOOR_KDF and DEFAULT_KDF. Readers refuse
 parameters above the caps below *before* running anything, so a hostile header cannot
 make the contractor's machine allocate gigabytes or spin for hours.
 
@@ -50,6 +51,43 @@ class KdfParams:
 # About 1 s on this project's 2-core reference machine (bench/bench_package.py prints the
 # measured time); an office PC with 4 cores runs the 4 lanes in parallel.
 DEFAULT_KDF = KdfParams(memory_kib=24 * 1024, iterations=144, lanes=4)
+
+
+# The least a calibration may choose (`calibrate`): the default's memory and lanes with a third
+# of its passes. Still far above OWASP's Argon2id minimum (19 MiB, 2 passes); the generated
+# password's 120 bits are the first line of defence, the KDF the second (docs/package-format.md).
+FLOOR_KDF = KdfParams(memory_kib=DEFAULT_KDF.memory_kib, iterations=48, lanes=DEFAULT_KDF.lanes)
+CALIBRATION_TARGET_S = 1.0
+
+
+def calibrate(target_s: float = CALIBRATION_TARGET_S, *,
+              timer=None) -> tuple[KdfParams, float]:
+    """Parameters that take about `target_s` on this machine, and the seconds they took.
+
+    Keeps the default's memory and lanes and chooses the passes, between FLOOR_KDF's and
+    DEFAULT_KDF's: never fewer than the floor on a slow PC, and never more than the default,
+    which every reader accepts (`check_not_above_default`), so a package sealed with them
+    opens on any other PC. `timer(params)` returns the seconds one derivation takes (tests
+    pass their own)."""
+    timer = timer or measure
+    probe = KdfParams(DEFAULT_KDF.memory_kib, FLOOR_KDF.iterations, DEFAULT_KDF.lanes)
+    per_pass = max(timer(probe), 1e-6) / probe.iterations
+    passes = min(DEFAULT_KDF.iterations,
+                 max(FLOOR_KDF.iterations, round(target_s / per_pass)))
+    chosen = KdfParams(DEFAULT_KDF.memory_kib, passes, DEFAULT_KDF.lanes)
+    return chosen, timer(chosen)
+
+
+def check_calibrated(p: KdfParams) -> None:
+    """Refuse calibrated parameters outside [FLOOR_KDF, DEFAULT_KDF] (a hand-edited file)."""
+    if (p.memory_kib, p.lanes) != (DEFAULT_KDF.memory_kib, DEFAULT_KDF.lanes) or not (
+            FLOOR_KDF.iterations <= p.iterations <= DEFAULT_KDF.iterations):
+        raise FormatError(
+            f"calibrated KDF parameters {p.memory_kib} KiB, {p.iterations} passes, {p.lanes} lanes "
+            f"are outside what handover seals with ({DEFAULT_KDF.memory_kib} KiB and "
+            f"{DEFAULT_KDF.lanes} lanes, {FLOOR_KDF.iterations} to {DEFAULT_KDF.iterations} passes)",
+            "calibrate again with `handover init --calibrate-kdf`, or delete the file to seal "
+            "with the default")
 
 
 def check_params(p: KdfParams) -> None:

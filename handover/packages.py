@@ -19,6 +19,7 @@ from handover import config
 from handover.errors import HandoverError, lifted
 from handover.files import make_private_dirs
 from handover.ids import new_id
+from handover.kdf_settings import sealing_kdf
 
 # A warning `open_package` gives when it removed plaintext a killed earlier open left behind.
 CrashedPartRemoved = crypto.CrashedPartRemoved
@@ -90,7 +91,7 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
     # Imported here: `package inspect`, `open` and `verify` need neither PDFs nor the policy
     # (and with it SQLAlchemy), and start faster without them.
     from handover.documents import PasswordNotice, render_notice
-    from handover.model.policy import require_separate_locations
+    from handover.model.policy.locations import require_separate_locations
 
     out, notice_dir = Path(out), Path(notice_dir)
     opener = config.opener_source()
@@ -156,7 +157,7 @@ def seal_standalone(sources: Iterable[Path | str], out: Path | str, notice_dir: 
     return seal_with_notice(sources, out, notice_dir, case_name=case_name,
                             issued_by=issued_by or getpass.getuser(),
                             issued_at=dt.datetime.now().astimezone(), media=media,
-                            progress=progress, csv_header=csv_header)
+                            kdf_params=sealing_kdf(), progress=progress, csv_header=csv_header)
 
 
 def open_package(pkg: Path | str, out_dir: Path | str, password: str, *,

@@ -21,7 +21,6 @@ from ledger.rfc6962 import RootBuilder
 from ledger.schema import checkpoints, entries
 
 ORIGIN_PREFIX = "handover/"
-_INSERT = checkpoints.insert()
 
 
 def origin_for(log: str) -> str:
@@ -66,13 +65,15 @@ def take_checkpoint(log: Log, signer: note.Signer) -> SignedCheckpoint:
     appended since, checking the chain and each entry's canonical form on the way: we
     never sign what we have not checked. Cheap enough to call at the end of every
     transaction. Refuses a key other than the one of the log's checkpoints: a replaced
-    key would make auditors reject everything signed from then on.
+    key would make auditors reject everything signed from then on. Call it last: on
+    PostgreSQL the row is written with the COMMIT (`Log.store_checkpoint`).
     """
     return sign_checkpoint(log, signer, check_key=True)
 
 
 def sign_checkpoint(log: Log, signer: note.Signer, *, check_key: bool) -> SignedCheckpoint:
     """`take_checkpoint`; `check_key=False` only right after a recorded key rotation."""
+    log.flush()
     size = log.size
     tip = log.tip
     if tip is not None and log.appended and len(log.appended) == size - tip.size:
@@ -128,8 +129,7 @@ def _store(log: Log, signer: note.Signer, tree: RootBuilder) -> SignedCheckpoint
     root, size = tree.root(), tree.size
     signed = note.sign_note(note.Checkpoint(origin_for(log.name), size, root).body(), signer)
     compact = tree.compact_range()
-    log.connection.execute(_INSERT, {"log": log.name, "size": size, "note": signed,
-                                     "compact_range": b"".join(compact)})
+    log.store_checkpoint((log.name, size, signed, b"".join(compact)))
     log.new_tip = Tip(size, log._head, tuple(compact), key_id(signer))
     return SignedCheckpoint(log.name, size, root, signed)
 

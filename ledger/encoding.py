@@ -154,8 +154,8 @@ def encode_entry(log: str, index: int, prev: bytes, kind: str, payload: Any,
                             "use a name like MediumProvided (letters, digits, '.', '_', '-')")
     if not isinstance(actor, str) or not actor.strip() or len(actor) > 200:
         raise EncodingError(f"actor {actor!r} must be a non-empty string of at most 200 characters")
-    body = canonical_json({"actor": actor, "kind": kind, "log": log, "payload": payload,
-                           "time": normalize_time(claimed_time)})
+    body = canonical_json_fast({"actor": actor, "kind": kind, "log": log, "payload": payload,
+                                "time": normalize_time(claimed_time)})
     return HEADER.pack(MAGIC, index, prev) + body
 
 

@@ -115,8 +115,13 @@ def create_engine(url: str, **kwargs) -> sa.Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            writing = conn.get_execution_options().get("ledger_write", False)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
+            # On the DBAPI connection: through exec_driver_sql this was a tenth of an append.
+            sql = "BEGIN IMMEDIATE" if conn.get_execution_options().get("ledger_write") else "BEGIN"
+            dbapi = conn.dialect.loaded_dbapi
+            try:
+                conn.connection.driver_connection.execute(sql)
+            except dbapi.Error as e:
+                raise sa.exc.DBAPIError.instance(sql, (), e, dbapi.Error, dialect=conn.dialect) from e
     elif engine.dialect.name != "postgresql":
         raise LedgerError(f"unsupported database {engine.dialect.name!r}",
                           "handover supports SQLite and PostgreSQL")

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 import crypto
-from handover import ids, packages
+from handover import ids, kdf_settings, packages
 from handover.errors import HandoverError
 from handover.files import make_output_dir
 from handover.label_codes import load_key
@@ -166,6 +166,8 @@ def _seal(journal: Journal, actor: str, case_id: str,
                             f"use one of {', '.join(ev.MEDIUM_KINDS)}")
     out_dir, notice_dir = Path(out_dir), Path(notice_dir)
     policy.require_separate_locations(out_dir, notice_dir)
+    # This PC's calibrated KDF (or the default), checked before any slow work; recorded below.
+    kdf_params = kdf_params or kdf_settings.sealing_kdf()
     label_key = load_key(label_key_path) if labels_dir is not None else None
     sources = [s if isinstance(s, packages.Upload) else Path(s) for s in sources]
 
@@ -209,7 +211,7 @@ def _seal(journal: Journal, actor: str, case_id: str,
         # データ件数 as the manifest records it (header lines not counted), the same number
         # `package open` prints.
         record_count = sum(f.records or 0 for f in sealed.manifest.files)
-        kdf = (kdf_params or crypto.DEFAULT_KDF).as_dict()
+        kdf = kdf_params.as_dict()
 
         def build(tx: Tx):
             _, workstation = _check(tx.state, tx.actor_id, case_id, journal.host, report)

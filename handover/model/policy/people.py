@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from handover.model import events as ev
 from handover.model.policy.rules import (ALREADY_INITIALISED, ALREADY_REGISTERED,
                                          KEY_HOLDER_ELSEWHERE, NOT_A_CONTRACTOR, NOT_ON_ROSTER,
-                                         ROLE_MISMATCH, ROLE_REQUIRED, SEPARATE_LOCATIONS, refuse)
+                                         ROLE_MISMATCH, ROLE_REQUIRED, refuse)
 from handover.model.state import Row, State
 
 
@@ -105,16 +104,3 @@ def require_new_host(st: State, hostname: str) -> None:
                       f"host {hostname} is already registered as {existing.workstation_id}",
                       f"端末 {hostname} は登録済みです",
                       "designate it for a case with `handover case workstation`")
-
-
-def require_separate_locations(package_dir: Path, notice_dir: Path) -> None:
-    """The notice never lands where the package does: a directory burned to disc or sent
-    over LGWAN would carry the password with it."""
-    out, notice = Path(package_dir).resolve(), Path(notice_dir).resolve()
-    if out == notice or out in notice.parents or notice in out.parents:
-        raise refuse(SEPARATE_LOCATIONS, str(notice_dir),
-                      f"the notice directory {notice_dir} is the package directory {package_dir} "
-                      "or inside it (or the other way round)",
-                      "パスワード通知書はパッケージと別の場所に出力してください",
-                      "give --notice-dir a directory apart from the package, e.g. on the notice "
-                      "printer's share")
