@@ -20,7 +20,8 @@ _EXPORTS = {
     "crypto.media": ('COUNTERS', 'LABELS', 'MEDIA', 'check_fits'),
     "crypto.crockford": ('crockford',),
     "crypto.opening": ('PublicHeader', 'inspect_package', 'open_package', 'verify_package'),
-    "crypto.package": ('SealedPackage', 'StagedPackage', 'seal_package', 'seal_staged'),
+    "crypto.package": ('SealedPackage', 'StagedPackage', 'StreamSource', 'seal_package',
+                       'seal_staged'),
     "crypto.passwords": ('Password', 'generate_password', 'parse_password'),
     "crypto.placement": ('CrashedPartRemoved', 'StagedFile', 'stage_bytes', 'sweep_stale_parts'),
 }
@@ -33,7 +34,7 @@ __all__ = [
     "FileEntry", "Manifest",
     "MEDIA", "LABELS", "COUNTERS", "check_fits",
     "PublicHeader", "inspect_package", "open_package", "verify_package",
-    "SealedPackage", "StagedPackage", "seal_package", "seal_staged",
+    "SealedPackage", "StagedPackage", "StreamSource", "seal_package", "seal_staged",
     "CrashedPartRemoved", "StagedFile", "stage_bytes", "sweep_stale_parts",
     "Password", "generate_password", "parse_password",
     "crockford",  # IDs and check characters, shared with handover.ids

@@ -46,6 +46,18 @@ class SealedPackage:
     manifest: Manifest
 
 
+@dataclass(frozen=True)
+class StreamSource:
+    """A file that arrives as a stream (an upload read straight from the network), sealed
+    without ever being written anywhere in plaintext. `size` is declared up front (the header
+    states the payload's length); `readinto(view)` fills as much of `view` as it can and
+    returns the count, 0 at the end of the stream. A stream that ends early or goes on past
+    `size` is refused, as a file that shrank or grew is."""
+    name: str
+    size: int
+    readinto: Callable[[memoryview], int]
+
+
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -128,13 +140,18 @@ def _stage(sources, out, password, *, media, package_id, kdf_params, progress,
            chunk_size: int, into=None, csv_header: bool | None = None):
     if not isinstance(password, Password):
         raise TypeError("seal_package() needs a Password from generate_password()")
-    sources = [Path(s) for s in sources]
+    sources = [s if isinstance(s, StreamSource) else Path(s) for s in sources]
     out = Path(out)
     if not sources:
         raise CryptoError("nothing to seal", "give at least one file")
     mf.check_names([s.name for s in sources], error=CryptoError)
     sizes = []
     for s in sources:
+        if isinstance(s, StreamSource):
+            if not isinstance(s.size, int) or s.size < 0:
+                raise CryptoError(f"{s.name}: the declared size {s.size!r} is not a byte count")
+            sizes.append(s.size)
+            continue
         try:
             st = os.stat(s)
         except OSError as e:
@@ -243,14 +260,31 @@ def _write_package(f, header: bytes, ks: keys.PackageKeys, sources: list[Path],
     return package_hash.hexdigest(), written, manifest
 
 
+class _Stream:
+    """A StreamSource read like an unbuffered file."""
+
+    def __init__(self, source: StreamSource):
+        self.readinto = source.readinto
+
+    def read(self, n: int) -> bytes:
+        extra = bytearray(n)
+        return bytes(extra[:self.readinto(memoryview(extra))])
+
+    def close(self) -> None:
+        pass
+
+
 class _Source:
     """One input file, read once. The caller thread reads it; the hashing stage computes
     its SHA-256 and row count from the same buffers."""
 
-    def __init__(self, path: Path, size: int):
+    def __init__(self, path: Path | StreamSource, size: int):
         self.path, self.size, self.remaining = path, size, size
         self.digest = hashlib.sha256()
         self.rows = rows.RowCounter() if rows.is_csv(path.name) else None
+        if isinstance(path, StreamSource):
+            self.file = _Stream(path)
+            return
         try:
             self.file = open(path, "rb", buffering=0)
         except OSError as e:
@@ -264,6 +298,10 @@ class _Source:
             except OSError as e:
                 raise os_error("read", e) from None
             if not n:
+                if isinstance(self.path, StreamSource):
+                    raise CryptoError(f"{self.path.name} ended after {self.size - self.remaining + got} "
+                                      f"of its {self.size} declared bytes",
+                                      "the upload was cut short; send the file again")
                 raise CryptoError(f"{self.path.name} shrank while it was being sealed",
                                   "seal a file nobody is writing to")
             got += n
@@ -279,6 +317,9 @@ class _Source:
             extra = self.file.read(1)
         finally:
             self.file.close()
+        if extra and isinstance(self.path, StreamSource):
+            raise CryptoError(f"{self.path.name} is longer than its declared {self.size} bytes",
+                              "send the file again, declaring its real size")
         if extra:
             raise CryptoError(f"{self.path.name} grew while it was being sealed",
                               "seal a file nobody is writing to")

@@ -24,6 +24,7 @@ long-vowel marks (ー) where a dash was meant. A "0" where the kind letter belon
 from __future__ import annotations
 
 import secrets
+from contextvars import ContextVar
 from typing import Callable, NamedTuple
 
 from crypto import crockford
@@ -99,12 +100,39 @@ def format_id(letter: str, body: str) -> str:
     return "-".join([letter, *groups, body[RANDOM_DIGITS:]])
 
 
+class MintedIds:
+    """The IDs an act mints, kept while it is prepared and handed out again, in the same order,
+    when it is recorded (model/prepared.py): both runs of a two-phase act build the same
+    entries, so the digests the person signed are the digests recorded."""
+
+    def __init__(self, replay: list[str] | None = None):
+        self.minted: list[str] = []
+        self._replay = list(replay) if replay is not None else None
+
+    def mint(self, letter: str, fresh: Callable[[], str]) -> str:
+        if self._replay is not None:
+            i = len(self.minted)
+            value = self._replay[i] if i < len(self._replay) and \
+                self._replay[i].startswith(letter + "-") else fresh()
+        else:
+            value = fresh()
+        self.minted.append(value)
+        return value
+
+
+minted_ids: ContextVar[MintedIds | None] = ContextVar("handover_minted_ids", default=None)
+
+
 def new_id(kind: str, *, rng: Callable[[int], bytes] = secrets.token_bytes) -> str:
     """A fresh random ID of `kind` (a letter such as "M" or a name such as "medium")."""
     letter = _kind_letter(kind)
-    # 8 bytes encode to 13 digits; the first 12 are exactly the top 60 bits.
-    digits = crockford.encode(rng(8))[:RANDOM_DIGITS]
-    return format_id(letter, digits + _check(letter, digits))
+
+    def fresh() -> str:
+        # 8 bytes encode to 13 digits; the first 12 are exactly the top 60 bits.
+        digits = crockford.encode(rng(8))[:RANDOM_DIGITS]
+        return format_id(letter, digits + _check(letter, digits))
+    tape = minted_ids.get()
+    return fresh() if tape is None else tape.mint(letter, fresh)
 
 
 def _describe(letter: str) -> str:

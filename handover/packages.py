@@ -25,6 +25,8 @@ from handover.kdf_settings import sealing_kdf
 CrashedPartRemoved = crypto.CrashedPartRemoved
 
 MEDIA = crypto.MEDIA
+# A file sealed as it arrives (an upload): name, declared size, readinto(view) -> count.
+Upload = crypto.StreamSource
 Progress = Callable[[int, int], None]
 
 

@@ -23,7 +23,8 @@ T = TypeVar("T")
 
 def journal(request: Request):
     """The journal through which the signed-in person acts (their session's signer)."""
-    return ctx(request).journal(session(request))
+    from web.passkeys import planned
+    return planned(ctx(request).journal(session(request)), request)
 
 
 def sealed_journal(request: Request, passphrase: str):
@@ -31,6 +32,8 @@ def sealed_journal(request: Request, passphrase: str):
     typed for this one act (a confirmation, an erasure certificate, an inspection, an
     incident report). The signer lives on this journal only, for this request."""
     from handover import actions
+    if getattr(session(request).signer, "in_browser", False):
+        return journal(request)      # a passkey: its fresh assertion over this act is the 押印
     if not passphrase:
         raise HandoverError("押印のため、パスフレーズをもう一度入力してください",
                             "the act is signed with a credential unlocked for it alone")

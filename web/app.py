@@ -20,6 +20,7 @@ from starlette.staticfiles import StaticFiles
 
 from handover.clock import now_jst
 from handover.config import Settings
+from web.passkeys import PasskeyActs
 from web.security import Guard
 from web.sessions import DEFAULT_IDLE_MINUTES, Session, SessionStore
 
@@ -29,7 +30,8 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 # The page modules, each with a `routes` list. The passkey and sealing pages add theirs here.
 PAGE_MODULES = ("web.routes.signin", "web.routes.dashboard", "web.routes.cases",
                 "web.routes.handovers", "web.routes.scanning", "web.routes.registry",
-                "web.routes.closeout", "web.routes.audit")
+                "web.routes.closeout", "web.routes.audit", "web.passkeys", "web.routes.sealing",
+                "web.routes.lgwan")
 
 
 @dataclass
@@ -73,6 +75,7 @@ def create_app(settings: Settings, *, allowed_hosts: tuple[str, ...] = (), tls: 
         Middleware(TrustedHostMiddleware,
                    allowed_hosts=sorted(set(allowed_hosts) | set(LOOPBACK_NAMES))),
         Middleware(Guard, store=ctx.sessions, tls=tls),
+        Middleware(PasskeyActs),
     ])
     app.state.ctx = ctx
     return app

@@ -51,7 +51,8 @@ def session(request: Request):
 def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     s = session(request)
     context.update(request=request, session=s, csrf=s.csrf, has_htmx=HTMX.exists(),
-                   me=s.person_id, my_name=s.name)
+                   me=s.person_id, my_name=s.name,
+                   passkey=getattr(s.signer, "in_browser", False))   # web/passkeys.py
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 

@@ -10,7 +10,7 @@ from handover.actions.handovers import (HandoverRecord, HandoverRequest, confirm
                                         record_handover, reprint)
 from handover.actions.incidents import (close_incident, follow_up_incident,
                                         open_overdue_incidents, report_incident)
-from handover.actions.lgwan import Received, Sent, receive_file, send_file
+from handover.actions.lgwan import Received, Sent, receive_by_hash, receive_file, send_file
 from handover.actions.erasures import check_erasure, receive_certificate, record_erasure
 from handover.actions.inspections import (Inspected, parse_findings, print_inspection,
                                           record_inspection)
@@ -24,7 +24,7 @@ from handover.actions.print_logs import (PrintLogImport, explain_print_excess,
 from handover.actions.remarks import record_remark
 from handover.actions.scanning_station import (Station, confirm_scanned, open_station,
                                                record_scanned, scan_images)
-from handover.actions.sealing import Sealed, seal_extract, seal_report
+from handover.actions.sealing import Sealed, check_may_seal, seal_extract, seal_report
 from handover.actions.witnessing import cosign, create_witness_key
 from handover.actions.visit_lists import SplitLists, split_visit_list
 from handover.actions.visit_rounds import (Closed, Returned, close_visit_round,
@@ -39,14 +39,14 @@ __all__ = [
     "check_erasure", "close_case", "close_incident", "credential_list", "enrol_credential",
     "enrol_passkey", "explain_print_excess", "follow_up_incident", "import_print_log",
     "new_passphrase_credential", "open_overdue_incidents", "parse_findings", "passkey_registration",
-    "print_inspection", "receive_certificate", "receive_file", "record_erasure",
+    "print_inspection", "receive_by_hash", "receive_certificate", "receive_file", "record_erasure",
     "record_inspection", "report_incident", "revoke_credential", "send_file",
     "set_print_allowance", "split_visit_list", "unlock",
     "confirm_handover", "confirm_scanned", "cosign", "create_label_key", "create_signing_key",
     "create_witness_key",
     "open_case", "open_station", "read_scans", "rebuild", "record_handover", "record_remark",
     "record_scanned", "register_cabinet", "register_org", "register_person",
-    "register_workstation", "reprint", "rotate_signing_key", "scan_images", "seal_extract", "seal_report", "sign_checkpoint",
+    "register_workstation", "reprint", "rotate_signing_key", "scan_images", "check_may_seal", "seal_extract", "seal_report", "sign_checkpoint",
     "store_item", "Closed", "Returned", "close_visit_round", "return_visit_lists",
     "start_visit_round",
 ]

@@ -133,6 +133,20 @@ def receive_file(journal: Journal, actor: str, path: Path | str, *,
     path = Path(path)
     transfer_id = _transfer_of(journal, path, transfer_id)
     _, sha256 = file_digest(path)
+    return receive_by_hash(journal, actor, transfer_id, sha256, file_name=path.name,
+                           pdf_dir=pdf_dir)
+
+
+def receive_by_hash(journal: Journal, actor: str, transfer_id: str, sha256: str, *,
+                    file_name: str = "", pdf_dir: Path | str | None = None) -> Received:
+    """`receive_file` when only the file's SHA-256 is known: the web page computes it in the
+    contractor's browser, so the file never leaves their computer."""
+    transfer_id = ids.parse_id(transfer_id, "LGWAN transfer")
+    sha256 = (sha256 or "").strip().lower()
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise HandoverError(f"{sha256[:80]!r} is not a SHA-256 (64 hexadecimal digits)",
+                            "compute the hash of the downloaded file again")
+    file_name = file_name or "(name not given)"
     outcome: dict = {}
 
     def build(tx: Tx):
@@ -145,7 +159,7 @@ def receive_file(journal: Journal, actor: str, path: Path | str, *,
         if sha256 != transfer.sha256:
             event = incident_event(
                 st, case, ev.HASH_MISMATCH,
-                f"LGWANで受信したファイル {path.name} のSHA-256 {sha256} が送信記録 "
+                f"LGWANで受信したファイル {file_name} のSHA-256 {sha256} が送信記録 "
                 f"{transfer.transfer_id} の {transfer.sha256} と一致しない",
                 tx.actor_id, tx.now, items=[transfer.medium_id], source=ev.BY_RECEIPT)
             outcome["incident"] = event.incident_id
@@ -168,7 +182,7 @@ def receive_file(journal: Journal, actor: str, path: Path | str, *,
                                                     done.checkpoint.size, pdf), sha256)
     incident = outcome["incident"]
     raise VerificationFailed(
-        f"{path.name} does not match what was sent (SHA-256 {sha256}, sent {transfer_id}); "
+        f"{file_name} does not match what was sent (SHA-256 {sha256}, sent {transfer_id}); "
         f"nothing was recorded as received and incident {incident} was opened / "
         f"受信したファイルが送信記録と一致しません。ファイルを開かないでください（事故報告 {incident}）",
         "do NOT open the file: delete the download, tell the ward, and have it sent again")

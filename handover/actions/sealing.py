@@ -108,14 +108,26 @@ def _check(st: State, actor_id: str, case_id: str, host: str, report: bool):
     return case, workstation
 
 
-def seal_extract(journal: Journal, actor: str, case_id: str, sources: Iterable[Path | str], *,
+def check_may_seal(journal: Journal, actor: str, case_id: str) -> None:
+    """Refuse now, as sealing would, unless `actor` may seal the case's data on this journal's
+    computer (a page asks before the extract is chosen)."""
+    case_id = ids.parse_id(case_id, "case")
+    with journal.reading() as st:
+        require_actor(st, actor)
+        _check(st, actor, case_id, journal.host, False)
+
+
+def seal_extract(journal: Journal, actor: str, case_id: str,
+                 sources: Iterable[Path | str | packages.Upload], *,
                  medium_kind: str, content: str, out_dir: Path | str, notice_dir: Path | str,
                  labels_dir: Path | str | None = None, label_key_path: Path | str | None = None,
                  csv_header: bool = True,
                  kdf_params: crypto.KdfParams | None = None,
                  progress: packages.Progress | None = None) -> Sealed:
     """Seal `sources` for a case. `csv_header`: each CSV starts with a header line, which
-    is not a record (the record count on 確認書 and the envelope check exclude it)."""
+    is not a record (the record count on 確認書 and the envelope check exclude it). A source
+    may be an `Upload` (packages.Upload): a stream read once, straight into the encryption,
+    so that an extract uploaded to the web page never touches the disk in plaintext."""
     return _seal(journal, actor, case_id, sources, False, medium_kind=medium_kind,
                  content=content, out_dir=out_dir, notice_dir=notice_dir, labels_dir=labels_dir,
                  label_key_path=label_key_path, csv_header=csv_header, kdf_params=kdf_params,
@@ -137,7 +149,8 @@ def seal_report(journal: Journal, actor: str, case_id: str, sources: Iterable[Pa
                  progress=progress)
 
 
-def _seal(journal: Journal, actor: str, case_id: str, sources: Iterable[Path | str],
+def _seal(journal: Journal, actor: str, case_id: str,
+          sources: Iterable[Path | str | packages.Upload],
           report: bool, *, medium_kind: str, content: str, out_dir: Path | str,
           notice_dir: Path | str, labels_dir: Path | str | None,
           label_key_path: Path | str | None, csv_header: bool,
@@ -156,7 +169,7 @@ def _seal(journal: Journal, actor: str, case_id: str, sources: Iterable[Path | s
     # This PC's calibrated KDF (or the default), checked before any slow work; recorded below.
     kdf_params = kdf_params or kdf_settings.sealing_kdf()
     label_key = load_key(label_key_path) if labels_dir is not None else None
-    sources = [Path(s) for s in sources]
+    sources = [s if isinstance(s, packages.Upload) else Path(s) for s in sources]
 
     # Checked before the slow work, and again under the lock when recording.
     with journal.reading() as st:

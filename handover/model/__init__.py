@@ -8,11 +8,13 @@ import importlib
 
 _EXPORTS = {
     "handover.model.journal": ("Journal", "Recorded", "Tx", "open_journal", "record"),
+    "handover.model.prepared": ("PreparedAct", "prepare", "commit"),
     "handover.model.state": ("State",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
-__all__ = ["Journal", "Recorded", "State", "Tx", "open_journal", "record"]
+__all__ = ["Journal", "PreparedAct", "Recorded", "State", "Tx", "commit", "open_journal",
+           "prepare", "record"]
 
 
 def __getattr__(name: str):

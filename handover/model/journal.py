@@ -42,6 +42,7 @@ from handover.model import fold
 from handover.model.database import open_database
 from handover.model import events as ev
 from handover.model import policy
+from handover.model import prepared
 from handover.model import signatures as sig
 from handover.model.events import Event
 from handover.model.policy import acts
@@ -74,6 +75,9 @@ class Journal:
     # The credentials unlocked at the edge, by person ID. Signers hold private keys in memory
     # only; they are never stored or printed.
     signers: dict[str, sig.Signer] = field(default_factory=dict, repr=False)
+    # Set only by model/prepared.py: a dry run that prepares an act for a passkey to sign,
+    # or the recording of such an act with the prepared time, nonces and assertions.
+    plan: prepared.Preparing | prepared.Committing | None = field(default=None, repr=False)
 
     def unlocked(self, signer: sig.Signer) -> "Journal":
         """Let `signer`'s person act through this journal."""
@@ -148,38 +152,58 @@ def record(journal: Journal, actor_id: str,
     the events to append and a value handed back to the caller. Each event is checked by
     `policy.acts.check` against the state its predecessors in this act left, then appended.
     Each entry is signed with the actor's unlocked credential. `also(conn)` writes rows beside
-    the entries in the same transaction (a new credential's encrypted key)."""
+    the entries in the same transaction (a new credential's encrypted key).
+
+    With the journal's `plan` set by model/prepared.py, `record` either dry-runs the act and
+    raises the digests to sign (nothing written), or records a prepared act with its prepared
+    time and nonces, refusing if it is no longer what was signed."""
     actor_id = ids.parse_id(actor_id, "person")
+    preparing = isinstance(journal.plan, prepared.Preparing)
+    signed = journal.plan.prepared if isinstance(journal.plan, prepared.Committing) else None
     signer = journal.signers.get(actor_id)
     log_signer = _load_signer(journal)
     origin = {"os_user": journal.os_user, "host": journal.host}
     with lifted(), ledger.writer(journal.engine, journal.log) as lg:
-        now = journal.now()
+        now = journal.now() if signed is None else signed.now
         time = normalize_time(now)
         fold.catch_up(lg)
+        size = lg.size
         st = State(lg.connection, journal.log)
         actor = None if bootstrap else st.find_person(actor_id)
         if actor is None and not bootstrap:
             raise _unknown_actor(actor_id)
-        policy.require_signer(st, actor_id, signer)
+        if signed is not None:
+            _require_still_fresh(journal, lg, signed, actor_id)
+        if not preparing:
+            policy.require_signer(st, actor_id, signer)
         events, value = build(Tx(st, actor, actor_id, now, journal))
+        if signed is not None:
+            policy.require_same_count(actor_id, len(events), len(signed.entries))
         credential = None
-        appended, recorded = [], []
+        appended, recorded, to_sign = [], [], []
         for i, event in enumerate(events):
             used = acts.check(st, actor_id, now, event, origin, events[i + 1:])
             event = acts.with_overrides(event, used)
             payload = event.to_payload()
             payload["origin"] = origin
-            if credential is None:
-                credential = _signing_credential(st, actor_id, signer, event, bootstrap)
-            payload[sig.SIGNATURE_FIELD] = _signed(journal.log, event.KIND, payload, actor_id,
-                                                   time, signer, credential)
+            if preparing:
+                nonce = sig.new_nonce()
+                to_sign.append(prepared.PreparedEntry(event.KIND, nonce, sig.action_digest(
+                    journal.log, event.KIND, payload, actor_id, time, nonce)))
+            else:
+                if credential is None:
+                    credential = _signing_credential(st, actor_id, signer, event, bootstrap)
+                payload[sig.SIGNATURE_FIELD] = _signed(
+                    journal.log, event.KIND, payload, actor_id, time, signer, credential,
+                    None if signed is None else (i, signed.entries[i]))
             entry = ledger.append(lg, event.KIND, payload, actor_id, now)
             fold.apply(lg.connection, journal.log, entry)
             appended.append(entry)
             recorded.append(event)
         if bootstrap and st.find_person(actor_id) is None:
             raise _unknown_actor(actor_id)
+        if preparing:      # unwinds the act and rolls the transaction back
+            raise prepared.Prepared(actor_id, to_sign, now, size)
         if also is not None:
             also(lg.connection)
         cp = ledger.take_checkpoint(lg, log_signer)
@@ -196,10 +220,23 @@ def _signing_credential(st: State, actor_id: str, signer: sig.Signer, first: Eve
     return policy.require_usable_credential(st, actor_id, signer.credential_id)
 
 
+def _require_still_fresh(journal: Journal, lg, signed: prepared.PreparedAct,
+                         actor_id: str) -> None:
+    """A prepared act is recorded soon after it was prepared, before anything dated after it,
+    and once."""
+    policy.require_prepared_recently(actor_id, signed.now, journal.now(), prepared.MAX_AGE)
+    newer = list(ledger.read_entries(lg.connection, journal.log, signed.log_size)) \
+        if lg.size > signed.log_size else []
+    policy.require_not_overtaken(actor_id, signed.now, newer, signed.nonces)
+
+
 def _signed(log: str, kind: str, payload: dict, actor_id: str, time: str, signer: sig.Signer,
-            credential) -> dict:
-    nonce = sig.new_nonce()
+            credential, as_signed: tuple[int, prepared.PreparedEntry] | None = None) -> dict:
+    nonce = sig.new_nonce() if as_signed is None else as_signed[1].nonce
     digest = sig.action_digest(log, kind, payload, actor_id, time, nonce)
+    if as_signed is not None:
+        position, entry = as_signed
+        policy.require_as_signed(actor_id, position, kind, digest, entry.kind, entry.digest)
     # What the signer returns cannot name another credential; it could carry another nonce
     # (a replayed assertion), which the check refuses.
     block = {"v": 1, "nonce": nonce, **signer.sign(digest), "credential": signer.credential_id}

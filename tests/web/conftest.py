@@ -99,7 +99,7 @@ class Site:
         page.goto(self.url + "/signin")
         page.get_by_label("氏名", exact=True).select_option(label=person_name_label(page, person_name))
         page.get_by_label("パスフレーズ", exact=True).fill(passphrase)
-        page.get_by_role("button", name="サインイン").click()
+        page.get_by_role("button", name="サインイン", exact=True).click()
         page.wait_for_load_state()
 
 

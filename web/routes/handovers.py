@@ -21,6 +21,7 @@ from handover import actions, reports
 from handover.clock import JST
 from handover.errors import HandoverError
 from handover.model import events as ev
+from web import passkeys
 from web.acting import attempt, journal, offer_download, sealed_journal, written_file
 from web.pages import field_of, redirect, refusal, render, session, sign_in_required
 from web.security import state_changing
@@ -173,6 +174,8 @@ async def confirm(request: Request):
     me = session(request).person_id
     passphrase = str(form.get("passphrase", ""))
     disputing = form.get("decision") == "dispute"
+    if passkeys.is_passkey_session(session(request)):
+        return await _confirm_with_passkey(request, form, handover_id, me, disputing)
 
     def act():
         h = reports.handover_sheet(journal(request), handover_id)
@@ -199,6 +202,29 @@ async def confirm(request: Request):
         ("dispute" if disputing else "condition")
     return render(request, "handover.html", 400, h=h, categories=_categories(),
                   error=refusal(error), error_field=field, confirming=True, download=None)
+
+
+async def _confirm_with_passkey(request: Request, form, handover_id: str, me: str,
+                                disputing: bool):
+    """The same acts, each signed by a fresh assertion of the person's passkey: the
+    electronic 押印 (web/passkeys.py)."""
+    h, error = await attempt(lambda: reports.handover_sheet(journal(request), handover_id))
+    if error is not None:
+        return passkeys.refused_json(error)
+    if disputing:
+        description = str(form.get("dispute", "")).strip()
+        return await passkeys.signed(request, lambda j: actions.report_incident(
+            j, me, h["case_id"], str(form.get("category", ev.OTHER)),
+            f"受渡し {handover_id} の受領時の異議：{description}" if description else "",
+            items=[i["item_id"] for i in h["items"] if not i["item_id"].startswith("E")]).value,
+            lambda incident: f"/handovers/{handover_id}?incident={incident}")
+    condition = str(form.get("condition", ""))
+
+    def then(pdf) -> str:
+        url = offer_download(request, pdf[0], pdf[1], "application/pdf")
+        return f"/handovers/{handover_id}?download={url.rsplit('/', 1)[1]}"
+    return await passkeys.signed(request, lambda j: written_file(lambda tmp: actions.confirm_handover(
+        j, me, handover_id, condition=condition, pdf_dir=tmp).pdf_path), then)
 
 
 routes = [

@@ -31,7 +31,7 @@ _EXPORTS = {
         "ALREADY_INITIALISED", "ALREADY_REGISTERED", "ROLE_MISMATCH",
         "KEY_HOLDER_ELSEWHERE", "SIGNATURE_REQUIRED", "CREDENTIAL_OF_ANOTHER",
         "CREDENTIAL_NOT_REGISTERED", "CREDENTIAL_REVOKED", "SIGNATURE_INVALID",
-        "PROOF_OF_POSSESSION", "INCIDENT_CLOSED", "INCIDENTS_OPEN",
+        "PROOF_OF_POSSESSION", "SIGNED_ACT_STALE", "INCIDENT_CLOSED", "INCIDENTS_OPEN",
         "LGWAN_SEND_REQUIRED", "LGWAN_NOT_RETURNED", "FILE_NOT_PACKAGE",
         "ERASURE_OTHER_ORG", "VERIFIER_NOT_RESPONSIBLE", "CERTIFICATE_ALREADY_RECEIVED",
         "CERTIFICATE_NOT_RECEIVED", "LGWAN_FILE_NOT_ERASED",
@@ -65,7 +65,8 @@ _EXPORTS = {
     ),
     "handover.model.policy.signatures": (
         "require_signer", "require_usable_credential", "require_valid_signature",
-        "require_proof", "require_may_revoke",
+        "require_proof", "require_may_revoke", "require_prepared_recently",
+        "require_same_count", "require_as_signed", "require_not_overtaken",
     ),
     "handover.model.policy.incidents": (
         "require_incident_open", "require_no_open_incidents",

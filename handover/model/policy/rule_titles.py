@@ -20,7 +20,7 @@ from handover.model.policy.rules import (
     CREDENTIAL_REVOKED, SIGNATURE_INVALID, PROOF_OF_POSSESSION, REPORT_BY_CONTRACTOR,
     REPORT_BY_HAND, REPORT_MOMENT, NOT_YET_HAPPENED, VISITOR_PAIR, HALVES_TO_ONE_VISITOR,
     LIST_TO_VISITOR, LIST_COUNT, LIST_ALREADY_ISSUED, LIST_MISSING, LIST_NOT_OUT, ROUND_CLOSED,
-    LISTS_OUT, VISIT_DATE, VISIT_ROUNDS_OPEN)
+    LISTS_OUT, VISIT_DATE, VISIT_ROUNDS_OPEN, SIGNED_ACT_STALE)
 
 RULE_TITLES_JA: dict[str, str] = {
     NOT_ON_ROSTER: "取扱者名簿に登載された者のみが取り扱う",
@@ -62,6 +62,7 @@ RULE_TITLES_JA: dict[str, str] = {
     CREDENTIAL_REVOKED: "失効した署名鍵では署名しない",
     SIGNATURE_INVALID: "署名はその操作の内容に対して行う",
     PROOF_OF_POSSESSION: "署名鍵の登録には本人による鍵の所持証明を要する",
+    SIGNED_ACT_STALE: "署名した時点の内容のとおりに、署名から間を置かずに記録する",
     INCIDENT_CLOSED: "完了した事故報告には追記しない",
     INCIDENTS_OPEN: "未完了の事故がある間は業務を終了しない",
     LGWAN_SEND_REQUIRED: "LGWANでの提供はファイルのハッシュ値とともに記録する",

@@ -47,6 +47,8 @@ CREDENTIAL_NOT_REGISTERED = "credential-not-registered"
 CREDENTIAL_REVOKED = "credential-revoked"
 SIGNATURE_INVALID = "signature-invalid"
 PROOF_OF_POSSESSION = "proof-of-possession"
+# Two-phase acts signed with a passkey (model/prepared.py): what was signed is what is recorded.
+SIGNED_ACT_STALE = "signed-act-stale"
 INCIDENT_CLOSED = "incident-closed"
 INCIDENTS_OPEN = "incidents-open"
 LGWAN_SEND_REQUIRED = "lgwan-send-required"

@@ -9,7 +9,7 @@ from handover.model import events as ev
 from handover.model import signatures as sig
 from handover.model.policy.people import require_staff
 from handover.model.policy.rules import (CREDENTIAL_NOT_REGISTERED, CREDENTIAL_OF_ANOTHER,
-                                         CREDENTIAL_REVOKED, PROOF_OF_POSSESSION,
+                                         CREDENTIAL_REVOKED, PROOF_OF_POSSESSION, SIGNED_ACT_STALE,
                                          SIGNATURE_INVALID, SIGNATURE_REQUIRED, refuse)
 from handover.model.state import Row, State
 
@@ -96,3 +96,66 @@ def require_may_revoke(st: State, actor_id: str, credential: Row) -> None:
                      f"{credential.revoked_at}",
                      f"署名鍵 {credential.credential_id} は既に失効しています",
                      "nothing to do; see `handover credential list`")
+
+
+# --- two-phase acts signed with a passkey (model/prepared.py) ---------------------------------
+
+_SIGN_AGAIN = "sign again now: the page prepares the act afresh / もう一度署名してください"
+
+
+def require_prepared_recently(actor_id: str, prepared_at, now, max_age) -> None:
+    """A prepared act is committed within `max_age` of its preparation, and not before it."""
+    age = now - prepared_at
+    if age > max_age or age.total_seconds() < 0:
+        raise refuse(SIGNED_ACT_STALE, actor_id,
+                     f"the act was prepared for signing at {prepared_at.isoformat()}, "
+                     f"{int(age.total_seconds())} s ago; a signed act is recorded within "
+                     f"{int(max_age.total_seconds())} s of its preparation",
+                     "署名の準備から時間が経ちすぎたため記録できません",
+                     _SIGN_AGAIN)
+
+
+def require_as_signed(actor_id: str, position: int, kind: str, digest: bytes,
+                      signed_kind: str, signed_digest: bytes) -> None:
+    """The entry recorded is the entry the person signed: same kind, same digest (payload,
+    time, nonce, actor, log)."""
+    if kind != signed_kind:
+        why = f"entry {position + 1} is now {kind}, not the {signed_kind} that was signed"
+    elif digest != signed_digest:
+        why = f"entry {position + 1} ({kind}) is no longer what was signed"
+    else:
+        return
+    raise refuse(SIGNED_ACT_STALE, actor_id,
+                 f"changed since you signed ({why}): the ledger or the form changed between "
+                 "the signature and the recording",
+                 "署名した後に記録する内容が変わりました",
+                 _SIGN_AGAIN)
+
+
+def require_same_count(actor_id: str, made: int, signed: int) -> None:
+    """The act makes as many entries as were signed."""
+    if made != signed:
+        raise refuse(SIGNED_ACT_STALE, actor_id,
+                     f"changed since you signed: the act now makes {made} entries, {signed} were "
+                     "signed", "署名した後に記録する内容が変わりました", _SIGN_AGAIN)
+
+
+def require_not_overtaken(actor_id: str, prepared_time, newer: list, nonces: set[str]) -> None:
+    """Nothing in the log after the preparation is dated after the prepared time (the entries
+    stay in time order), and none carries a prepared nonce (a prepared act records once)."""
+    import datetime as dt
+    for entry in newer:
+        block = entry.payload.get(sig.SIGNATURE_FIELD) if isinstance(entry.payload, dict) else None
+        if isinstance(block, dict) and block.get("nonce") in nonces:
+            raise refuse(SIGNED_ACT_STALE, actor_id,
+                         f"this signed act was already recorded (entry {entry.index}): a prepared "
+                         "act is recorded once",
+                         "この署名済みの操作は既に記録されています（再送）",
+                         "nothing to do; to act again, start again from the page")
+        if dt.datetime.fromisoformat(entry.time) > prepared_time:
+            raise refuse(SIGNED_ACT_STALE, actor_id,
+                         f"changed since you signed: entry {entry.index} ({entry.kind}) was "
+                         f"recorded at {entry.time}, after the time the act was prepared for "
+                         f"({prepared_time.isoformat()})",
+                         "署名した後に台帳が更新されました",
+                         _SIGN_AGAIN)

@@ -134,3 +134,17 @@ def test_a_download_not_named_by_its_id_needs_the_transfer(world, lgwan):
         actions.receive_file(w.j, w.hanako, odd)
     assert "--transfer" in info.value.hint
     actions.receive_file(w.j, w.hanako, odd, transfer_id=sent.transfer_id)
+
+
+def test_receive_by_hash_alone_as_the_web_page_sends_it(world, lgwan):
+    """The browser computes the hash; only the hash reaches the server."""
+    w = world
+    sent = _send(w, lgwan)
+    with pytest.raises(HandoverError, match="not a SHA-256"):
+        actions.receive_by_hash(w.j, w.hanako, sent.transfer_id, "abc")
+    size = w.size()
+    with pytest.raises(VerificationFailed, match="ファイルを開かないでください"):
+        actions.receive_by_hash(w.j, w.hanako, sent.transfer_id, "0" * 64, file_name="x.hop")
+    assert [e.kind for e in w.entries()[size:]] == ["IncidentReported"]
+    got = actions.receive_by_hash(w.j, w.hanako, sent.transfer_id, lgwan.sha256.upper())
+    assert got.transfer_id == sent.transfer_id and got.sha256 == lgwan.sha256

@@ -19,8 +19,9 @@ from handover.model import fold
 from handover.model import signatures as sig
 from handover.model.journal import Journal
 from handover.model.tables import credential_keys
-from tests.handover.support import (PASSPHRASE, TINY_KDF, needs_poppler, new_credential,
-                                    pdf_text, refused)
+from tests.handover.support import (PASSPHRASE, TINY_KDF, SoftPasskey, needs_poppler,
+                                    new_credential, pdf_text, refused)
+from tests.handover.support import enrol_passkey as _enrol_passkey
 
 
 def _alone(w, person: str) -> Journal:
@@ -264,47 +265,6 @@ def test_the_confirmed_kakuninsho_prints_the_electronic_signature(world, sealed,
 
 
 # --- passkeys (WebAuthn): the entry format the web edge will use ---------------------------
-
-class SoftPasskey:
-    """A software authenticator: Ed25519 or ES256, user-verified unless told otherwise."""
-
-    def __init__(self, person_id: str, alg: str = "EdDSA", *, rp_id: str = "handover.example.lg.jp",
-                 verified: bool = True):
-        import cbor2
-        from cryptography.hazmat.primitives.asymmetric import ec
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-        self.person_id, self.rp_id, self.verified = person_id, rp_id, verified
-        self.credential_id = new_id("Y")
-        if alg == "EdDSA":
-            self._key = Ed25519PrivateKey.generate()
-            self.cose = cbor2.dumps({1: 1, 3: -8, -1: 6, -2: self._key.public_key().public_bytes_raw()})
-            self._sign = self._key.sign
-        else:
-            from cryptography.hazmat.primitives import hashes
-            self._key = ec.generate_private_key(ec.SECP256R1())
-            n = self._key.public_key().public_numbers()
-            self.cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: n.x.to_bytes(32, "big"),
-                                     -3: n.y.to_bytes(32, "big")})
-            self._sign = lambda m: self._key.sign(m, ec.ECDSA(hashes.SHA256()))
-
-    def sign(self, digest: bytes) -> dict:
-        import hashlib
-        auth = hashlib.sha256(self.rp_id.encode()).digest() + \
-            bytes([0x05 if self.verified else 0x01]) + (1).to_bytes(4, "big")
-        client = json.dumps({"type": "webauthn.get", "challenge": personal_keys.b64(digest),
-                             "origin": f"https://{self.rp_id}"}).encode()
-        return {"alg": "webauthn", "authenticator_data": personal_keys.b64(auth),
-                "client_data_json": personal_keys.b64(client),
-                "sig": personal_keys.b64(self._sign(auth + hashlib.sha256(client).digest()))}
-
-
-def _enrol_passkey(w, passkey: SoftPasskey):
-    bare = actions.passkey_registration(w.j.log, passkey.credential_id, passkey.person_id,
-                                        w.taro, passkey.cose, passkey.rp_id)
-    return actions.enrol_passkey(w.j, w.taro, passkey.person_id, passkey.credential_id,
-                                 passkey.cose, passkey.rp_id,
-                                 passkey.sign(sig.proof_digest(w.j.log, bare)))
-
 
 @pytest.mark.parametrize("alg", ["EdDSA", "ES256"])
 def test_a_passkey_confirms_and_verify_accepts_it(world, sealed, alg):
