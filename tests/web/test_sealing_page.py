@@ -13,7 +13,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx  # the test extras install httpx2 (what Starlette's TestClient uses)
 import pytest
 
 from handover import packages
