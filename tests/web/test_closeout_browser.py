@@ -1,4 +1,4 @@
-"""The erasure, inspection, storing and closing pages in Debian's chromium: an inspection
+"""The erasure, inspection, storing, visit and closing pages in Debian's chromium: an inspection
 recorded by mouse and keyboard with the electronic 押印, its 立入調査記録 downloaded, a medium
 stored, and the close-out gate's unmet conditions in Japanese; a screenshot of each page."""
 
@@ -48,6 +48,10 @@ def test_inspection_storing_erasure_and_closing_pages(site, sealed, tmp_path):
     actions.report_incident(w.j, w.hanako, case, "other", "封筒の破損を確認中")
     page.goto(f"{site.url}/cases/{case}/erasures")
     site.shot("erasures")
+    page.goto(f"{site.url}/cases/{case}")
+    page.get_by_role("link", name="訪問リストの授受").click()
+    assert page.get_by_role("heading", name="訪問リストを交付する（訪問の開始）").is_visible()
+    site.shot("visits")
     page.goto(f"{site.url}/cases/{case}")
     page.get_by_role("link", name="業務を終了する").click()
     page.get_by_role("button", name="業務を終了する").click()
