@@ -50,6 +50,7 @@ def test_inspection_storing_erasure_and_closing_pages(site, sealed, tmp_path):
     site.shot("erasures")
     page.goto(f"{site.url}/cases/{case}")
     page.get_by_role("link", name="訪問リストの授受").click()
+    page.wait_for_url(f"{site.url}/cases/{case}/visits")
     assert page.get_by_role("heading", name="訪問リストを交付する（訪問の開始）").is_visible()
     site.shot("visits")
     page.goto(f"{site.url}/cases/{case}")
