@@ -31,7 +31,7 @@ LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 PAGE_MODULES = ("web.routes.signin", "web.routes.dashboard", "web.routes.cases",
                 "web.routes.handovers", "web.routes.scanning", "web.routes.registry",
                 "web.routes.closeout", "web.routes.audit", "web.passkeys", "web.routes.sealing",
-                "web.routes.lgwan")
+                "web.routes.lgwan", "web.routes.erasures", "web.routes.inspections", "web.routes.closing", "web.routes.storing", "web.routes.visits")
 
 
 @dataclass

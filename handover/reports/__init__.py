@@ -2,6 +2,7 @@
 the registry), for paper (確認書, label sheets) and for auditors (verification, proofs)."""
 
 from handover.reports.case_sheet import case_sheet
+from handover.reports.close_out import unmet_close_out
 from handover.reports.case_status import overrides, require_person, status, where_text
 from handover.reports.enrolment_form import write_enrolment_form
 from handover.reports.erasures import list_erasures, print_erasure, show_erasure
@@ -47,5 +48,5 @@ __all__ = [
     "projection_differences", "replay_rules", "require_ok", "require_person",
     "require_rules_kept", "require_same_projection", "show_entries", "show_erasure",
     "show_incident", "status", "verify", "visit_lists", "waiting_for", "where_text", "write_bundle",
-    "write_enrolment_form", "print_visit_register", "show_round", "visit_rounds",
+    "write_enrolment_form", "unmet_close_out", "print_visit_register", "show_round", "visit_rounds",
 ]

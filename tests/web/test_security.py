@@ -29,7 +29,8 @@ def pages(w) -> list[str]:
     case = w.case_id
     return ["/", "/cases", f"/cases/{case}", f"/cases/{case}/record", f"/scan?case={case}",
             "/registry", "/registry/cases", "/audit", f"/cases/{case}/incidents",
-            f"/cases/{case}/print-logs"]
+            f"/cases/{case}/print-logs", f"/cases/{case}/erasures", f"/cases/{case}/inspections",
+            f"/cases/{case}/close", f"/cases/{case}/store", f"/cases/{case}/visits"]
 
 
 def test_no_inline_script_or_style_on_any_page(web, sealed):

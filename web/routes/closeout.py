@@ -1,7 +1,7 @@
 """Close-out and contractor pages over existing actions: a case's incidents (事故報告: a
 report with the electronic 押印, follow-ups, the ward closing one) and its print logs
 (importing a log, its bad rows named by line; the reason for printing beyond the designated
-count). Erasure certificates and inspections are still CLI commands (docs/web.md)."""
+count). Erasure certificates, inspections, closing and storing have modules of their own."""
 
 from __future__ import annotations
 
