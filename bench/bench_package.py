@@ -90,7 +90,7 @@ def _worker(argv: list[str]) -> None:
 class _OldRowCounter:
     """RowCounter as it was before issue 15: the exact path on every block."""
 
-    def __init__(self):
+    def __init__(self, size=None):
         from crypto import rows
         self._exact = rows._ExactCounter(rows._START_RECORD)
 

@@ -252,7 +252,7 @@ class _Source:
     def __init__(self, path: Path, size: int):
         self.path, self.size, self.remaining = path, size, size
         self.digest = hashlib.sha256()
-        self.rows = rows.RowCounter() if rows.is_csv(path.name) else None
+        self.rows = rows.RowCounter(size) if rows.is_csv(path.name) else None
         try:
             self.file = open(path, "rb", buffering=0)
         except OSError as e:
