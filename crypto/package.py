@@ -244,10 +244,9 @@ def _write_package(f, header: bytes, ks: keys.PackageKeys, sources: list[Path],
 
 
 class _Source:
-    """One input file, read once. The caller thread reads it and counts its rows; the
-    hashing stage computes its SHA-256 from the same buffers. Counting beside reading and
-    encrypting, not beside hashing, balances the stages: SHA-256 is the slowest work per
-    byte, and numpy (the counter) and OpenSSL (GCM) both release the GIL."""
+    """One input file, read once. The caller thread reads it; the hashing stage computes
+    its SHA-256 and row count from the same buffers. (Counting here rather than in the
+    caller thread is measured: bench/bench_seal_stages.py, docs/PERFORMANCE.md.)"""
 
     def __init__(self, path: Path, size: int):
         self.path, self.size, self.remaining = path, size, size
@@ -259,7 +258,6 @@ class _Source:
             raise os_error("read", e) from None
 
     def read_into(self, view: memoryview) -> None:
-        """Fill `view` from the file and count the rows in it."""
         got = 0
         while got < len(view):
             try:
@@ -271,11 +269,11 @@ class _Source:
                                   "seal a file nobody is writing to")
             got += n
         self.remaining -= len(view)
-        if self.rows is not None:
-            self.rows.update(view)
 
     def hash(self, view: memoryview) -> None:  # in the hashing stage
         self.digest.update(view)
+        if self.rows is not None:
+            self.rows.update(view)
 
     def close_checked(self) -> None:
         try:
