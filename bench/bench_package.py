@@ -2,6 +2,7 @@
 
     python bench/bench_package.py [--dir bench/_work] [--gib 1] [--big-gb 4.5] [--repeat 3]
     python bench/bench_package.py --export-only [--dir bench/_work] [--gib 1] [--repeat 3]
+                                  [--against OTHER-CHECKOUT]
 
 --export-only runs just the quoted-export measurements (issue 15 §1): row counting alone,
 old counter against new, in-process; sealing the export against the two-core floor (read +
@@ -89,7 +90,7 @@ def _worker(argv: list[str]) -> None:
 class _OldRowCounter:
     """RowCounter as it was before issue 15: the exact path on every block."""
 
-    def __init__(self):
+    def __init__(self, size=None):
         from crypto import rows
         self._exact = rows._ExactCounter(rows._START_RECORD)
 
@@ -226,8 +227,11 @@ def make_inputs(d: Path, gib: float) -> tuple[Path, Path, Path]:
     return data, csv_, export
 
 
-def export_report(d: Path, gib: float, repeat: int, py: list[str]) -> None:
-    """Issue 15 §1: counting old against new, sealing against the floor and age."""
+def export_report(d: Path, gib: float, repeat: int, py: list[str],
+                  against: Path | None = None) -> None:
+    """Issue 15 §1: counting old against new, sealing against the floor and age; with
+    `against` (another checkout), its seal too, alternating with ours run by run."""
+    load_before = os.getloadavg()
     export = d / "export.csv"
     _write_rows(export, _TYPICAL, "cp932", int(gib * GIB))
     mib = export.stat().st_size / (1 << 20)
@@ -249,15 +253,24 @@ def export_report(d: Path, gib: float, repeat: int, py: list[str]) -> None:
         subprocess.run(["age-keygen", "-o", str(key)], check=True, capture_output=True)
     recipient = subprocess.run(["age-keygen", "-y", str(key)], check=True, capture_output=True,
                                text=True).stdout.strip()
-    lines = []
-    for name, cmd in (
-            ("handover seal → /dev/null", py + ["seal-null", str(export)]),
-            ("handover seal → /dev/null, old row counter", py + ["seal-null-old-rows", str(export)]),
-            ("age -r → /dev/null", ["/usr/bin/env", "age", "-r", recipient, "-o", os.devnull,
-                                    str(export)])):
-        runs = [measured(cmd) for _ in range(repeat)]
-        lines.append((name, min(r[0] for r in runs), statistics.median(r[0] for r in runs),
-                      min(r[1] for r in runs)))
+    commands = [
+        ("handover seal → /dev/null", py + ["seal-null", str(export)]),
+        ("handover seal → /dev/null, old row counter", py + ["seal-null-old-rows", str(export)]),
+        ("age -r → /dev/null", ["/usr/bin/env", "age", "-r", recipient, "-o", os.devnull,
+                                str(export)])]
+    if against is not None:
+        commands.insert(1, (f"handover seal → /dev/null, {against}",
+                            [py[0], str(against / "bench" / "bench_package.py"), "--worker",
+                             "seal-null", str(export)]))
+    # Round-robin, not all runs of one command then the next: a shared machine's load
+    # changes by the minute, and alternating spreads it over every line alike.
+    runs: dict[str, list] = {name: [] for name, _ in commands}
+    for _ in range(repeat):
+        for name, cmd in commands:
+            runs[name].append(measured(cmd))
+    lines = [(name, min(r[0] for r in rs), statistics.median(r[0] for r in rs),
+              min(r[1] for r in rs), statistics.median(r[1] for r in rs))
+             for name, rs in runs.items()]
 
     # The command staff run, default KDF, to disk: peak RSS.
     out, notices = d / "export-package", d / "export-notices"
@@ -274,20 +287,32 @@ def export_report(d: Path, gib: float, repeat: int, py: list[str]) -> None:
     rows = next(iter(counts["new"][2]))
     print(f"Input: {mib:,.0f} MiB quoted CP932 export, {rows:,} records, in the page cache; "
           f"{os.cpu_count()} cores; best of {repeat} runs.\n")
-    print("| run | best wall s | median wall s | MiB/s (best wall) | best CPU s |")
-    print("|---|---:|---:|---:|---:|")
+    load_after = os.getloadavg()
+    print(f"Load average (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in load_before)} before, "
+          f"{' '.join(f'{x:.1f}' for x in load_after)} after.\n")
+    print("| run | best wall s | median wall s | MiB/s (best / median wall) | best CPU s "
+          "| median CPU s |")
+    print("|---|---:|---:|---:|---:|---:|")
     (old, old_cpu, _), (new, new_cpu, _) = counts["old"], counts["new"]
     print(f"| row counting alone, old counter (in-process) | {old:.2f} | | {mib / old:,.0f} | "
-          f"{old_cpu:.2f} |")
+          f"{old_cpu:.2f} | |")
     print(f"| row counting alone, new counter (in-process) | {new:.2f} | | {mib / new:,.0f} | "
-          f"{new_cpu:.2f} |")
-    for name, b, m, cpu in lines:
-        print(f"| {name} | {b:.2f} | {m:.2f} | {mib / b:,.0f} | {cpu:.2f} |")
+          f"{new_cpu:.2f} | |")
+    for name, b, m, cpu, cpu_m in lines:
+        print(f"| {name} | {b:.2f} | {m:.2f} | {mib / b:,.0f} / {mib / m:,.0f} | {cpu:.2f} "
+              f"| {cpu_m:.2f} |")
     print(f"| floor: read {read:.2f} + AES-256-GCM {gcm:.2f} + 2 × SHA-256 {sha:.2f}, "
-          f"CPU s / 2 cores | {floor:.2f} | | {mib / floor:,.0f} | {2 * floor:.2f} |")
+          f"CPU s / 2 cores | {floor:.2f} | | {mib / floor:,.0f} | {2 * floor:.2f} | |")
     print()
-    seal, seal_old, age = (lines[i][1] for i in range(3))
+    by_name = {line[0]: line for line in lines}
+    seal, seal_old, age = (by_name[commands[i][0]][1] for i in (0, -2, -1))
     seal_cpu = lines[0][3]
+    if against is not None:
+        other = by_name[commands[1][0]]
+        print(f"- seal, this tree against {against}: best {other[1] / seal:.2f}×, median "
+              f"{other[2] / lines[0][2]:.2f}× faster (wall); CPU {other[3]:.2f} → {seal_cpu:.2f} s")
+        print(f"- seal of the export, median: {lines[0][2] / floor:.2f}× the floor's time, "
+              f"{lines[0][2] / by_name[commands[-1][0]][2]:.2f}× `age -r`'s median")
     print(f"- counting: new is {old / new:.1f}× faster than old in wall time, "
           f"{old_cpu / new_cpu:.1f}× in CPU time")
     print(f"- seal of the export: {seal / floor:.2f}× the two-core floor's time "
@@ -304,11 +329,14 @@ def main() -> None:
     ap.add_argument("--gib", type=float, default=1.0)
     ap.add_argument("--big-gb", type=float, default=4.5)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--against", type=Path, metavar="TREE",
+                    help="another checkout whose seal to run alternately with ours "
+                         "(--export-only); e.g. git worktree add /tmp/seal-base main")
     args = ap.parse_args()
     d = args.dir
     d.mkdir(parents=True, exist_ok=True)
     py = [sys.executable, str(Path(__file__).resolve()), "--worker"]
-    export_report(d, args.gib, args.repeat, py)
+    export_report(d, args.gib, args.repeat, py, args.against)
     if args.export_only:
         return
     print()

@@ -276,12 +276,13 @@ class _Stream:
 
 class _Source:
     """One input file, read once. The caller thread reads it; the hashing stage computes
-    its SHA-256 and row count from the same buffers."""
+    its SHA-256 and row count from the same buffers. (Counting here rather than in the
+    caller thread is measured: bench/bench_seal_stages.py, docs/PERFORMANCE.md.)"""
 
     def __init__(self, path: Path | StreamSource, size: int):
         self.path, self.size, self.remaining = path, size, size
         self.digest = hashlib.sha256()
-        self.rows = rows.RowCounter() if rows.is_csv(path.name) else None
+        self.rows = rows.RowCounter(size) if rows.is_csv(path.name) else None
         if isinstance(path, StreamSource):
             self.file = _Stream(path)
             return

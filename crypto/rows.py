@@ -212,15 +212,29 @@ _AFTER_STATE = {v: k for k, v in _STATE_AFTER.items()}
 _BLOCK = 1 << 20
 
 
-class RowCounter:
-    """Feed the file's bytes in order with update(); finish() returns the record count."""
+# A file this small is counted by the exact counter alone (~4 ms a MiB): less than importing
+# numpy (~0.2 s and ~12 MB of the process's peak), which a small file would otherwise pay.
+SMALL_FILE = 1 << 20
 
-    def __init__(self) -> None:
+
+class RowCounter:
+    """Feed the file's bytes in order with update(); finish() returns the record count.
+    `size`, if known, lets a small file be counted without numpy."""
+
+    def __init__(self, size: int | None = None) -> None:
+        self._exact_only = size is not None and size <= SMALL_FILE
+        self._reset()
+
+    def _reset(self) -> None:
         self._rows = 0
         self._inside = False        # inside a quoted field after the last byte
         self._after = _AFTER_BREAK  # what the last byte was (if not inside)
 
     def update(self, data) -> None:
+        if self._exact_only:
+            if len(data):
+                self._count_exactly(memoryview(data))
+            return
         np = _numpy()
         view = np.frombuffer(data, dtype=np.uint8)
         for start in range(0, len(view), _BLOCK):
@@ -232,7 +246,7 @@ class RowCounter:
         # The last record has no line break after it (or ends inside quotes): the csv module
         # still returns it.
         rows = self._rows + (self._inside or self._after != _AFTER_BREAK)
-        self.__init__()
+        self._reset()
         return rows
 
     def _count_exactly(self, block) -> None:

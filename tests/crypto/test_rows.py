@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -24,8 +27,8 @@ def oracle(data: bytes) -> int:
         csv.field_size_limit(old)
 
 
-def counted_in_pieces(data: bytes, cuts: list[int]) -> int:
-    c = RowCounter()
+def counted_in_pieces(data: bytes, cuts: list[int], size: int | None = None) -> int:
+    c = RowCounter(size)
     pos = 0
     for cut in sorted(cuts):
         c.update(data[pos:cut])
@@ -228,3 +231,35 @@ def test_300000_random_cases_match_the_csv_module(seed):
         data = b"".join(rng.choices(alphabet, k=rng.randrange(24)))
         cuts = [rng.randrange(len(data) + 1) for _ in range(rng.randrange(3))]
         assert counted_in_pieces(data, cuts) == oracle(data), (seed, case, data, cuts)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_pieces, max_size=60), st.lists(st.integers(0, 200), max_size=6))
+def test_small_files_counted_exactly_match_the_csv_module(parts, cuts):
+    data = b"".join(parts)
+    cuts = [c for c in cuts if c <= len(data)]
+    assert counted_in_pieces(data, cuts, size=len(data)) == oracle(data)
+
+
+def test_50000_random_small_files_match_the_csv_module():
+    """The differential test's inputs, counted as small files (the exact counter alone,
+    its state carried between pieces)."""
+    rng = random.Random(15)
+    alphabet = [b'"', b'"', b",", b"\r", b"\n", b"a", b" ", b"\x81"]
+    for case in range(50_000):
+        data = b"".join(rng.choices(alphabet, k=rng.randrange(24)))
+        cuts = [rng.randrange(len(data) + 1) for _ in range(rng.randrange(3))]
+        assert counted_in_pieces(data, cuts, len(data)) == oracle(data), (case, data, cuts)
+
+
+def test_a_small_file_is_counted_without_numpy():
+    # numpy's import costs ~12 MB of the seal command's peak (issue 15 §4); a big file
+    # still takes the bit-mask path.
+    assert not RowCounter(rows.SMALL_FILE + 1)._exact_only
+    code = ("import sys; from crypto.rows import RowCounter, SMALL_FILE\n"
+            "c = RowCounter(SMALL_FILE)\n"
+            "c.update(b'id,name\\r\\n1,\"a\\nb\"\\r\\n' * 1000)\n"
+            "assert c.finish() == 2000, 'count'\n"
+            "assert 'numpy' not in sys.modules, 'numpy imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True,
+                   cwd=Path(__file__).resolve().parents[2])

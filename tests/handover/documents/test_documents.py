@@ -8,6 +8,7 @@ zxing-cpp, as a phone or scanning-station camera would.
 from __future__ import annotations
 
 import datetime as dt
+import mmap
 import os
 import re
 import shutil
@@ -19,6 +20,7 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 
 from handover.documents import (ConfirmationItem, ConfirmationRecord, DocumentError, Label,
                                 PasswordNotice, format_datetime, format_wareki, japanese_fonts,
@@ -294,6 +296,20 @@ def test_notice_prints_password_package_and_instructions(embedded, tmp_path):
     in_reading_order = squash(pdf_text(pdf, tmp_path, layout=True))
     positions = [in_reading_order.index(group) for group in PASSWORD]
     assert positions == sorted(positions)
+
+
+def test_notice_prints_rare_kanji_through_the_mapped_fonts(embedded, tmp_path):
+    # The faces are read through a map, not loaded whole (the command's memory, issue 15
+    # §4); the glyphs a notice uses, rare ones in names included, must still be embedded.
+    for name in (embedded.mincho, embedded.gothic):
+        face = pdfmetrics.getFont(name).face
+        assert isinstance(face._ttf_data, mmap.mmap), name
+    pdf = render_notice(make_notice(case_name="髙﨑市瀨戸德島辻塚埼業務",
+                                    issued_by="保健予防課 髙﨑 德子"), fonts=embedded)
+    text = squash(pdf_text(pdf, tmp_path))
+    assert "髙﨑市瀨戸德島辻塚埼業務" in text
+    assert "髙﨑德子" in text
+    assert "IPAex" in pdf_fonts(pdf, tmp_path)
 
 
 def test_notice_says_nothing_about_the_extract(embedded, tmp_path):
