@@ -3,7 +3,6 @@ handover/, print (text or --json). Registered by cli/main.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click

@@ -21,6 +21,16 @@ HTMX = Path(__file__).parent / "static" / "vendor" / "htmx.min.js"
 templates = Jinja2Templates(directory=str(TEMPLATES))
 
 
+def form_date(text: str, field: str) -> dt.date:
+    """A date picked in a form (ISO, as <input type=date> sends it); otherwise a refusal that
+    names the field."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise HandoverError(f"{text!r} は日付として読めません",
+                            f"{field}の欄で日付を選んでください") from None
+
+
 def wareki(value: str | dt.date | dt.datetime | None) -> str:
     """令和8年4月6日 (2026-04-06), or with a time 令和8年4月6日 10:00 (2026-04-06T10:00+09:00)."""
     if not value:

@@ -5,7 +5,6 @@ count). Erasure certificates, inspections, closing and storing have modules of t
 
 from __future__ import annotations
 
-import datetime as dt
 import tempfile
 from pathlib import Path
 

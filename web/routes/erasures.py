@@ -6,16 +6,13 @@ as `handover erasure` calls them."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from starlette.requests import Request
 from starlette.routing import Route
 
 from handover import actions, reports
-from handover.errors import HandoverError
 from handover.model import events as ev
 from web.acting import attempt, journal, offer_download, sealed_journal, written_file
-from web.pages import field_of, redirect, refusal, render, session, sign_in_required
+from web.pages import field_of, form_date, redirect, refusal, render, session, sign_in_required
 from web.routes.handovers import people_choices
 from web.security import state_changing
 
@@ -54,14 +51,6 @@ async def erasures_page(request: Request):
     return await _page(request)
 
 
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise HandoverError(f"{text!r} は日付として読めません",
-                            "消去日の欄で日付を選んでください") from None
-
-
 @state_changing
 async def record_erasure(request: Request):
     """The contractor's certificate, signed with the electronic 押印."""
@@ -79,7 +68,7 @@ async def record_erasure(request: Request):
             j, me, case_id, erased=f["erased"], sources=f["sources"],
             locations=[line for line in f["locations"].splitlines() if line.strip()],
             method=f["method"], tool=f["tool"], performed_by=f["performed_by"],
-            verified_by=f["verified_by"], erased_on=_day(f["erased_on"]), place=f["place"]).value
+            verified_by=f["verified_by"], erased_on=form_date(f["erased_on"], "消去日"), place=f["place"]).value
 
     _, error = await attempt(act)
     if error is not None:

@@ -5,8 +5,6 @@ Over `actions.record_inspection` and `print_inspection`, as `handover inspection
 
 from __future__ import annotations
 
-import datetime as dt
-
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -15,7 +13,7 @@ from handover.errors import HandoverError
 from handover.model import events as ev
 from handover.model.policy.rules import FOLLOW_UP_REQUIRED
 from web.acting import attempt, journal, offer_download, sealed_journal, written_file
-from web.pages import redirect, refusal, render, session, sign_in_required
+from web.pages import form_date, redirect, refusal, render, session, sign_in_required
 from web.routes.handovers import people_choices
 from web.security import state_changing
 
@@ -62,14 +60,6 @@ async def inspections_page(request: Request):
     return await _page(request)
 
 
-def _day(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise HandoverError(f"{text!r} は日付として読めません",
-                            "調査日の欄で日付を選んでください") from None
-
-
 @state_changing
 async def record_inspection(request: Request):
     """The inspection, signed with the electronic 押印; its 立入調査記録 offered at once."""
@@ -90,7 +80,7 @@ async def record_inspection(request: Request):
                    for c in ev.INSPECTION_CHECKS if f[f"result-{c}"]}
         j = sealed_journal(request, str(form.get("passphrase", "")))
         return written_file(lambda tmp: actions.record_inspection(
-            j, me, case_id, f["org"], _day(f["inspected_on"]), f["inspectors"], f["place"],
+            j, me, case_id, f["org"], form_date(f["inspected_on"], "調査日"), f["inspectors"], f["place"],
             results, f["follow_ups"].splitlines(), pdf_dir=tmp).pdf_path)
 
     pdf, error = await attempt(act)

@@ -4,8 +4,6 @@ Each form calls one action in handover.actions.registry / cases / credentials.""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -13,7 +11,7 @@ from handover import actions, reports
 from handover.errors import HandoverError
 from handover.model import events as ev
 from web.acting import attempt, journal, offer_download, written_file
-from web.pages import redirect, refusal, render, session, sign_in_required
+from web.pages import form_date, redirect, refusal, render, session, sign_in_required
 from web.security import state_changing
 
 ORG_KINDS = [(ev.WARD, "区（所管課）"), (ev.CONTRACTOR, "委託先"), (ev.SUBCONTRACTOR, "再委託先")]
@@ -94,13 +92,6 @@ async def register(request: Request):
     return redirect(f"/registry?done={new_id}")
 
 
-def _date(text: str, what: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise HandoverError(f"{what}を日付で入力してください") from None
-
-
 @state_changing
 async def open_case(request: Request):
     if (gone := sign_in_required(request)) is not None:
@@ -112,8 +103,8 @@ async def open_case(request: Request):
         minutes = str(form.get("separation_minutes", "")).strip()
         return actions.open_case(
             j, me, str(form.get("name", "")), form.getlist("contractors"),
-            _date(str(form.get("start", "")), "契約期間の始まり"),
-            _date(str(form.get("end", "")), "契約期間の終わり"),
+            form_date(str(form.get("start", "")), "契約期間の始まり"),
+            form_date(str(form.get("end", "")), "契約期間の終わり"),
             form.getlist("responsible"), form.getlist("handlers"),
             int(minutes) if minutes.isdigit() else None).value
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from handover import actions, reports
 from handover.errors import HandoverError
 from web.acting import attempt, journal, offer_download, written_file
-from web.pages import ctx, field_of, redirect, refusal, render, session, sign_in_required
+from web.pages import ctx, field_of, form_date, redirect, refusal, render, session, sign_in_required
 from web.routes.handovers import people_choices
 from web.security import state_changing
 
@@ -24,11 +24,7 @@ from web.security import state_changing
 def _day(text: str | None, today: dt.date) -> dt.date:
     if not text:
         return today
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise HandoverError(f"{text!r} は日付として読めません",
-                            "訪問日の欄で日付を選んでください") from None
+    return form_date(text, "訪問日")
 
 
 def _view(j, case_id: str, day: dt.date) -> dict:

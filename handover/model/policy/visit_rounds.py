@@ -53,8 +53,8 @@ def require_issuable(st: State, lst: Row) -> None:
         raise refuse(LIST_MISSING, lst.list_id,
                      f"visit list {lst.list_id} was declared missing on round {lst.round_id}",
                      f"訪問リスト {lst.list_id} は紛失として報告されています",
-                     f"if it was found, record it on the incident (`handover incident "
-                     f"follow-up`); make a new split for the visits")
+                     "if it was found, record it on the incident (`handover incident "
+                     "follow-up`); make a new split for the visits")
     if lst.state == "out":
         held = st.label(lst.holder_person)
         raise refuse(LIST_ALREADY_ISSUED, lst.list_id,
