@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Callable
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -24,6 +25,45 @@ def new_canvas(buffer: io.BytesIO, pagesize: tuple[float, float], title: str) ->
     canvas.setTitle(title)
     canvas.setCreator("handover")
     return canvas
+
+
+def numbered_pages(render: Callable[[io.BytesIO, int], int]) -> bytes:
+    """The PDF of `render(buffer, total) -> pages`, drawn twice: the first pass counts the
+    pages, so that each page of the second can say "n / N" and a missing page is noticed when
+    the paper is filed."""
+    total = 1
+    for _ in range(2):
+        buffer = io.BytesIO()
+        total = render(buffer, total)
+    return buffer.getvalue()
+
+
+class FooterPages:
+    """The pages of a canvas, each closed with a footer naming the document and "n / N"."""
+
+    def __init__(self, canvas: Canvas, font: str, left: float, right: float, footer: str,
+                 total: int, top: float):
+        self.canvas, self.font, self.left, self.right = canvas, font, left, right
+        self.footer, self.total, self.top = footer, total, top
+        self.number = 1
+
+    def _close_page(self) -> None:
+        self.canvas.setFont(self.font, 8)
+        self.canvas.drawString(self.left, 10 * mm, self.footer)
+        self.canvas.drawRightString(self.right, 10 * mm, f"{self.number} / {self.total}")
+        self.canvas.showPage()
+
+    def new_page(self) -> float:
+        """Closes this page and starts the next; returns the y where its content starts."""
+        self._close_page()
+        self.number += 1
+        return self.top
+
+    def finish(self) -> int:
+        """Closes the last page and the document; returns the number of pages."""
+        self._close_page()
+        self.canvas.save()
+        return self.number
 
 
 def fit_text(text: str, font: str, size: float, width: float) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from reportlab.platypus import KeepTogether, Spacer, Table
+from reportlab.platypus import KeepTogether, Spacer
 
 from handover.documents._draw import mm
 from handover.documents._flow import (WIDTH, cell, checkpoint_block, date_text, grid, p,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from handover.documents._draw import box, new_canvas, wrap_text
+from handover.documents._draw import FooterPages, box, new_canvas, numbered_pages, wrap_text
 from handover.documents._table import Column, draw_table
 from handover.documents.fonts import FontSet, japanese_fonts
 from handover.documents.wareki import format_datetime, format_wareki
@@ -58,29 +58,16 @@ def _date(d: dt.date) -> str:
 
 def render_print_log(doc: PrintLogSubmission, *, fonts: FontSet | None = None) -> bytes:
     fonts = fonts or japanese_fonts()
-    pages = 1
-    for _ in range(2):      # the first pass counts the pages, so each can say "n / N"
-        buffer = io.BytesIO()
-        pages = _render(buffer, doc, fonts, pages)
-    return buffer.getvalue()
+    return numbered_pages(lambda buffer, total: _render(buffer, doc, fonts, total))
 
 
 def _render(buffer: io.BytesIO, doc: PrintLogSubmission, fonts: FontSet, total: int) -> int:
     width, height = A4
     c = new_canvas(buffer, A4, f"印刷ログ提出書 {doc.submission_id}")
     left, right = 18 * mm, width - 18 * mm
-    page = [1]
-
-    def footer() -> None:
-        c.setFont(fonts.gothic, 8)
-        c.drawString(left, 10 * mm, f"{doc.submission_id}  印刷ログ提出書")
-        c.drawRightString(right, 10 * mm, f"{page[0]} / {total}")
-
-    def new_page() -> float:
-        footer()
-        c.showPage()
-        page[0] += 1
-        return height - 20 * mm
+    pages = FooterPages(c, fonts.gothic, left, right, f"{doc.submission_id}  印刷ログ提出書",
+                        total, height - 20 * mm)
+    new_page = pages.new_page
 
     c.setFont(fonts.gothic, 18)
     c.drawCentredString(width / 2, height - 22 * mm, "印刷ログ提出書")
@@ -166,7 +153,4 @@ def _render(buffer: io.BytesIO, doc: PrintLogSubmission, fonts: FontSet, total: 
     c.setFont(fonts.mincho, 8)
     c.drawString(left + 1.5 * mm, y - 5 * mm, "受領者")
     c.drawString(left + 46.5 * mm, y - 5 * mm, "確認日")
-    footer()
-    c.showPage()
-    c.save()
-    return page[0]
+    return pages.finish()

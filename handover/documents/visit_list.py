@@ -12,7 +12,7 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from handover.documents._draw import new_canvas
+from handover.documents._draw import new_canvas, numbered_pages
 from handover.documents._qr import alphanumeric_matrix, draw_matrix
 from handover.documents._table import Column, draw_table
 from handover.documents.fonts import FontSet, japanese_fonts
@@ -45,11 +45,7 @@ def _widths(sheet: VisitListSheet, font: str, usable: float) -> list[float]:
 
 def render_visit_list(sheet: VisitListSheet, *, fonts: FontSet | None = None) -> bytes:
     fonts = fonts or japanese_fonts()
-    total = 1
-    for _ in range(2):      # the first pass counts the pages, so each can say "n / N"
-        buffer = io.BytesIO()
-        total = _render(buffer, sheet, fonts, total)
-    return buffer.getvalue()
+    return numbered_pages(lambda buffer, total: _render(buffer, sheet, fonts, total))
 
 
 def _render(buffer: io.BytesIO, sheet: VisitListSheet, fonts: FontSet, total: int) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
-from handover.documents._draw import box, fit_size, fit_text, new_canvas
+from handover.documents._draw import FooterPages, box, fit_size, fit_text, new_canvas, numbered_pages
 from handover.documents._table import Column, draw_table
 from handover.documents.fonts import FontSet, japanese_fonts
 from handover.documents.wareki import format_datetime, format_wareki
@@ -86,11 +86,7 @@ def _state(lst: RegisterList) -> str:
 
 def render_visit_register(doc: VisitRegister, *, fonts: FontSet | None = None) -> bytes:
     fonts = fonts or japanese_fonts()
-    pages = 1
-    for _ in range(2):      # the first pass counts the pages, so each can say "n / N"
-        buffer = io.BytesIO()
-        pages = _render(buffer, doc, fonts, pages)
-    return buffer.getvalue()
+    return numbered_pages(lambda buffer, total: _render(buffer, doc, fonts, total))
 
 
 def _render(buffer: io.BytesIO, doc: VisitRegister, fonts: FontSet, total: int) -> int:
@@ -99,18 +95,9 @@ def _render(buffer: io.BytesIO, doc: VisitRegister, fonts: FontSet, total: int) 
     c = new_canvas(buffer, A4, f"訪問リスト授受簿 {doc.case_id} {doc.visit_date.isoformat()}")
     left, right = 15 * mm, width - 15 * mm
     bottom = 18 * mm
-    page = [1]
-
-    def footer() -> None:
-        c.setFont(fonts.gothic, 8)
-        c.drawString(left, 10 * mm, f"訪問リスト授受簿  {doc.case_id}  {day}")
-        c.drawRightString(right, 10 * mm, f"{page[0]} / {total}")
-
-    def new_page() -> float:
-        footer()
-        c.showPage()
-        page[0] += 1
-        return height - 18 * mm
+    pages = FooterPages(c, fonts.gothic, left, right, f"訪問リスト授受簿  {doc.case_id}  {day}",
+                        total, height - 18 * mm)
+    new_page = pages.new_page
 
     c.setFont(fonts.gothic, 18)
     c.drawCentredString(width / 2, height - 20 * mm, "訪問リスト授受簿")
@@ -175,10 +162,7 @@ def _render(buffer: io.BytesIO, doc: VisitRegister, fonts: FontSet, total: int) 
         if y - 36 * mm < bottom:
             y = new_page()
         y = _signatures(c, fonts, left, right, y - 3 * mm, rnd)
-    footer()
-    c.showPage()
-    c.save()
-    return page[0]
+    return pages.finish()
 
 
 def _signatures(c, fonts: FontSet, left: float, right: float, y: float,
