@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from handover import ids
-from handover.errors import HandoverError
-from handover.files import make_output_dir
 from handover.model import events as ev
 from handover.model.journal import Journal
 from handover.model.state import Row, State
+from handover.reports._paper import write_document
 
 
 def erasure_json(st: State, c: Row) -> dict[str, Any]:
@@ -105,14 +104,9 @@ def erasure_sheet(st: State, certificate_id: str):
 
 def print_erasure(journal: Journal, certificate_id: str, out_dir: Path | str) -> Path:
     """The 消去証明書 of one erasure, as it stands, written atomically to `out_dir`."""
-    from handover.documents import render_record_sheet, write_pdf
+    from handover.documents import render_record_sheet
     certificate_id = ids.parse_id(certificate_id, "erasure certificate")
     with journal.reading() as st:
         sheet = erasure_sheet(st, certificate_id)
-    make_output_dir(out_dir, "消去証明書")
-    path = Path(out_dir) / f"shokyo-shomeisho-{certificate_id}.pdf"
-    try:
-        return write_pdf(path, render_record_sheet(sheet), mode=0o644)
-    except OSError as e:
-        raise HandoverError(f"cannot write the 消去証明書 {path}: {e.strerror or e}",
-                            "free the space or fix the directory, then print it again") from None
+    return write_document(out_dir, f"shokyo-shomeisho-{certificate_id}.pdf", "消去証明書",
+                          render_record_sheet(sheet))

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from handover import ids
-from handover.errors import HandoverError
-from handover.files import make_output_dir
 from handover.model import events as ev
 from handover.model.journal import Journal
 from handover.model.state import Row, State
+from handover.reports._paper import write_document
 
 SOURCE_LABELS = {ev.BY_PERSON: "報告者による報告", ev.BY_RECEIPT: "受信時のハッシュ照合で自動起票",
                  ev.BY_SCAN: "ラベル読取りで自動起票", ev.BY_OVERDUE: "返却期限超過で自動起票"}
@@ -102,14 +101,9 @@ def incident_sheet(st: State, incident_id: str):
 
 def print_incident(journal: Journal, incident_id: str, out_dir: Path | str) -> Path:
     """The 事故報告書 of one incident, as it stands, written atomically to `out_dir`."""
-    from handover.documents import render_record_sheet, write_pdf
+    from handover.documents import render_record_sheet
     incident_id = ids.parse_id(incident_id, "incident")
     with journal.reading() as st:
         sheet = incident_sheet(st, incident_id)
-    make_output_dir(out_dir, "事故報告書")
-    path = Path(out_dir) / f"jikohokokusho-{incident_id}.pdf"
-    try:
-        return write_pdf(path, render_record_sheet(sheet), mode=0o644)
-    except OSError as e:
-        raise HandoverError(f"cannot write the 事故報告書 {path}: {e.strerror or e}",
-                            "free the space or fix the directory, then print it again") from None
+    return write_document(out_dir, f"jikohokokusho-{incident_id}.pdf", "事故報告書",
+                          render_record_sheet(sheet))

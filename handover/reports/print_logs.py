@@ -11,6 +11,7 @@ from handover import ids
 from handover.model.journal import Journal
 from handover.model.state import Row, State
 from handover.print_log_files import FORMAT_LABELS
+from handover.reports._paper import write_document
 
 EXCESS_UNEXPLAINED = "excess unexplained"
 
@@ -86,11 +87,10 @@ def build_submission(st: State, submission_id: str):
 
 def print_submission(journal: Journal, submission_id: str, out_dir: Path | str) -> Path:
     """The 印刷ログ提出書 of one submission, as it stands (with the reason once recorded)."""
-    from handover.documents import write_pdf
     from handover.documents.print_log import render_print_log
     submission_id = ids.parse_id(submission_id, "print-log submission")
     with journal.reading() as st:
         doc = build_submission(st, submission_id)
     suffix = "" if doc.excess <= 0 or doc.reason is None else "-explained"
-    return write_pdf(Path(out_dir) / f"insatsu-log-{submission_id}{suffix}.pdf",
-                     render_print_log(doc), mode=0o644)
+    return write_document(out_dir, f"insatsu-log-{submission_id}{suffix}.pdf", "印刷ログ提出書",
+                          render_print_log(doc))

@@ -10,6 +10,7 @@ from typing import Any
 from handover import ids
 from handover.model.journal import Journal
 from handover.model.state import Row, State
+from handover.reports._paper import write_document
 
 
 def round_json(st: State, rnd: Row) -> dict[str, Any]:
@@ -91,11 +92,10 @@ def build_register(st: State, case_id: str, visit_date: dt.date, printed_at: dt.
 def print_visit_register(journal: Journal, case_id: str, visit_date: str | dt.date,
                          out_dir: Path | str) -> Path:
     """The day's 訪問リスト授受簿 of a case, as the ledger stands."""
-    from handover.documents import write_pdf
     from handover.documents.visit_register import render_visit_register
     case_id = ids.parse_id(case_id, "case")
     day = dt.date.fromisoformat(_date(visit_date))
     with journal.reading() as st:
         doc = build_register(st, case_id, day, journal.now())
-    return write_pdf(Path(out_dir) / f"jujubo-{case_id}-{day.isoformat()}.pdf",
-                     render_visit_register(doc), mode=0o644)
+    return write_document(out_dir, f"jujubo-{case_id}-{day.isoformat()}.pdf", "授受簿",
+                          render_visit_register(doc))

@@ -218,6 +218,9 @@ def test_submission_pdf_shows_totals_excess_reason_and_hash(world, tmp_path):
                      "用紙詰まりによる刷り直し", "架空 花子"):
         assert expected in text, expected
     assert "超過理由未報告" not in text
+    (tmp_path / "a-file").write_text("")
+    with pytest.raises(HandoverError, match="cannot create the 印刷ログ提出書 directory"):
+        reports.print_submission(world.j, sub.submission_id, tmp_path / "a-file" / "pdf")
 
 
 def test_auditors_see_the_excess_and_history_tells_the_story(world):

@@ -189,6 +189,10 @@ def test_the_days_register_prints_issue_and_return_with_signature_boxes(world):
     empty = pdf_text(reports.print_visit_register(w.j, w.case_id, DAY + dt.timedelta(days=1),
                                                   w.tmp / "pdf"))
     assert "この日の訪問の記録はありません" in empty
+    # A directory that cannot be made is a clear error, not a traceback.
+    (w.tmp / "a-file").write_text("")
+    with pytest.raises(HandoverError, match="cannot create the 授受簿 directory .*a-file/pdf"):
+        reports.print_visit_register(w.j, w.case_id, DAY, w.tmp / "a-file" / "pdf")
 
 
 @needs_poppler
