@@ -89,3 +89,25 @@ def test_verification_against_an_uploaded_key(web, sealed):
     finally:     # put it back, so the fixture's rebuild check reads the real ledger
         tamper(w.j.engine, update, params={"h": original})
     assert r.status_code == 422 and "検証に失敗しました" in r.text
+
+
+def test_change_who_holds_a_cabinets_keys(web):
+    """Keys handed over are recorded from the registry page; a holder outside the cabinet's
+    organisation is refused beside the form, and nothing is recorded."""
+    w = web.world
+    web.sign_in(w.taro)
+    page = web.client.get("/registry").text
+    assert "鍵の保管者の変更" in page and 'for="keys-holders"' in page
+    r = _post(web, "/registry/keys", "/registry", cabinet=w.media_cab,
+              key_holders=[w.taro, w.jiro], reason="人事異動による引継ぎ")
+    assert r.status_code == 303
+    cabinet = next(k for k in reports.list_registry(w.j)["cabinets"]
+                   if k["cabinet_id"] == w.media_cab)
+    assert cabinet["key_holders"] == [w.taro, w.jiro]
+    before = w.size()
+    r = _post(web, "/registry/keys", "/registry", cabinet=w.media_cab,
+              key_holders=[w.hanako], reason="")
+    assert r.status_code == 400 and "規則により受け付けられません" in r.text
+    keys_form = r.text.index('action="/registry/keys"')      # shown beside that form
+    assert keys_form < r.text.index("規則により受け付けられません") < r.text.index("鍵の保管者を記録する")
+    assert w.size() == before

@@ -1,5 +1,6 @@
 """Registry pages: organisations, people (with their passphrase credential enrolled at the
-counter and the 登録票 to print), cabinets, workstations, cases and their rosters.
+counter and the 登録票 to print), cabinets and who holds their keys, workstations, cases and
+their rosters.
 Each form calls one action in handover.actions.registry / cases / credentials."""
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ def _register(kind: str, form, j, me):
     if kind == "cabinet":
         return actions.register_cabinet(j, me, text("name"), text("org"),
                                         form.getlist("key_holders"), text("location")).value, None
+    if kind == "keys":
+        cabinet_id = text("cabinet")
+        actions.change_key_holders(j, me, cabinet_id, form.getlist("key_holders"), text("reason"))
+        return cabinet_id, None
     if kind == "workstation":
         return actions.register_workstation(j, me, text("hostname"), text("name"),
                                             form.getlist("cases"), text("org") or None).value, None
