@@ -548,7 +548,6 @@ _STEPS: dict[str, Callable] = {
     ev.RemarkRecorded.KIND: _remark,
     ev.ConfirmationReprinted.KIND: _reprinted,
     ev.CredentialRegistered.KIND: _credential, ev.CredentialRevoked.KIND: _credential_revoked,
-    ev.ConfirmationReprinted.KIND: _reprinted, ev.InspectionRecorded.KIND: _inspection,
     ev.IncidentReported.KIND: _incident, ev.IncidentFollowedUp.KIND: _followed_up,
     ev.IncidentClosed.KIND: _incident_closed,
     ev.LgwanFileSent.KIND: _lgwan_sent, ev.LgwanFileReceived.KIND: _lgwan_received,
