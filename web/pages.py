@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -48,6 +49,21 @@ def wareki(value: str | dt.date | dt.datetime | None) -> str:
 
 
 templates.env.filters["wareki"] = wareki
+
+
+def with_query(request: Request, **changes: Any) -> str:
+    """This page's URL with query parameters changed (None removes one): the pager's links keep
+    the filter, and a filter's links start again at page 1."""
+    params = dict(request.query_params)
+    for name, value in changes.items():
+        if value is None or value == "":
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    return request.url.path + ("?" + urlencode(params) if params else "")
+
+
+templates.env.globals["with_query"] = with_query
 
 
 def ctx(request: Request):
