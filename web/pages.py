@@ -4,8 +4,10 @@ and a refusal (HandoverError) in Japanese, naming the rule."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -50,6 +52,21 @@ def wareki(value: str | dt.date | dt.datetime | None) -> str:
 templates.env.filters["wareki"] = wareki
 
 
+def with_query(request: Request, **changes: Any) -> str:
+    """This page's URL with query parameters changed (None removes one): the pager's links keep
+    the filter, and a filter's links start again at page 1."""
+    params = dict(request.query_params)
+    for name, value in changes.items():
+        if value is None or value == "":
+            params.pop(name, None)
+        else:
+            params[name] = str(value)
+    return request.url.path + ("?" + urlencode(params) if params else "")
+
+
+templates.env.globals["with_query"] = with_query
+
+
 def ctx(request: Request):
     return request.app.state.ctx
 
@@ -78,19 +95,40 @@ def sign_in_required(request: Request) -> Response | None:
     return redirect("/signin")
 
 
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
+# What only a terminal understands: a flag, a command in backticks, a command line.
+CLI_WORDS = re.compile(r"`|(?<![\w-])--[a-z]|\bhandover [a-z]")
+OVERRIDE_HINT_JA = "例外として記録する場合は、「例外の理由」欄に理由を記入して、もう一度記録してください。理由は確認書と監査報告に印字されます"
+
+
+def in_japanese(text: str) -> str:
+    """The Japanese half of a bilingual text ("English / 日本語", the Japanese last: the
+    English half may quote a Japanese name); a text with no Japanese half is returned whole
+    (the CLI's English, where no translation exists)."""
+    english, _, japanese = text.rpartition(" / ")
+    return japanese.strip() if english and _JAPANESE.search(japanese) else text
+
+
 def refusal(e: HandoverError) -> dict[str, str]:
-    """A refusal as the pages show it: a Japanese heading, the rule's Japanese title when a
-    custody rule refused, and the message and hint as the CLI words them."""
+    """A refusal as the pages show it: a Japanese heading naming the rule (its Japanese title,
+    its ID beside it) when a custody rule refused, the message's Japanese half, and a hint in
+    Japanese that a page can follow: never the CLI's flags and commands."""
     from handover.model.policy.rule_titles import RULE_TITLES_JA
+    from handover.model.policy.rules import OVERRIDABLE
+    hint = in_japanese(e.hint or "")
+    if not _JAPANESE.search(hint) or CLI_WORDS.search(hint):
+        hint = ""
     if isinstance(e, PolicyViolation):
         title = RULE_TITLES_JA.get(e.rule, e.rule)
-        return {"heading": f"規則により受け付けられません：{title}", "rule": e.rule,
-                "item": e.item, "message": e.message, "hint": e.hint or ""}
+        message = in_japanese(e.message.rsplit(" [rule: ", 1)[0])
+        return {"heading": f"規則により受け付けられません：{title}（{e.rule}）", "rule": e.rule,
+                "item": e.item, "message": message,
+                "hint": OVERRIDE_HINT_JA if e.rule in OVERRIDABLE else hint}
     heading = ("登録されていません" if isinstance(e, NotFound) else
                "検証に失敗しました" if isinstance(e, VerificationFailed) else
                "受け付けられません")
-    return {"heading": heading, "rule": "", "item": "", "message": e.message,
-            "hint": e.hint or ""}
+    return {"heading": heading, "rule": "", "item": "", "message": in_japanese(e.message),
+            "hint": hint}
 
 
 def field_of(e: HandoverError, fields: dict[str, Any]) -> str:

@@ -55,6 +55,11 @@ class NewCredential:
         return f"NewCredential({self.credential_id})"
 
 
+
+class WrongPassphrase(HandoverError):
+    """A passphrase that unlocks none of the person's credentials (the sign-in page says so
+    in Japanese)."""
+
 def new_passphrase_credential(passphrase: str,
                               kdf_params: crypto.KdfParams | None = None) -> NewCredential:
     """A new Ed25519 key wrapped under `passphrase`; refuses a weak passphrase."""
@@ -199,7 +204,7 @@ def unlock(journal: Journal, person_id: str, passphrase: str) -> sig.KeySigner:
         signer = sig.KeySigner(c.credential_id, person_id, key)
         journal.unlocked(signer)
         return signer
-    raise HandoverError(f"the passphrase does not unlock any credential of {name}",
+    raise WrongPassphrase(f"the passphrase does not unlock any credential of {name}",
                         "type it again (it is case-sensitive); if it is forgotten, staff revoke "
                         "the credential and enrol a new one")
 

@@ -92,9 +92,15 @@ def open_station(journal: Journal, *, label_key_path: Path | str | None = None,
 
 def _registered(journal: Journal) -> Callable[[str], bool]:
     """Whether a scanned ID is registered: one lookup by key per scan, so opening the station
-    costs the same with ten items as with a hundred thousand."""
+    costs the same with ten items as with a hundred thousand. On PostgreSQL the lookup runs
+    outside a transaction (one statement needs none): one round trip per scan instead of
+    three (BEGIN, the SELECT, ROLLBACK), which is most of a scan's wait on a busy server."""
+    engine = journal.engine
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+
     def known(item_id: str) -> bool:
-        with journal.engine.connect() as conn:
+        with engine.connect() as conn:
             return State(conn, journal.log).find_item(item_id) is not None
     return known
 

@@ -297,6 +297,10 @@ INDEXES = (
     sa.Index("ix_proj_inspections_case", inspections.c.log, inspections.c.case_id,
              inspections.c.entry_index),
     sa.Index("ix_proj_workstations_host", workstations.c.log, workstations.c.hostname),
+    # the dashboard (model/pages.py): a person's cases, and handovers awaiting their confirmation
+    sa.Index("ix_proj_roster_person", roster.c.log, roster.c.person_id),
+    sa.Index("ix_proj_cases_ward", cases.c.log, cases.c.ward_org_id, cases.c.status),
+    sa.Index("ix_proj_handovers_to_org", handovers.c.log, handovers.c.to_org, handovers.c.confirmed_by),
 )
 
 TABLES: tuple[sa.Table, ...] = tuple(metadata.sorted_tables)

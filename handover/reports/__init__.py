@@ -29,7 +29,8 @@ _LAZY = {"AuditResult": "handover.reports.audit_report",
          # the web pages' views of handovers print their items as the 確認書 does
          "case_handovers": "handover.reports.handover_sheets",
          "handover_sheet": "handover.reports.handover_sheets",
-         "waiting_for": "handover.reports.handover_sheets"}
+         "waiting_for": "handover.reports.dashboard",
+         "case_page": "handover.reports.case_contents"}
 
 
 def __getattr__(name: str):
@@ -42,7 +43,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "AuditResult", "LABEL_FORMATS", "audit_report", "case_handovers", "case_sheet", "check_paper", "check_proof", "export_proof",
+    "AuditResult", "LABEL_FORMATS", "audit_report", "case_handovers", "case_page", "case_sheet", "check_paper", "check_proof", "export_proof",
     "handover_sheet", "history", "list_erasures", "list_incidents", "list_registry", "list_transfers", "overrides",
     "print_erasure", "print_incident", "print_labels", "print_logs", "print_submission",
     "projection_differences", "replay_rules", "require_ok", "require_person",

@@ -1,6 +1,6 @@
 """Handovers as the web pages show them: one handover with what staff recorded (日時, 取扱者,
 情報の内容, 数量, the items with their SHA-256) for the receiver's confirmation screen, a
-case's handovers, and what waits for one person (the dashboard)."""
+case's handovers (the case page shows a page of them: reports/case_contents.py)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,9 @@ from typing import Any
 from handover import ids
 from handover.documents import METHOD_LABELS, MOMENT_VERBS
 from handover.model import events as ev
-from handover.model.journal import Journal, require_actor
+from handover.model.journal import Journal
 from handover.model.state import Row, State
-from handover.reports.case_status import status
 from handover.reports.confirmation import TRANSFER_TITLE, handover_items
-from handover.reports.print_logs import EXCESS_UNEXPLAINED
 
 MOMENT_LABELS = {**MOMENT_VERBS, ev.TRANSFER: "再委託先への引渡し"}
 
@@ -55,37 +53,3 @@ def case_handovers(journal: Journal, case_id: str) -> list[dict[str, Any]]:
     with journal.reading() as st:
         st.case(case_id)
         return [handover_json(st, h, items=False) for h in st.handovers(case_id)]
-
-
-def waiting_for(journal: Journal, person_id: str) -> dict[str, Any]:
-    """What waits for one person: handovers their organisation received and must confirm;
-    and in their cases (on the roster, or every case of the ward for its staff) the media and
-    notices out with their return dates, inspections due, open incidents, and print logs
-    beyond the designated count without a reason."""
-    person_id = ids.parse_id(person_id, "person")
-    with journal.reading() as st:
-        me = require_actor(st, person_id)
-        ward_staff = st.is_ward(me.org_id)
-        confirmations = [handover_json(st, h, items=False) for h in st.handovers()
-                         if h.confirmed_by is None and h.to_org == me.org_id]
-    mine = [c for c in status(journal)["cases"]
-            if (ward_staff and c["status"] == "open")
-            or any(r["person_id"] == person_id for r in c["roster"])]
-    return {
-        "person_id": person_id, "ward_staff": ward_staff,
-        "confirmations": confirmations,
-        "cases": [{"case_id": c["case_id"], "name": c["name"], "status": c["status"],
-                   "period_end": c["period_end"], "out": len(c["out"]),
-                   "overdue": len(c["overdue"]),
-                   "unconfirmed": len(c["unconfirmed_handovers"])} for c in mine],
-        "returns_due": sorted(
-            (dict(i, case_id=c["case_id"], case=c["name"]) for c in mine for i in c["items"]
-             if i["return_due"]), key=lambda i: (i["return_due"], i["item_id"])),
-        "inspections_due": [dict(v, case_id=c["case_id"], case=c["name"]) for c in mine
-                            for v in c["inspections"] if v["status"] != "done"]
-        if ward_staff else [],
-        "open_incidents": [dict(i, case=c["name"]) for c in mine for i in c["open_incidents"]],
-        "print_excess": [dict(s, case=c["name"]) for c in mine
-                         for s in c["print_logs"]["submissions"]
-                         if s["state"] == EXCESS_UNEXPLAINED],
-    }

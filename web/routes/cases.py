@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from handover import actions, reports
+from handover.errors import NotFound
 from web.acting import attempt, download, journal, offer_download, written_file
 from web.pages import redirect, refusal, render, sign_in_required
 from web.security import state_changing
@@ -24,10 +25,13 @@ async def case_list(request: Request):
                   error=refusal(error) if error else None)
 
 
-def case_view(j, case_id: str) -> dict:
+def case_view(j, case_id: str, query) -> dict:
+    """The case page: its items and handovers a page at a time (reports.case_page), filtered
+    by the query string's `state` and `kind`; `page` and `hpage` pick the pages."""
     return {"sheet": reports.case_sheet(j, case_id),
-            "status": reports.status(j, case_id)["cases"][0],
-            "handovers": reports.case_handovers(j, case_id),
+            "view": reports.case_page(j, case_id, state=query.get("state"),
+                                      kind=query.get("kind"), page=query.get("page"),
+                                      handover_page=query.get("hpage")),
             "lgwan": reports.list_transfers(j, case_id),
             "timeline": reports.history(j, case_id, last=TIMELINE)}
 
@@ -36,9 +40,10 @@ async def case_page(request: Request):
     if (gone := sign_in_required(request)) is not None:
         return gone
     case_id = request.path_params["case_id"]
-    view, error = await attempt(lambda: case_view(journal(request), case_id))
-    if error is not None:
-        return render(request, "error.html", 404, error=refusal(error))
+    view, error = await attempt(lambda: case_view(journal(request), case_id, request.query_params))
+    if error is not None:     # an unknown case; or a filter that is not one of the page's
+        return render(request, "error.html", 404 if isinstance(error, NotFound) else 400,
+                      error=refusal(error))
     return render(request, "case.html", **view)
 
 

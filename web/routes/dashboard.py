@@ -14,7 +14,8 @@ async def dashboard(request: Request):
     if (gone := sign_in_required(request)) is not None:
         return gone
     s = session(request)
-    waiting = await run_in_threadpool(reports.waiting_for, ctx(request).journal(s), s.person_id)
+    waiting = await run_in_threadpool(reports.waiting_for, ctx(request).journal(s), s.person_id,
+                                      request.query_params.get("page"))
     return render(request, "dashboard.html", w=waiting)
 
 

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from handover import reports
-from handover.errors import HandoverError
+from handover.errors import HandoverError, NotFound
 from web.pages import ctx, redirect, refusal, render, session
 from web.security import state_changing
 
@@ -35,6 +35,19 @@ async def signin_page(request: Request):
                   expired=session(request).expired)
 
 
+def _in_japanese(e: HandoverError) -> HandoverError:
+    """The sign-in's refusals as the page shows them (the CLI keeps its English words)."""
+    from handover.actions.credentials import WrongPassphrase
+    if isinstance(e, WrongPassphrase):
+        return HandoverError("パスフレーズが違います",
+                             "大文字と小文字、全角と半角を区別します。もう一度入力してください。"
+                             "忘れた場合は、区の職員に資格情報の失効と再登録を依頼してください")
+    if isinstance(e, NotFound):
+        return HandoverError("この方のパスフレーズはこのデータベースに登録されていません",
+                             "区の職員の立会いのもとで登録してください（登録票を印刷します）")
+    return e
+
+
 @state_changing
 async def signin(request: Request):
     form = await request.form()
@@ -53,6 +66,7 @@ async def signin(request: Request):
             raise HandoverError("パスフレーズを入力してください")
         signer = await run_in_threadpool(unlock)
     except HandoverError as e:
+        e = _in_japanese(e)
         people = await run_in_threadpool(people_by_name, request)
         return render(request, "signin.html", 400, people=people, chosen=person_id,
                       error=refusal(e), expired=False)
