@@ -16,9 +16,9 @@ from tests.handover.support import SoftPasskey, enrol_passkey
 BASE = "http://localhost"
 
 
-def passkey_for(w, person_id: str, alg: str = "ES256") -> SoftPasskey:
+def passkey_for(w, person_id: str, alg: str = "ES256", origin: str = BASE) -> SoftPasskey:
     """`person_id`'s passkey, enrolled by 太郎 for this server's RP (localhost)."""
-    passkey = SoftPasskey(person_id, alg, rp_id="localhost", origin=BASE)
+    passkey = SoftPasskey(person_id, alg, rp_id="localhost", origin=origin)
     enrol_passkey(w, passkey)
     return passkey
 
