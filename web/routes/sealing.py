@@ -165,7 +165,7 @@ async def seal(request: Request):
         return render(request, "seal_record.html", h=held, token=token, until=until)
     sealed, error = await attempt(lambda: actions.record_seal(j, held))
     if error is not None:
-        held.discard()
+        _drop(held)
         return render(request, "seal.html", 400, case_id=case_id, media=MEDIA,
                       error=refusal(error), host=j.host)
     return _sealed_page(request, sealed, held.notice_pdf)
@@ -193,12 +193,19 @@ async def record_held(request: Request):
         if not stale:
             with _held_lock:
                 _held(request).pop(token, None)
-            held.discard()
+            _drop(held)
         return render(request, "seal_record.html", 400, h=held, token=token if stale else None,
                       until=found[2], error=refusal(error))
     with _held_lock:
         _held(request).pop(token, None)
     return _sealed_page(request, sealed, held.notice_pdf)
+
+
+def _drop(held: actions.HeldSeal) -> None:
+    """A seal whose recording was refused is deleted; one recorded whose release failed is
+    the ledger's (`status` shows it as interrupted): its labels stay."""
+    if not held.recorded:
+        held.discard()
 
 
 def _sealed_page(request: Request, sealed: actions.Sealed, notice: bytes) -> Response:
