@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -45,18 +45,23 @@ def notice_path(notice_dir: Path | str, notice_id: str) -> Path:
 class StagedSeal:
     """A sealed package and its password notice, both complete and fsynced under hidden
     names beside their destinations. Record first, then release(): a kill in between leaves a
-    recorded seal whose files are missing (status says so), never an unrecorded package."""
+    recorded seal whose files are missing (status says so), never an unrecorded package.
+    A notice held in memory (`notice_pdf`, for a page to offer once) never touches the disk:
+    only the package is staged."""
     package: crypto.SealedPackage
     notice_id: str
     notice_path: Path
     staged_package: crypto.StagedPackage
-    staged_notice: crypto.StagedFile
+    staged_notice: crypto.StagedFile | None
+    notice_pdf: bytes | None = field(default=None, repr=False)
 
     def release(self) -> SealedWithNotice:
         """Give the package, then the notice, their names. A package whose notice cannot be
         placed is removed again: without its password it is only a risk."""
         with lifted():
             self.staged_package.release()
+            if self.staged_notice is None:
+                return SealedWithNotice(self.package, self.notice_id, self.notice_path)
             try:
                 self.staged_notice.release()
             except BaseException:
@@ -67,7 +72,8 @@ class StagedSeal:
 
     def discard(self) -> None:
         self.staged_package.discard()
-        self.staged_notice.discard()
+        if self.staged_notice is not None:
+            self.staged_notice.discard()
 
 
 def sweep_crashed_seals(*directories: Path | str) -> None:
@@ -83,11 +89,13 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
                       notice_id: str | None = None, media: str | None = None,
                       package_id: str | None = None, kdf_params: crypto.KdfParams | None = None,
                       progress: Progress | None = None, csv_header: bool = True,
-                      report: bool = False) -> StagedSeal:
+                      report: bool = False, notice_in_memory: bool = False) -> StagedSeal:
     """Seal `sources` for `out` and print the password on a notice PDF for `notice_dir`, both
     staged (not yet under their names). The notice says where to get the program that opens
     the package: $HANDOVER_OPENER_SOURCE, else to ask the issuing ward. `report`: a
-    contractor's report to the ward, whose notice says so (documents/notice.py)."""
+    contractor's report to the ward, whose notice says so (documents/notice.py).
+    `notice_in_memory`: the notice PDF is kept in the result's `notice_pdf` only (a page offers
+    it once for the notice printer), never written."""
     # Imported here: `package inspect`, `open` and `verify` need neither PDFs nor the policy
     # (and with it SQLAlchemy), and start faster without them.
     from handover.documents import PasswordNotice, render_notice
@@ -113,6 +121,8 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
                                 report=report,
                                 **({"opener_source": opener} if opener else {}))
         del password  # keep the password's references few: Python cannot wipe memory
+        if notice_in_memory:
+            return StagedSeal(package, notice_id, path, staged, None, render_notice(notice))
         try:
             make_private_dirs(notice_dir)
             staged_notice = crypto.stage_bytes(path, render_notice(notice))

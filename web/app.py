@@ -6,6 +6,7 @@ request models and OpenAPI add nothing, and it brings no CSRF protection of its 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 from dataclasses import dataclass, field
@@ -58,6 +59,14 @@ class WebContext:
         return j
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app):
+    """At start: delete the packages a stopped server encrypted but never recorded."""
+    from web.routes.sealing import sweep_unrecorded
+    sweep_unrecorded(app.state.ctx)
+    yield
+
+
 def create_app(settings: Settings, *, allowed_hosts: tuple[str, ...] = (), tls: bool = False,
                idle_minutes: float = DEFAULT_IDLE_MINUTES, label_key: Path | None = None,
                clock: Callable[[], dt.datetime] | None = None, host: str | None = None,
@@ -71,7 +80,7 @@ def create_app(settings: Settings, *, allowed_hosts: tuple[str, ...] = (), tls: 
                      clock or now_jst, host, tls)
     routes = [r for name in PAGE_MODULES for r in importlib.import_module(name).routes]
     routes.append(Mount("/static", StaticFiles(directory=STATIC), name="static"))
-    app = Starlette(routes=routes, middleware=[
+    app = Starlette(routes=routes, lifespan=_lifespan, middleware=[
         Middleware(TrustedHostMiddleware,
                    allowed_hosts=sorted(set(allowed_hosts) | set(LOOPBACK_NAMES))),
         Middleware(Guard, store=ctx.sessions, tls=tls),

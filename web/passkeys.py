@@ -6,14 +6,15 @@ What the server keeps, in this process's memory only:
 - open ceremonies, by a random token: the challenge issued (random, or an act's digests), whose
   session asked, and until when (`CEREMONY_SECONDS`). Each is taken once: a second answer to
   the same challenge is refused.
-- per credential, the last signature counter seen: a non-zero counter must increase (a cloned
-  authenticator shows up as a counter that goes back), and the browser's credential ID seen at
-  sign-in, so the act's assertions ask for that very passkey.
+- per credential, the last signature counter seen (actions.PasskeyCounters: a non-zero counter
+  must increase; a cloned authenticator shows up as a counter that goes back), and the
+  browser's credential ID seen at sign-in, so the act's assertions ask for that very passkey.
 
 The relying party is this server as the browser reached it: RP ID = the host name, origin =
 scheme://host[:port] (the Host header is checked by the trusted-host middleware). The
-assertion's `clientDataJSON.origin` must be that origin (checked here, online: the ledger's
-offline audit cannot). A passkey enrolled under one host name signs only there.
+assertion's `clientDataJSON.origin` must be that origin (checked online, by
+actions.check_assertion_online: the ledger's offline audit cannot). Which person and which of
+their passkeys signed in is actions.passkey_sign_in's to say: this module holds the ceremonies. A passkey enrolled under one host name signs only there.
 
 An act by a passkey user is taken in two phases (handover.model.prepared): `act` prepares it
 and returns its digests as the challenges; the browser makes one user-verified assertion per
@@ -77,8 +78,9 @@ class Passkeys:
 
     def __init__(self, monotonic: Callable[[], float] = time.monotonic):
         self.monotonic = monotonic
+        from handover.actions import PasskeyCounters
         self._open: dict[str, Ceremony] = {}
-        self._counters: dict[str, int] = {}
+        self.counters = PasskeyCounters()
         self.raw_ids: dict[str, str] = {}         # credential ID → the browser's rawId (b64u)
         self.results: dict[str, tuple] = {}       # pages an act answered, shown once
         self._lock = threading.Lock()
@@ -100,15 +102,6 @@ class Passkeys:
         if c.expires < self.monotonic():
             raise Refused("時間切れです（2分以内に操作してください）。もう一度お試しください。")
         return c
-
-    def counted(self, credential_id: str, count: int) -> None:
-        """A non-zero signature counter only goes up."""
-        with self._lock:
-            last = self._counters.get(credential_id, 0)
-            if (count or last) and count <= last:
-                raise Refused("パスキーの署名カウンターが戻っています。複製された認証器の疑いがあるため"
-                              "受け付けません。管理者に連絡してください。")
-            self._counters[credential_id] = count
 
 
 def state(request: Request) -> Passkeys:
@@ -160,23 +153,11 @@ def _assertion(body: dict, count: int = 1) -> list[dict]:
     return given
 
 
-def _decoded(a: dict) -> tuple[bytes, bytes, bytes]:
-    try:
-        return unb64(a["authenticator_data"]), unb64(a["client_data_json"]), unb64(a["sig"])
-    except ValueError:
-        raise Refused("パスキーの応答が不正な形式です。") from None
-
-
 def _online_checks(request: Request, credential_id: str, a: dict) -> None:
-    """What only the server can check, at the time: the page's origin and the counter."""
-    from crypto.webauthn import AssertionRejected, check_client_origin, sign_count
-    auth, client, _ = _decoded(a)
-    try:
-        check_client_origin(client, relying_party(request)[1])
-        count = sign_count(auth)
-    except AssertionRejected as e:
-        raise Refused(f"このサーバーの画面で作られた署名ではありません（{e.message}）。") from None
-    state(request).counted(credential_id, count)
+    """The page's origin and the counter (actions.check_assertion_online)."""
+    from handover.actions import check_assertion_online
+    check_assertion_online(a, credential_id, origin=relying_party(request)[1],
+                           counters=state(request).counters)
 
 
 def _get_step(request: Request, challenges: list[bytes], token: str, next_url: str,
@@ -257,55 +238,26 @@ async def signin_begin(request: Request):
     return _get_step(request, [challenge], token, "/passkeys/signin/finish")
 
 
-def _passkeys_of(journal, person_id: str, rp_id: str) -> list:
-    from handover.model import events as ev
-    with journal.reading() as st:
-        if st.find_person(person_id) is None:
-            return []
-        return [c for c in st.credentials_of(person_id)
-                if c.kind == ev.PASSKEY and c.revoked_index is None and c.rp_id == rp_id]
-
-
-def _which_verifies(credentials: list, rp_id: str, challenge: bytes, a: dict):
-    from crypto.webauthn import AssertionRejected, verify_assertion
-    auth, client, signature = _decoded(a)
-    for c in credentials:
-        try:
-            verify_assertion(unb64(c.public_key), rp_id=rp_id, challenge=challenge,
-                             authenticator_data=auth, client_data_json=client, signature=signature)
-            return c
-        except AssertionRejected:
-            continue
-    return None
-
-
 @state_changing
 async def signin_finish(request: Request):
+    from handover.actions import passkey_sign_in
     s = session(request)
     c = ctx(request)
     try:
         body = await _body(request)
         ceremony = state(request).take(s, body.get("token"), "signin")
         a = _assertion(body)[0]
-        try:
-            person_id = unb64(a.get("user_handle") or "").decode("ascii")
-        except (ValueError, UnicodeDecodeError):
-            person_id = ""
-        rp_id, _ = relying_party(request)
-        journal = c.journal()
-        credentials = await run_in_threadpool(_passkeys_of, journal, person_id, rp_id) \
-            if person_id else []
-        found = _which_verifies(credentials, rp_id, ceremony.data["challenge"], a)
-        if found is None:
-            raise Refused("このパスキーでは確認できませんでした（登録されていないか、失効しています）。")
-        _online_checks(request, found.credential_id, a)
+        rp_id, origin = relying_party(request)
+        found = await run_in_threadpool(
+            passkey_sign_in, c.journal(), a, rp_id=rp_id, origin=origin,
+            challenge=ceremony.data["challenge"], counters=state(request).counters)
     except Refused as e:
         return _error(str(e))
-    with journal.reading() as st:
-        name = st.name(person_id)
+    except HandoverError as e:
+        return refused_json(e)
     state(request).raw_ids[found.credential_id] = a["raw_id"]
-    request.state.session = c.sessions.sign_in(s, person_id, name,
-                                               PasskeySigner(found.credential_id, person_id))
+    request.state.session = c.sessions.sign_in(s, found.person_id, found.name,
+                                               PasskeySigner(found.credential_id, found.person_id))
     return _done("/")
 
 
@@ -581,6 +533,9 @@ class PasskeyActs:
                 _online_checks(request, s.signer.credential_id, a)
         except Refused as e:
             await _json(scope, send, {"error": str(e)}, 400)
+            return
+        except HandoverError as e:
+            await refused_json(e)(scope, _replayed(b""), send)
             return
         original = {**c.data["scope"], "state": scope["state"]}
         shown = await self._run(original, c.data["body"], {

@@ -10,6 +10,7 @@ key's proof of possession. The passphrase is never stored, logged or returned.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -221,3 +222,95 @@ def credential_list(journal: Journal, person_id: str | None = None) -> list[dict
                  "enrolled_by": r.enrolled_by, "registered_at": r.registered_at,
                  "entry_index": r.entry_index, "revoked_at": r.revoked_at,
                  "revoke_reason": r.revoke_reason} for r in rows]
+
+
+# --- a passkey's assertion, checked online at the edge (the web application) -----------------
+
+@dataclass(frozen=True)
+class PasskeySignIn:
+    """Who a sign-in assertion says signed, and with which of their passkeys."""
+    person_id: str
+    name: str
+    credential_id: str
+
+
+class PasskeyCounters:
+    """The last signature counter seen per credential, in the server's memory: a non-zero
+    counter only goes up (one that goes back is a cloned authenticator)."""
+
+    def __init__(self):
+        self._last: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def advance(self, credential_id: str, count: int) -> None:
+        with self._lock:
+            last = self._last.get(credential_id, 0)
+            if (count or last) and count <= last:
+                raise HandoverError(
+                    f"passkey {credential_id}: its signature counter went back ({count} after "
+                    f"{last}) / パスキーの署名カウンターが戻っています",
+                    "a cloned authenticator is suspected: the assertion is refused; tell the "
+                    "administrator")
+            self._last[credential_id] = count
+
+
+def _assertion_parts(assertion: dict) -> tuple[bytes, bytes, bytes]:
+    """(authenticatorData, clientDataJSON, signature) of an assertion as the browser sends it
+    (base64url)."""
+    try:
+        return (personal_keys.unb64(assertion["authenticator_data"]),
+                personal_keys.unb64(assertion["client_data_json"]),
+                personal_keys.unb64(assertion["sig"]))
+    except (KeyError, TypeError, ValueError):
+        raise HandoverError("the passkey's answer is malformed / パスキーの応答が不正な形式です",
+                            "try again from the page") from None
+
+
+def check_assertion_online(assertion: dict, credential_id: str, *, origin: str,
+                           counters: PasskeyCounters) -> None:
+    """What only the server can check, at the time (the ledger's offline audit cannot): the
+    assertion was made on this server's pages (`origin`), and the credential's counter went
+    up."""
+    from crypto.webauthn import AssertionRejected, check_client_origin, sign_count
+    auth, client, _ = _assertion_parts(assertion)
+    try:
+        check_client_origin(client, origin)
+        count = sign_count(auth)
+    except AssertionRejected as e:
+        raise HandoverError(f"not signed on this server's pages ({e.message}) / このサーバーの"
+                            "画面で作られた署名ではありません", "open the page again") from None
+    counters.advance(credential_id, count)
+
+
+def passkey_sign_in(journal: Journal, assertion: dict, *, rp_id: str, origin: str,
+                    challenge: bytes, counters: PasskeyCounters) -> PasskeySignIn:
+    """The person a sign-in assertion names (its user handle), and the registered, unrevoked
+    passkey of theirs under `rp_id` that made it over `challenge`; then the online checks."""
+    from crypto.webauthn import AssertionRejected, verify_assertion
+    auth, client, signature = _assertion_parts(assertion)
+    try:
+        person_id = personal_keys.unb64(assertion.get("user_handle") or "").decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        person_id = ""
+    found, name = None, ""
+    if person_id:
+        with journal.reading() as st:
+            if st.find_person(person_id) is not None:
+                name = st.name(person_id)
+                for c in st.credentials_of(person_id):
+                    if c.kind != ev.PASSKEY or c.revoked_index is not None or c.rp_id != rp_id:
+                        continue
+                    try:
+                        verify_assertion(personal_keys.unb64(c.public_key), rp_id=rp_id,
+                                         challenge=challenge, authenticator_data=auth,
+                                         client_data_json=client, signature=signature)
+                    except AssertionRejected:
+                        continue
+                    found = c.credential_id
+                    break
+    if found is None:
+        raise HandoverError("this passkey could not be verified (not registered, or revoked) / "
+                            "このパスキーでは確認できませんでした（登録されていないか、失効しています）",
+                            "sign in with your passphrase, or ask staff to enrol the passkey")
+    check_assertion_online(assertion, found, origin=origin, counters=counters)
+    return PasskeySignIn(person_id, name, found)

@@ -230,14 +230,18 @@ def refused(w, rule: str, fn, *args, item: str | None = None, **kwargs) -> Polic
 # --- passkeys (WebAuthn) without a browser ---------------------------------------------------
 
 class SoftPasskey:
-    """A software authenticator: Ed25519 or ES256, user-verified unless told otherwise."""
+    """A software authenticator: Ed25519 or ES256, user-verified unless told otherwise; its
+    signature counter goes up with each assertion, as a real authenticator's does. `origin` is
+    the page's, as the browser puts it in clientDataJSON (https://RP ID unless told)."""
 
     def __init__(self, person_id: str, alg: str = "EdDSA", *, rp_id: str = "handover.example.lg.jp",
-                 verified: bool = True):
+                 verified: bool = True, origin: str | None = None):
         import cbor2
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
         self.person_id, self.rp_id, self.verified = person_id, rp_id, verified
+        self.origin = origin or f"https://{rp_id}"
+        self.count = 0
         self.credential_id = new_id("Y")
         if alg == "EdDSA":
             self._key = Ed25519PrivateKey.generate()
@@ -253,10 +257,11 @@ class SoftPasskey:
 
     def sign(self, digest: bytes) -> dict:
         import hashlib
+        self.count += 1
         auth = hashlib.sha256(self.rp_id.encode()).digest() + \
-            bytes([0x05 if self.verified else 0x01]) + (1).to_bytes(4, "big")
+            bytes([0x05 if self.verified else 0x01]) + self.count.to_bytes(4, "big")
         client = json.dumps({"type": "webauthn.get", "challenge": personal_keys.b64(digest),
-                             "origin": f"https://{self.rp_id}"}).encode()
+                             "origin": self.origin}).encode()
         return {"alg": "webauthn", "authenticator_data": personal_keys.b64(auth),
                 "client_data_json": personal_keys.b64(client),
                 "sig": personal_keys.b64(self._sign(auth + hashlib.sha256(client).digest()))}

@@ -185,3 +185,43 @@ def test_a_refusal_of_a_passkey_act_is_shown_beside_its_field_and_nothing_signed
     page.wait_for_url("**/passkeys/result/*")
     assert page.get_by_role("alert").first.is_visible()
     assert w.size() == size
+
+
+def test_a_passkey_user_seals_and_the_package_is_released_after_the_record(site, tmp_path,
+                                                                           monkeypatch):
+    """Encrypt, record with a fresh assertion, release: the seal page in a real browser."""
+    import crypto
+    import crypto.package
+    from tests.handover.support import TINY_KDF
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", TINY_KDF)
+    monkeypatch.setattr(crypto.package, "DEFAULT_KDF", TINY_KDF)
+    w = site.web_world
+    site.app.state.ctx.extra["seal_dir"] = str(tmp_path / "sealed")
+    _authenticator(site.page)
+    _sign_in_with_passphrase(site, "見本 次郎")
+    credential_id = _enrol(site, "見本 太郎")
+    _sign_out(site)
+    _sign_in_with_passkey(site)
+    page = site.page
+    page.goto(_base(site) + f"/cases/{w.case_id}/seal")
+    page.get_by_label("情報の内容（確認書に印刷されます）").fill("見本データ")
+    extract = tmp_path / "extract.csv"
+    extract.write_text("番号,氏名\n1,見本 一\n2,見本 二\n", encoding="utf-8")
+    page.get_by_label("抽出データのファイル").set_input_files(str(extract))
+    size = w.size()
+    page.get_by_role("button", name="暗号化して封緘する").click()
+    page.get_by_role("heading", name="封緘の記録（電子押印）").wait_for()
+    site.shot("seal-record-with-passkey")
+    assert w.size() == size and not list((tmp_path / "sealed" / "packages").glob("*.hop"))
+    page.get_by_role("button", name="パスキーで押印して封緘を記録する").click()
+    page.get_by_role("heading", name="封緘しました").wait_for()
+    site.shot("sealed-with-passkey")
+    new = w.entries()[size:]
+    assert [e.kind for e in new] == ["PackageSealed", "MediumRegistered", "NoticeIssued"]
+    assert all(e.actor == w.taro and e.payload["signature"]["credential"] == credential_id
+               for e in new)
+    with page.expect_download() as got:
+        page.get_by_role("link", name="暗号化パッケージをダウンロード").click()
+    assert got.value.suggested_filename == f"{new[0].payload['package_id']}.hop"
+    report = reports.verify(_settings(w), [w.j.key_path.with_suffix(".pub")], None)
+    assert report.ok, report.problems
