@@ -300,8 +300,12 @@ def _baseline(tree: str, url: sa.URL, key: Path) -> float:
     /tmp/verify-base main`), in a process of its own, timed inside it."""
     import subprocess
     root = str(Path(tree).resolve())
+    if url.get_backend_name() == "sqlite":   # it runs in the other checkout's directory
+        url = url.set(database=str(Path(url.database).resolve()))
     out = subprocess.run([sys.executable, "-c", _BASELINE, root, url.render_as_string(hide_password=False),
-                          str(key.resolve())], cwd=root, capture_output=True, text=True, check=True)
+                          str(key.resolve())], cwd=root, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"the baseline verify in {root} failed:\n{out.stderr}")
     return float(out.stdout.split()[-1])
 
 

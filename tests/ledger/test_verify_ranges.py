@@ -231,3 +231,15 @@ def test_key_rotations_are_found_in_every_range(engine, signer, trusted, monkeyp
     assert report.ok and report.size == 25
     report = both_ways(engine, trusted + [new.verifier()], monkeypatch, ranged, all_signatures=True)
     assert report.ok and report.signatures_checked == 3   # the rotation signs one too
+
+
+@pytest.mark.parametrize("kind", ["9Starts-with-a-digit", "has space", ["Test"], {"k": 1}, 7])
+def test_a_kind_outside_the_allowed_names_fails_each_time(engine, trusted, monkeypatch, ranged, kind):
+    # Allowed kinds are remembered once matched; a bad one never is, nor a non-string.
+    fill(engine, 9)
+    bad = json.dumps({**GOOD, "kind": kind}, sort_keys=True, separators=(",", ":")).encode()
+    _append_raw_body(engine, bad)                           # index 9
+    for _ in range(2):
+        report = both_ways(engine, trusted, monkeypatch, ranged)
+        assert (report.first_problem.failure, report.first_problem.index) == ("not-canonical", 9)
+        assert "is not allowed" in report.first_problem.message
