@@ -5,6 +5,8 @@
     python3 bench/bench_ledger.py appends --db postgresql+psycopg://… --n 5000
     python3 bench/bench_ledger.py parallel --db postgresql+psycopg://… --writers 8 --n 1000
     python3 bench/bench_ledger.py verify --db sqlite:///bench/_work/v.db --n 1000000
+    python3 bench/bench_ledger.py verify --db sqlite:///bench/_work/v.db --n 1000000 --reuse --repeat 3 \
+        --baseline /tmp/verify-base
     python3 bench/bench_ledger.py witness --db sqlite:///bench/_work/w.db --n 100000
 
 "Durable" means one transaction per append, committed with fsync (SQLite WAL,
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import multiprocessing as mp
+import os
 import sys
 import time
 from pathlib import Path
@@ -223,33 +226,87 @@ def cmd_verify(a):
         sys.exit(f"the log holds {count:,} entries, not --n {a.n:,}: give the same --n as when it was built")
     print(f"stored entry bytes: {total / 1e6:.1f} MB ({total / a.n:.0f} bytes/entry)")
 
-    # The floor: read the same rows the same way and SHA-256 them, nothing else.
+    verifier = signer.verifier()
+    for run in range(a.repeat):
+        floor_sa, floor_raw = _floors(engine)
+        base = _baseline(a.baseline, engine.url, key) if a.baseline else None
+        with engine.connect() as conn:
+            t = time.perf_counter()
+            report = ledger.verify_log(conn, "bench", [verifier])
+            full = time.perf_counter() - t
+        assert report.ok and report.size == a.n, report.problems
+        serial = None
+        if a.serial:   # the same verify in this process alone (as below ranges.WORTH_IT)
+            from ledger import ranges
+            worth_it, ranges.WORTH_IT = ranges.WORTH_IT, a.n + 1
+            with engine.connect() as conn:
+                t = time.perf_counter()
+                assert ledger.verify_log(conn, "bench", [verifier]).ok
+                serial = time.perf_counter() - t
+            ranges.WORTH_IT = worth_it
+        print(f"run {run + 1}, load average {os.getloadavg()[0]:.2f}: verify {a.n:,} entries {full:.2f} s; "
+              f"floor (read + SHA-256, one process) {floor_raw:.2f} s through the driver, "
+              f"{floor_sa:.2f} s through SQLAlchemy; verify / floor = {full / floor_raw:.2f}x "
+              f"({full / floor_sa:.2f}x the SQLAlchemy floor)"
+              + (f"; baseline {a.baseline}: {base:.2f} s ({base / full:.2f}x this verify)" if base else "")
+              + (f"; in one process: {serial:.2f} s" if serial else ""), flush=True)
+
+
+def _floors(engine: sa.Engine) -> tuple[float, float]:
+    """Read the same rows and SHA-256 them, nothing else, in one process: through SQLAlchemy
+    (as the serial verify reads) and through the driver's cursor (as the workers read)."""
+    sha = hashlib.sha256
     with engine.connect() as conn:
         t = time.perf_counter()
         rows = conn.execute(
             sa.select(entries.c.idx, entries.c.entry, entries.c.hash)
             .where(entries.c.log == "bench").order_by(entries.c.idx),
             execution_options={"yield_per": 10_000})
-        sha = hashlib.sha256
         for _idx, raw, _h in rows:
             sha(b"\x00" + raw).digest()
-        floor = time.perf_counter() - t
-    with engine.connect() as conn:
+        floor_sa = time.perf_counter() - t
+    dbapi = engine.raw_connection()
+    try:
+        p = "?" if engine.dialect.name == "sqlite" else "%s"
+        cur = dbapi.cursor()
         t = time.perf_counter()
-        report = ledger.verify_log(conn, "bench", [signer.verifier()])
-        full = time.perf_counter() - t
-    assert report.ok and report.size == a.n, report.problems
-    # The same verify with every body checked in this process (below BodyChecks.WORTH_IT).
-    from ledger.replay import BodyChecks
-    worth_it, BodyChecks.WORTH_IT = BodyChecks.WORTH_IT, a.n + 1
-    with engine.connect() as conn:
-        t = time.perf_counter()
-        assert ledger.verify_log(conn, "bench", [signer.verifier()]).ok
-        serial = time.perf_counter() - t
-    BodyChecks.WORTH_IT = worth_it
-    print(f"verify {a.n:,} entries: {full:.2f} s ({a.n / full:,.0f} entries/s)")
-    print(f"read + SHA-256 only: {floor:.2f} s; verify / floor = {full / floor:.2f}x")
-    print(f"bodies checked in this process only: {serial:.2f} s; workers save {serial / full:.2f}x")
+        cur.execute(f"SELECT idx, entry, hash FROM ledger_entries WHERE log = {p} ORDER BY idx", ("bench",))
+        for _idx, raw, _h in cur:
+            sha(b"\x00" + raw).digest()
+        floor_raw = time.perf_counter() - t
+        cur.close()
+        dbapi.rollback()
+    finally:
+        dbapi.close()
+    return floor_sa, floor_raw
+
+
+_BASELINE = """
+import sys, time
+import ledger
+assert ledger.__file__.startswith(sys.argv[1]), ledger.__file__
+engine = ledger.create_engine(sys.argv[2])
+verifier = ledger.load_signer(sys.argv[3]).verifier()
+with engine.connect() as conn:
+    t = time.perf_counter()
+    report = ledger.verify_log(conn, "bench", [verifier])
+    print(time.perf_counter() - t)
+assert report.ok, report.problems
+"""
+
+
+def _baseline(tree: str, url: sa.URL, key: Path) -> float:
+    """The same verify by another checkout of the code (e.g. `git worktree add --detach
+    /tmp/verify-base main`), in a process of its own, timed inside it."""
+    import subprocess
+    root = str(Path(tree).resolve())
+    if url.get_backend_name() == "sqlite":   # it runs in the other checkout's directory
+        url = url.set(database=str(Path(url.database).resolve()))
+    out = subprocess.run([sys.executable, "-c", _BASELINE, root, url.render_as_string(hide_password=False),
+                          str(key.resolve())], cwd=root, capture_output=True, text=True)
+    if out.returncode:
+        sys.exit(f"the baseline verify in {root} failed:\n{out.stderr}")
+    return float(out.stdout.split()[-1])
 
 
 def cmd_witness(a):
@@ -302,6 +359,9 @@ def main():
         s.add_argument("--writers", type=int, default=8)
         s.add_argument("--reuse", action="store_true", help="verify: reuse an existing log")
         s.add_argument("--checkpoint", action="store_true", help="appends: compare with a checkpoint per append")
+        s.add_argument("--repeat", type=int, default=1, help="verify: runs, each with its floor")
+        s.add_argument("--baseline", help="verify: also time the verify of this checkout (a git worktree)")
+        s.add_argument("--serial", action="store_true", help="verify: also time it in one process")
     a = p.parse_args()
     a.db = _own_schema(a.db)
     {"appends": cmd_appends, "parallel": cmd_parallel, "verify": cmd_verify,

@@ -4,15 +4,12 @@ must never sign over a chain it has not checked.
 
 This loop is the verifier's hot path (1M entries in seconds): the chain is checked on
 fixed-offset slices of the stored bytes, and each body with orjson (encoding.check_body),
-falling back to the exact canonical encoder only where orjson's output could differ.
+falling back to the exact canonical encoder only where orjson's output could differ. On
+large logs, ledger/ranges.py runs the same checks on ranges of the log in worker processes.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-from array import array
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -42,8 +39,7 @@ class Replay:
 
     def __init__(self, log: str, start: int, prev: bytes, tree: RootBuilder,
                  marks: Iterable[int] = (), on_size: Callable[[int, bytes], None] | None = None,
-                 known_leaves: bytes = b"", collect_leaves: bool = False,
-                 bodies: "BodyChecks | None" = None):
+                 known_leaves: bytes = b"", collect_leaves: bool = False):
         self.log = log
         self.size = start
         self.prev = prev
@@ -58,8 +54,6 @@ class Replay:
         self.leaf_prefixes = bytearray() if collect_leaves else None
         # (index, payload) of every SigningKeyRotated entry replayed.
         self.rotations: list[tuple[int, dict]] = []
-        # Where bodies are checked, when not here, entry by entry.
-        self._bodies = bodies
 
     def feed(self, rows: Iterable[tuple[int, bytes, bytes]]) -> bool:
         hash_leaf = leaf_hash
@@ -70,7 +64,6 @@ class Replay:
         mi = 0
         next_mark = marks[0] if marks else -1
         prev2 = None  # the `prev` of the last accepted entry: the hash of the one before it
-        bodies = self._bodies
         rows = iter(rows)
         try:
             for idx, raw, stored in rows:
@@ -86,15 +79,12 @@ class Replay:
                     return self._fail("bad-format", idx, f"entry {idx}: not a version 1 ledger entry")
                 if raw[4:12] != idx.to_bytes(8, "big") or raw[12:44] != prev:
                     return self._break(idx, raw, leaf, prev2, next(rows, None))
-                if bodies is not None:
-                    bodies.add(idx, raw)
-                else:
-                    try:
-                        body = check_body(raw, self.log, idx)
-                    except EncodingError as e:
-                        return self._fail("not-canonical", idx, e.message)
-                    if body["kind"] == ROTATION_KIND:
-                        self.rotations.append((idx, body["payload"]))
+                try:
+                    body = check_body(raw, self.log, idx)
+                except EncodingError as e:
+                    return self._fail("not-canonical", idx, e.message)
+                if body["kind"] == ROTATION_KIND:
+                    self.rotations.append((idx, body["payload"]))
                 if idx < known_count and leaf[:8] != known[idx * 8: idx * 8 + 8]:
                     return self._fail("fork", idx,
                                       f"entry {idx} differs from the entry in the checkpoint you "
@@ -111,18 +101,6 @@ class Replay:
             return True
         finally:
             self.size, self.prev = expected, prev
-
-    def finish(self) -> None:
-        """Take in the body checks done elsewhere: a body that is not canonical below the
-        first problem the chain found becomes the first problem (the replay stops there)."""
-        if self._bodies is None:
-            return
-        bad, rotations = self._bodies.results()
-        end = self.problem.index if self.problem and self.problem.index is not None else self.size
-        if bad is not None and bad[0] < end:
-            self.size = bad[0]
-            self._fail("not-canonical", bad[0], bad[1])
-        self.rotations = [r for r in rotations if r[0] < self.size]
 
     def _break(self, idx: int, raw: bytes, leaf: bytes, prev2: bytes | None, after) -> bool:
         """Entry `idx` does not follow entry idx-1. Name the entry that is out of place:
@@ -149,70 +127,3 @@ class Replay:
     def _fail(self, failure: str, index: int, message: str) -> bool:
         self.problem = Problem(failure, f"log {self.log!r}: {message}", index)
         return False
-
-
-def _check_bodies(log: str, blob: bytes, lengths: bytes, first: int):
-    """In a worker: check each body of a chunk (consecutive entries from index `first`).
-    Returns the first bad (index, message), if any, and the key rotations seen."""
-    sizes = array("I")
-    sizes.frombytes(lengths)
-    rotations, at, view = [], 0, memoryview(blob)
-    for i, n in enumerate(sizes):
-        raw = bytes(view[at:at + n])
-        at += n
-        try:
-            body = check_body(raw, log, first + i)
-        except EncodingError as e:
-            return (first + i, e.message), rotations
-        if body["kind"] == ROTATION_KIND:
-            rotations.append((first + i, body["payload"]))
-    return None, rotations
-
-
-class BodyChecks:
-    """The canonical check of every entry body (most of a full verify's time), done in worker
-    processes while the caller's loop checks the chain and the tree. Chunks go to the workers
-    as one blob each: pickling thousands of small objects would cost more than it saves."""
-
-    CHUNK = 20_000
-    WORTH_IT = 100_000      # entries: below this, starting processes costs more than it saves
-
-    def __init__(self, log: str, workers: int):
-        method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-        self.log = log
-        self.pool = ProcessPoolExecutor(workers, mp_context=mp.get_context(method))
-        self.futures: list[Future] = []
-        self.raws: list[bytes] = []
-        self.first = 0
-
-    @classmethod
-    def for_size(cls, log: str, size: int) -> "BodyChecks | None":
-        workers = min(3, (os.cpu_count() or 1) - 1)
-        return cls(log, workers) if size >= cls.WORTH_IT and workers >= 1 else None
-
-    def add(self, idx: int, raw: bytes) -> None:
-        if not self.raws:
-            self.first = idx
-        self.raws.append(raw)
-        if len(self.raws) >= self.CHUNK:
-            self._send()
-
-    def _send(self) -> None:
-        lengths = array("I", map(len, self.raws)).tobytes()
-        self.futures.append(self.pool.submit(_check_bodies, self.log, b"".join(self.raws),
-                                             lengths, self.first))
-        self.raws = []
-
-    def results(self) -> tuple[tuple[int, str] | None, list[tuple[int, dict]]]:
-        if self.raws:
-            self._send()
-        try:
-            rotations: list[tuple[int, dict]] = []
-            for future in self.futures:   # in index order: the first bad body ends the list
-                bad, found = future.result()
-                rotations += found
-                if bad is not None:
-                    return bad, rotations
-            return None, rotations
-        finally:
-            self.pool.shutdown(cancel_futures=True)

@@ -21,13 +21,11 @@ import sqlalchemy as sa
 from ledger import note
 from ledger.checkpoints import (SignedCheckpoint, key_id, open_checkpoint, origin_for, read_checkpoint,
                                 stored_checkpoints)
-from ledger.encoding import genesis_hash
 from ledger.errors import LedgerError, VerificationError
-from ledger.replay import BodyChecks, Problem, Replay
-from ledger.log import list_logs, log_size
-from ledger.rfc6962 import RootBuilder
+from ledger.log import list_logs
+from ledger.ranges import replay_log
+from ledger.replay import Problem
 from ledger.rotation import Rotation, follow_rotations
-from ledger.schema import entries
 from ledger.witness import WitnessVerifier, stored_cosignatures
 
 STATE_FORMAT = "handover-auditor-state/v1"
@@ -113,19 +111,9 @@ def verify_log(conn: sa.Connection, log: str, trusted: list[note.Verifier],
         marks.add(state.size)
     cosigned = stored_cosignatures(conn, log) if witnesses else []
     marks.update(size for size, _, _ in cosigned)
-    replay = Replay(log, 0, genesis_hash(log), RootBuilder(), marks,
-                    lambda n, root: roots.__setitem__(n, root),
-                    known_leaves=state.prefixes if state else b"",
-                    collect_leaves=state_path is not None,
-                    bodies=BodyChecks.for_size(log, log_size(conn, log)))
-    # Per statement: Connection.execution_options() would change the caller's connection.
-    rows = conn.execute(
-        sa.select(entries.c.idx, entries.c.entry, entries.c.hash)
-        .where(entries.c.log == log).order_by(entries.c.idx),
-        execution_options={"yield_per": 10_000})
-    replay.feed(rows)
-    rows.close()
-    replay.finish()
+    replay = replay_log(conn, log, marks, lambda n, root: roots.__setitem__(n, root),
+                        known_leaves=state.prefixes if state else b"",
+                        collect_leaves=state_path is not None)
     if replay.problem:
         report.problems.append(replay.problem)
     report.size = replay.size
