@@ -37,9 +37,11 @@ class _Batch:
 
     LIMIT = 5000
 
-    def __init__(self, conn: sa.Connection, insert_many: Callable | None = None):
+    def __init__(self, conn: sa.Connection, insert_many: Callable | None = None,
+                 update_keys: Callable | None = None):
         self.conn = conn
         self.insert_many = insert_many or (lambda table, rows: conn.execute(table.insert(), rows))
+        self.update_keys = update_keys or functools.partial(_update_keys, conn)
         self.rows: dict[tuple[sa.Table, tuple[str, ...]], list[dict]] = {}
         self.pending = 0
         self.org_of_person: dict[str, str] = {}
@@ -101,9 +103,8 @@ class _Fold:
 
     def update_all(self, table: sa.Table, column: str, keys: list[str], **values) -> None:
         """Set `values` in every row whose `column` is one of `keys`."""
-        self.conn.execute(_update_statement(table, column, tuple(values)),
-                          {"b_log": self.log, "b_keys": keys,
-                           **{f"b_{name}": value for name, value in values.items()}})
+        self.batch.flush()
+        self.batch.update_keys(table, column, self.log, keys, values)
         self.batch.changed.add(table.name)
 
     def update_where(self, table: sa.Table, where, **values) -> None:
@@ -146,6 +147,13 @@ class _Fold:
     def package_of(self, item_id: str) -> str | None:
         return self.conn.execute(sa.select(items.c.package_id).where(
             items.c.log == self.log, items.c.item_id == item_id)).scalar_one()
+
+
+def _update_keys(conn: sa.Connection, table: sa.Table, column: str, log: str, keys: list[str],
+                 values: dict) -> None:
+    """Set `values` in every row of `log` in `table` whose `column` is one of `keys`."""
+    conn.execute(_update_statement(table, column, tuple(values)),
+                 {"b_log": log, "b_keys": keys, **{f"b_{n}": v for n, v in values.items()}})
 
 
 @functools.cache
@@ -579,10 +587,12 @@ def _step(batch: _Batch, log: str, entry: ledger.Entry, event: ev.Event | None =
     batch.entry_done()
 
 
-def new_batch(conn: sa.Connection, insert_many: Callable | None = None) -> _Batch:
+def new_batch(conn: sa.Connection, insert_many: Callable | None = None,
+              update_keys: Callable | None = None) -> _Batch:
     """A batch of inserts into `conn`, for folding many entries with `step`; `insert_many(
-    table, rows)` writes rows (default: an executemany through SQLAlchemy)."""
-    return _Batch(conn, insert_many)
+    table, rows)` writes rows (default: an executemany through SQLAlchemy), `update_keys(
+    table, column, log, keys, values)` sets values by key (default: through SQLAlchemy)."""
+    return _Batch(conn, insert_many, update_keys)
 
 
 def step(batch: _Batch, log: str, entry: ledger.Entry, event: ev.Event | None = None) -> None:

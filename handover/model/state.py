@@ -80,6 +80,22 @@ def _handovers_of_q() -> sa.Select:
             .distinct().order_by(h.c.entry_index))
 
 
+def _packages_items_q() -> sa.Select:
+    t = p.items
+    return sa.select(t).where(t.c.log == _LOG,
+                              t.c.package_id.in_(sa.bindparam("packages", expanding=True)),
+                              t.c.kind.in_((ev.MEDIUM, ev.NOTICE))) \
+        .order_by(t.c.entry_index, t.c.item_id)
+
+
+def _handovers_moving_q() -> sa.Select:
+    h, hi = p.handovers, p.handover_items
+    return (sa.select(h, hi.c.item_id.label("moved_item"))
+            .join(hi, sa.and_(hi.c.log == h.c.log, hi.c.handover_id == h.c.handover_id))
+            .where(h.c.log == _LOG, hi.c.item_id.in_(sa.bindparam("items", expanding=True)))
+            .order_by(h.c.entry_index))
+
+
 class State:
     def __init__(self, conn: sa.Connection, log: str):
         self.conn, self.log = conn, log
@@ -313,6 +329,34 @@ class State:
             return []
         return self._all_of(_prepared(_package_items_q),
                             {"log": self.log, "package": item.package_id, "kind": other})
+
+    def counterpart_handovers(self, items: list[Row]) -> dict[str, list[Row]]:
+        """For each of `items`, every handover that moved one of its counterparts, oldest
+        first, as `handovers_of(counterparts(item))` gives it, in two reads for all of them
+        (a handover moves several media or notices at once)."""
+        packages = sorted({i.package_id for i in items
+                           if i.kind in (ev.MEDIUM, ev.NOTICE) and i.package_id is not None})
+        out: dict[str, list[Row]] = {i.item_id: [] for i in items}
+        if not packages:
+            return out
+        other = {ev.MEDIUM: ev.NOTICE, ev.NOTICE: ev.MEDIUM}
+        in_package: dict[tuple[str, str], list[str]] = {}
+        for row in self._all_of(_prepared(_packages_items_q),
+                                {"log": self.log, "packages": packages}):
+            in_package.setdefault((row.package_id, row.kind), []).append(row.item_id)
+        wanted = {i.item_id: set(in_package.get((i.package_id, other.get(i.kind)), ()))
+                  for i in items}
+        moving = sorted(set().union(*wanted.values()))
+        if not moving:
+            return out
+        moved = self._all_of(_prepared(_handovers_moving_q), {"log": self.log, "items": moving})
+        for item_id, counterparts in wanted.items():
+            seen: set[str] = set()
+            for h in moved:
+                if h.moved_item in counterparts and h.handover_id not in seen:
+                    seen.add(h.handover_id)
+                    out[item_id].append(h)
+        return out
 
     def envelopes_delivered(self, package_id: str) -> int:
         t = p.items
