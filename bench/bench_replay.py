@@ -58,9 +58,26 @@ def _load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def measure_log(db: Path, log: str, rebuild: bool) -> None:
+def _reporting_progress(every: int) -> None:
+    """Print the entries the replay has read every `every` entries, with wall and CPU time:
+    a long replay shows its rate as it goes (the replay reads through `ledger.read_entries`)."""
+    read = ledger.read_entries
+
+    def counted(*args, **kwargs):
+        c, t = time.process_time(), time.perf_counter()
+        for n, entry in enumerate(read(*args, **kwargs), 1):
+            if n % every == 0:
+                print(f"    {n:,} entries read: {time.perf_counter() - t:.0f} s, CPU "
+                      f"{time.process_time() - c:.0f} s, load {_load()}", flush=True)
+            yield entry
+    ledger.read_entries = counted
+
+
+def measure_log(db: Path, log: str, rebuild: bool, progress: int | None = None) -> None:
     """Replay, unsigned verify (and rebuild) of one log, each with the load around it."""
     engine = open_database(f"sqlite:///{db}")
+    if progress:
+        _reporting_progress(progress)
     verifiers = ledger.load_verifiers([db.parent / "keys" / "sign.pub"])
     before = _load()
     replay_s, replay_cpu, found = timed_cpu(lambda: replay_rules(engine, log))
@@ -101,10 +118,12 @@ def main() -> None:
     ap.add_argument("--db", type=Path, nargs="+", metavar="FILE",
                     help="measure these logs built by custody_log.py instead")
     ap.add_argument("--no-rebuild", action="store_true", help="with --db: skip the rebuild")
+    ap.add_argument("--progress", type=int, metavar="N",
+                    help="with --db: print the replay's progress every N entries")
     args = ap.parse_args()
     if args.db:
         for db in args.db:
-            measure_log(db, "ward", not args.no_rebuild)
+            measure_log(db, "ward", not args.no_rebuild, args.progress)
         return
     args.dir.mkdir(parents=True, exist_ok=True)
     for media in args.media:
