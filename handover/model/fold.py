@@ -37,9 +37,11 @@ class _Batch:
 
     LIMIT = 5000
 
-    def __init__(self, conn: sa.Connection, insert_many: Callable | None = None):
+    def __init__(self, conn: sa.Connection, insert_many: Callable | None = None,
+                 update_keys: Callable | None = None):
         self.conn = conn
         self.insert_many = insert_many or (lambda table, rows: conn.execute(table.insert(), rows))
+        self.update_keys = update_keys or functools.partial(_update_keys, conn)
         self.rows: dict[tuple[sa.Table, tuple[str, ...]], list[dict]] = {}
         self.pending = 0
         self.org_of_person: dict[str, str] = {}
@@ -101,9 +103,8 @@ class _Fold:
 
     def update_all(self, table: sa.Table, column: str, keys: list[str], **values) -> None:
         """Set `values` in every row whose `column` is one of `keys`."""
-        self.conn.execute(_update_statement(table, column, tuple(values)),
-                          {"b_log": self.log, "b_keys": keys,
-                           **{f"b_{name}": value for name, value in values.items()}})
+        self.batch.flush()
+        self.batch.update_keys(table, column, self.log, keys, values)
         self.batch.changed.add(table.name)
 
     def update_where(self, table: sa.Table, where, **values) -> None:
@@ -148,6 +149,13 @@ class _Fold:
             items.c.log == self.log, items.c.item_id == item_id)).scalar_one()
 
 
+def _update_keys(conn: sa.Connection, table: sa.Table, column: str, log: str, keys: list[str],
+                 values: dict) -> None:
+    """Set `values` in every row of `log` in `table` whose `column` is one of `keys`."""
+    conn.execute(_update_statement(table, column, tuple(values)),
+                 {"b_log": log, "b_keys": keys, **{f"b_{n}": v for n, v in values.items()}})
+
+
 @functools.cache
 def _update_statement(table: sa.Table, column: str, names: tuple[str, ...]) -> sa.Update:
     """An UPDATE of `names` by key, built once: the fold updates items and handovers for
@@ -156,6 +164,15 @@ def _update_statement(table: sa.Table, column: str, names: tuple[str, ...]) -> s
         table.c.log == sa.bindparam("b_log"),
         table.c[column].in_(sa.bindparam("b_keys", expanding=True))).values(
         {name: sa.bindparam(f"b_{name}") for name in names})
+
+
+@functools.cache
+def _items_out_statement() -> sa.Select:
+    """The items of a case held outside the ward, built once: every case closes."""
+    return sa.select(items.c.item_id).join(organisations, sa.and_(
+        organisations.c.log == items.c.log, organisations.c.org_id == items.c.holder_org)).where(
+        items.c.log == sa.bindparam("log"), items.c.case_id == sa.bindparam("case"),
+        items.c.kind != ev.ENVELOPES, organisations.c.kind != ev.WARD).order_by(items.c.item_id)
 
 
 @functools.cache
@@ -232,10 +249,8 @@ def _closed(f: _Fold, e: ev.CaseClosed) -> None:
     f.update(cases, "case_id", e.case_id, status="closed", closed_at=f.entry.time,
              close_reason=e.reason)
     # Items still with a contractor when the case closed (an override) show it in their history.
-    out = f.conn.execute(sa.select(items.c.item_id).join(organisations, sa.and_(
-        organisations.c.log == items.c.log, organisations.c.org_id == items.c.holder_org)).where(
-        items.c.log == f.log, items.c.case_id == e.case_id, items.c.kind != ev.ENVELOPES,
-        organisations.c.kind != ev.WARD).order_by(items.c.item_id)).scalars().all()
+    out = f.conn.execute(_items_out_statement(),
+                         {"log": f.log, "case": e.case_id}).scalars().all()
     f.subjects(e.case_id, *out)
     if e.override_reason:
         # Entries written before CaseClosed carried `overrides` name only the reason: the
@@ -578,10 +593,12 @@ def _step(batch: _Batch, log: str, entry: ledger.Entry, event: ev.Event | None =
     batch.entry_done()
 
 
-def new_batch(conn: sa.Connection, insert_many: Callable | None = None) -> _Batch:
+def new_batch(conn: sa.Connection, insert_many: Callable | None = None,
+              update_keys: Callable | None = None) -> _Batch:
     """A batch of inserts into `conn`, for folding many entries with `step`; `insert_many(
-    table, rows)` writes rows (default: an executemany through SQLAlchemy)."""
-    return _Batch(conn, insert_many)
+    table, rows)` writes rows (default: an executemany through SQLAlchemy), `update_keys(
+    table, column, log, keys, values)` sets values by key (default: through SQLAlchemy)."""
+    return _Batch(conn, insert_many, update_keys)
 
 
 def step(batch: _Batch, log: str, entry: ledger.Entry, event: ev.Event | None = None) -> None:

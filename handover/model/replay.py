@@ -78,7 +78,7 @@ def replay_rules(engine: sa.Engine, log: str) -> Replay:
     count = 0
     with lifted(), engine.connect() as live, scratch.begin() as fresh:
         st = _ReplayState(fresh, log)
-        batch = fold.new_batch(fresh, _inserter(fresh))
+        batch = fold.new_batch(fresh, _inserter(fresh), _updater(fresh))
         for act in _acts(ledger.read_entries(live, log)):
             events = [_decoded(entry, findings) for entry in act]
             for i, entry in enumerate(act):
@@ -219,6 +219,25 @@ def _inserter(conn: sa.Connection):
             statements[key] = f'INSERT INTO "{table.name}" ({columns}) VALUES ({values})'
         raw.executemany(statements[key], rows)
     return insert_many
+
+
+def _updater(conn: sa.Connection):
+    """Updates by key in the replay's in-memory SQLite straight through sqlite3, as the
+    inserts: the fold updates items and handovers for most entries. Statements are built
+    once per table, columns set and number of keys."""
+    raw = conn.connection.driver_connection
+    statements: dict[tuple, str] = {}
+
+    def update_keys(table: sa.Table, column: str, log: str, keys: list[str],
+                    values: dict) -> None:
+        key = (table.name, column, tuple(values), len(keys))
+        if key not in statements:
+            assigned = ", ".join(f'"{c}" = ?' for c in key[2])
+            marks = ", ".join("?" * len(keys))
+            statements[key] = (f'UPDATE "{table.name}" SET {assigned} '
+                               f'WHERE "log" = ? AND "{column}" IN ({marks})')
+        raw.execute(statements[key], (*values.values(), log, *keys))
+    return update_keys
 
 
 def _fold(batch, log: str, entry: ledger.Entry, event: ev.Event) -> list[Finding]:

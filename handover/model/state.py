@@ -80,6 +80,42 @@ def _handovers_of_q() -> sa.Select:
             .distinct().order_by(h.c.entry_index))
 
 
+def _packages_items_q() -> sa.Select:
+    t = p.items
+    return sa.select(t).where(t.c.log == _LOG,
+                              t.c.package_id.in_(sa.bindparam("packages", expanding=True)),
+                              t.c.kind.in_((ev.MEDIUM, ev.NOTICE))) \
+        .order_by(t.c.entry_index, t.c.item_id)
+
+
+def _handovers_moving_q() -> sa.Select:
+    h, hi = p.handovers, p.handover_items
+    # The position is not needed, but reading it makes SQLite search the item index: asked
+    # only for the key columns, its planner (no statistics) scans the log's whole primary-key
+    # index instead, as that covers them, and each check would read every handover of the log.
+    return (sa.select(h, hi.c.item_id.label("moved_item"), hi.c.position.label("moved_position"))
+            .join(hi, sa.and_(hi.c.log == h.c.log, hi.c.handover_id == h.c.handover_id))
+            .where(h.c.log == _LOG, hi.c.item_id.in_(sa.bindparam("items", expanding=True)))
+            .order_by(h.c.entry_index))
+
+
+def _by_case_q(table: sa.Table, *order: str) -> Callable[[], sa.Select]:
+    """The builder of the statement reading every row of one case in `table`, in `order`:
+    the close-out gate reads six of them for every case it closes."""
+    def build() -> sa.Select:
+        return sa.select(table).where(table.c.log == _LOG, table.c.case_id == sa.bindparam("case")) \
+            .order_by(*(table.c[o] for o in order))
+    build.__qualname__ = f"_by_case_q.{table.name}"
+    return build
+
+
+_CASE_ITEMS = _by_case_q(p.items, "entry_index", "item_id")
+_CASE_HANDOVERS = _by_case_q(p.handovers, "entry_index")
+_CASE_INCIDENTS = _by_case_q(p.incidents, "entry_index")
+_CASE_ERASURES = _by_case_q(p.erasures, "entry_index")
+_CASE_ROUNDS = _by_case_q(p.visit_rounds, "visit_date", "entry_index")
+
+
 class State:
     def __init__(self, conn: sa.Connection, log: str):
         self.conn, self.log = conn, log
@@ -243,6 +279,8 @@ class State:
 
     def items(self, *, case_id: str | None = None, package_id: str | None = None,
               kind: str | None = None, cabinet_id: str | None = None) -> list[Row]:
+        if case_id is not None and package_id is kind is cabinet_id is None:
+            return self._all_of(_prepared(_CASE_ITEMS), {"log": self.log, "case": case_id})
         t = p.items
         q = sa.select(t).where(t.c.log == self.log)
         for column, value in (("case_id", case_id), ("package_id", package_id), ("kind", kind),
@@ -314,6 +352,34 @@ class State:
         return self._all_of(_prepared(_package_items_q),
                             {"log": self.log, "package": item.package_id, "kind": other})
 
+    def counterpart_handovers(self, items: list[Row]) -> dict[str, list[Row]]:
+        """For each of `items`, every handover that moved one of its counterparts, oldest
+        first, as `handovers_of(counterparts(item))` gives it, in two reads for all of them
+        (a handover moves several media or notices at once)."""
+        packages = sorted({i.package_id for i in items
+                           if i.kind in (ev.MEDIUM, ev.NOTICE) and i.package_id is not None})
+        out: dict[str, list[Row]] = {i.item_id: [] for i in items}
+        if not packages:
+            return out
+        other = {ev.MEDIUM: ev.NOTICE, ev.NOTICE: ev.MEDIUM}
+        in_package: dict[tuple[str, str], list[str]] = {}
+        for row in self._all_of(_prepared(_packages_items_q),
+                                {"log": self.log, "packages": packages}):
+            in_package.setdefault((row.package_id, row.kind), []).append(row.item_id)
+        wanted = {i.item_id: set(in_package.get((i.package_id, other.get(i.kind)), ()))
+                  for i in items}
+        moving = sorted(set().union(*wanted.values()))
+        if not moving:
+            return out
+        moved = self._all_of(_prepared(_handovers_moving_q), {"log": self.log, "items": moving})
+        for item_id, counterparts in wanted.items():
+            seen: set[str] = set()
+            for h in moved:
+                if h.moved_item in counterparts and h.handover_id not in seen:
+                    seen.add(h.handover_id)
+                    out[item_id].append(h)
+        return out
+
     def envelopes_delivered(self, package_id: str) -> int:
         t = p.items
         return self.conn.execute(sa.select(sa.func.coalesce(sa.func.sum(t.c.count), 0)).where(
@@ -340,11 +406,10 @@ class State:
         return self._all_of(_prepared(_handovers_of_q), {"log": self.log, "items": item_ids})
 
     def handovers(self, case_id: str | None = None) -> list[Row]:
-        h = p.handovers
-        q = sa.select(h).where(h.c.log == self.log)
         if case_id is not None:
-            q = q.where(h.c.case_id == case_id)
-        return self._all(q.order_by(h.c.entry_index))
+            return self._all_of(_prepared(_CASE_HANDOVERS), {"log": self.log, "case": case_id})
+        h = p.handovers
+        return self._all(sa.select(h).where(h.c.log == self.log).order_by(h.c.entry_index))
 
     def subjects_of_entry(self, entry_index: int) -> list[str]:
         t = p.subject_entries
@@ -382,10 +447,11 @@ class State:
         return row
 
     def incidents(self, case_id: str | None = None, *, open_only: bool = False) -> list[Row]:
+        if case_id is not None:
+            found = self._all_of(_prepared(_CASE_INCIDENTS), {"log": self.log, "case": case_id})
+            return [i for i in found if i.status == "open"] if open_only else found
         t = p.incidents
         q = sa.select(t).where(t.c.log == self.log)
-        if case_id is not None:
-            q = q.where(t.c.case_id == case_id)
         if open_only:
             q = q.where(t.c.status == "open")
         return self._all(q.order_by(t.c.entry_index))
@@ -425,11 +491,10 @@ class State:
         return row
 
     def erasures(self, case_id: str | None = None) -> list[Row]:
-        t = p.erasures
-        q = sa.select(t).where(t.c.log == self.log)
         if case_id is not None:
-            q = q.where(t.c.case_id == case_id)
-        return self._all(q.order_by(t.c.entry_index))
+            return self._all_of(_prepared(_CASE_ERASURES), {"log": self.log, "case": case_id})
+        t = p.erasures
+        return self._all(sa.select(t).where(t.c.log == self.log).order_by(t.c.entry_index))
 
     def erasures_by_case(self, case_ids: list[str] | None) -> dict[str, list[Row]]:
         return self._by_case(p.erasures, case_ids, p.erasures.c.entry_index)
@@ -437,10 +502,7 @@ class State:
     def orgs_that_held_data(self, case_id: str) -> list[str]:
         """Every organisation outside the ward that was ever handed a medium of the case
         (a disc or an LGWAN file, directly or by a transfer), in the order first handed one."""
-        h = p.handovers
-        rows = self.conn.execute(sa.select(h.c.to_org).where(
-            h.c.log == self.log, h.c.case_id == case_id, h.c.media_count > 0)
-            .order_by(h.c.entry_index)).scalars()
+        rows = (h.to_org for h in self.handovers(case_id) if h.media_count > 0)
         return [o for o in dict.fromkeys(rows) if not self.is_ward(o)]
     # --- print logs (004 受託事業者 13) -------------------------------------------------------
 
@@ -515,11 +577,12 @@ class State:
         return row
 
     def visit_rounds(self, case_id: str, visit_date: str | None = None) -> list[Row]:
+        if visit_date is None:
+            return self._all_of(_prepared(_CASE_ROUNDS), {"log": self.log, "case": case_id})
         t = p.visit_rounds
-        q = sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id)
-        if visit_date is not None:
-            q = q.where(t.c.visit_date == visit_date)
-        return self._all(q.order_by(t.c.visit_date, t.c.entry_index))
+        return self._all(sa.select(t).where(t.c.log == self.log, t.c.case_id == case_id,
+                                            t.c.visit_date == visit_date)
+                         .order_by(t.c.entry_index))
 
     def round_lists(self, round_id: str) -> list[Row]:
         """The lists issued on a round, in the order issued."""

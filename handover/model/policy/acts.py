@@ -282,10 +282,11 @@ def _handover(a: _Act, e: ev.HandoverRecorded) -> None:
         cabinets.require_taken_out_by_key_holder(st, item, sender.person_id)
         handovers.require_in_order(st, item, e.occurred_at)
     handovers.require_not_together(items)
+    earlier = st.counterpart_handovers(items)       # one read for all items, not two each
     for item in items:
         a.overrides.check(handovers.check_interval, st, case, item, receiver.org_id,
-                          e.occurred_at)
-        a.overrides.check(handovers.check_courier, st, item, e.courier)
+                          e.occurred_at, earlier[item.item_id])
+        a.overrides.check(handovers.check_courier, st, item, e.courier, earlier[item.item_id])
     if e.envelopes:
         handovers.require_paper_method(e.method)
     for batch in e.envelopes:

@@ -133,12 +133,13 @@ def _local_day(iso: str) -> dt.date:
     return dt.datetime.fromisoformat(iso).astimezone(JST).date()
 
 
-def check_interval(st: State, case: Row, item: Row, to_org: str, occurred_at: str) -> None:
+def check_interval(st: State, case: Row, item: Row, to_org: str, occurred_at: str,
+                   earlier: list[Row]) -> None:
     """The notice (or medium) may not reach the same recipient within the case's interval
-    (default: the same day) as its counterpart did."""
-    counterparts = [c.item_id for c in st.counterparts(item)]
+    (default: the same day) as its counterpart did. `earlier`: the handovers of the item's
+    counterparts (`State.counterpart_handovers`)."""
     when = dt.datetime.fromisoformat(occurred_at)
-    for h in st.handovers_of(counterparts):
+    for h in earlier:
         if h.to_org != to_org:
             continue
         other = dt.datetime.fromisoformat(h.occurred_at)
@@ -154,11 +155,10 @@ def check_interval(st: State, case: Row, item: Row, to_org: str, occurred_at: st
                           f"同じ受領者への媒体とパスワード通知書の受渡しは別の日に行ってください（{h.handover_id}）")
 
 
-def check_courier(st: State, item: Row, courier: str | None) -> None:
+def check_courier(st: State, item: Row, courier: str | None, earlier: list[Row]) -> None:
     if courier is None:
         return
-    counterparts = [c.item_id for c in st.counterparts(item)]
-    for h in st.handovers_of(counterparts):
+    for h in earlier:
         if h.courier == courier:
             raise refuse(SAME_COURIER, item.item_id,
                           f"{st.label(courier)} already carried the counterpart of {item.item_id} "

@@ -118,3 +118,19 @@ def test_indexes_are_added_to_a_database_made_before_them(world):
     tables.create_tables(engine)
     names = {i["name"] for i in sa.inspect(engine).get_indexes("proj_items")}
     assert {"ix_proj_items_case", "ix_proj_items_package"} <= names
+
+
+def test_the_handovers_of_counterparts_are_read_through_the_item_index(tmp_path):
+    """Every handover's same-day check reads the handovers of its items' counterparts: by the
+    item index, not by a scan of every handover item of the log (which SQLite's planner
+    chose when the read asked only for columns of the primary key)."""
+    from handover.model import state
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    tables.create_tables(engine)
+    read = state._handovers_moving_q().params(log="ward", items=["M-1", "M-2"])
+    sql = str(read.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+    engine.dispose()
+    assert any("ix_proj_handover_items_item (log=? AND item_id=?)" in step for step in plan), plan
