@@ -11,6 +11,7 @@ with them, so memory stays bounded (pool size × buffer size) whatever the input
 from __future__ import annotations
 
 import queue
+import sys
 import threading
 from typing import Any, Callable
 
@@ -23,6 +24,20 @@ BATCH_BYTES = 1024 * 1024
 DEPTH = 3
 
 _STOP = object()
+
+
+def return_freed_memory() -> None:
+    """Hand the pools' freed buffers back to the operating system (glibc only; elsewhere
+    nothing). A seal frees ~10 MiB of buffers, allocated in the worker threads' malloc
+    arenas, which glibc keeps mapped after free: without this they stay in the process's
+    footprint while the password notice is rendered next to them (issue 15 §4)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes   # here: opening and `package inspect` never need it
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):   # not glibc (musl has no malloc_trim)
+        pass
 
 
 class Pipeline:

@@ -90,7 +90,6 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
     contractor's report to the ward, whose notice says so (documents/notice.py)."""
     # Imported here: `package inspect`, `open` and `verify` need neither PDFs nor the policy
     # (and with it SQLAlchemy), and start faster without them.
-    from handover.documents import PasswordNotice, render_notice
     from handover.model.policy.locations import require_separate_locations
 
     out, notice_dir = Path(out), Path(notice_dir)
@@ -106,6 +105,9 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
                                     csv_header=csv_header)
     package = staged.package
     try:
+        # Only now: reportlab's ~5 MiB would otherwise sit beside the KDF's 24 MiB, the
+        # process's peak (issue 15 §4).
+        from handover.documents import PasswordNotice, render_notice
         notice = PasswordNotice(notice_id=notice_id, package_id=package.package_id,
                                 package_sha256=package.sha256, case_name=case_name,
                                 issued_at=issued_at, issued_by=issued_by,
