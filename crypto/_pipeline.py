@@ -28,9 +28,9 @@ _STOP = object()
 
 def return_freed_memory() -> None:
     """Hand the pools' freed buffers back to the operating system (glibc only; elsewhere
-    nothing). A seal frees ~10 MiB of buffers, allocated in the worker threads' malloc
-    arenas, which glibc keeps mapped after free: without this they stay in the process's
-    footprint while the password notice is rendered next to them (issue 15 §4)."""
+    nothing). Once the KDF has freed its 24 MiB, glibc serves the 1 MiB buffers (and the
+    row counter's arrays) from its arenas, which it keeps after free: without this, ~8 MiB
+    stays in `package seal`'s footprint while the notice is drawn, its peak (issue 15 §4)."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes   # here: opening and `package inspect` never need it
