@@ -192,9 +192,10 @@ class _MappedFace(TTFontFace):
     ~12,000 characters a face, ~12 MiB for the two faces, which sat on top of numpy's ~12 MiB
     and the package pipeline's buffers at the seal's peak (issue 15 §4). A notice uses a few
     hundred characters; each is looked up (bisect over the cmap's segments) when first asked
-    for, with the same results as reportlab's parse (tests/handover/documents/test_documents.py
-    compares every character of both faces, and a notice's PDF byte for byte). Formats 4 and 12 only, which is what IPAex and every
-    current Unicode font carry; `lean_face_fits` says when to parse instead."""
+    for, with the same results as reportlab's parse (tests/handover/documents/
+    test_documents.py compares every character of both faces, and a notice byte for byte).
+    cmap formats 4 and 12 only, what IPAex and current Unicode fonts carry;
+    `lean_face_fits` says when to let reportlab parse instead."""
 
     def __init__(self, path: Path):
         pdfmetrics.TypeFace.__init__(self, None)

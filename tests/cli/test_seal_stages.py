@@ -40,7 +40,8 @@ faces = []
 if "reportlab" in sys.modules:
     from reportlab.pdfbase import pdfmetrics
     faces = sorted({type(pdfmetrics.getFont(name).face).__name__
-                    for name in pdfmetrics.getRegisteredFontNames() if name.startswith("Handover-")})
+                    for name in pdfmetrics.getRegisteredFontNames()
+                    if name.startswith("Handover-")})
 print(json.dumps({"code": code, "at_kdf": at_kdf, "faces": faces,
                   "at_end": [m for m in ("numpy", "reportlab") if m in sys.modules]}),
       file=sys.stderr)
