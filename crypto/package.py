@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from crypto import crockford, header as hdr, kdf, keys, manifest as mf, rows, stream
-from crypto._pipeline import BATCH_BYTES, DEPTH, Flusher, Pipeline, Progress
+from crypto._pipeline import (BATCH_BYTES, DEPTH, Flusher, Pipeline, Progress,
+                              return_freed_memory)
 from crypto.errors import CryptoError
 from crypto.header import PasswordSlot
 from crypto.kdf import DEFAULT_KDF, KdfParams
@@ -198,6 +199,7 @@ def _stage(sources, out, password, *, media, package_id, kdf_params, progress,
         digest, written, manifest = _write_package(
             into, header, ks, sources, sizes, chunk_size, package_id, created, progress,
             csv_header=csv_header)
+        return_freed_memory()
         return SealedPackage(out, package_id, digest, written, manifest)
     try:
         # Named, not anonymous: it must survive until the caller releases it.
@@ -218,6 +220,7 @@ def _stage(sources, out, password, *, media, package_id, kdf_params, progress,
         if isinstance(e, OSError):
             raise os_error("write the package", e) from None
         raise
+    return_freed_memory()
     return StagedPackage(SealedPackage(out, package_id, digest, written, manifest),
                          StagedFile(part.path, out))
 

@@ -98,7 +98,6 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
     it once for the notice printer), never written."""
     # Imported here: `package inspect`, `open` and `verify` need neither PDFs nor the policy
     # (and with it SQLAlchemy), and start faster without them.
-    from handover.documents import PasswordNotice, render_notice
     from handover.model.policy.locations import require_separate_locations
 
     out, notice_dir = Path(out), Path(notice_dir)
@@ -114,6 +113,9 @@ def stage_with_notice(sources: Iterable[Path | str], out: Path | str, notice_dir
                                     csv_header=csv_header)
     package = staged.package
     try:
+        # Only now: reportlab's ~5 MiB would otherwise sit beside the KDF's 24 MiB, the
+        # process's peak (issue 15 §4).
+        from handover.documents import PasswordNotice, render_notice
         notice = PasswordNotice(notice_id=notice_id, package_id=package.package_id,
                                 package_sha256=package.sha256, case_name=case_name,
                                 issued_at=issued_at, issued_by=issued_by,

@@ -312,6 +312,71 @@ def test_notice_prints_rare_kanji_through_the_mapped_fonts(embedded, tmp_path):
     assert "IPAex" in pdf_fonts(pdf, tmp_path)
 
 
+def _parsed(name: str, path: Path):
+    """The face as reportlab itself parses it: every table read into dicts and lists."""
+    from reportlab.pdfbase.ttfonts import TTFont
+    return TTFont(name, str(path))
+
+
+@pytest.mark.parametrize("face", ["mincho", "gothic"])
+def test_mapped_faces_look_up_what_reportlab_parses(embedded, face):
+    # The notice's faces are not parsed into ~12,000-entry dicts (the seal's peak memory,
+    # issue 15 §4) but looked up in the mapped file: every answer must be reportlab's.
+    path = getattr(embedded, f"{face}_path")
+    full, lean = _parsed("parsed", path).face, fonts_module._MappedFace(path)
+    assert len(full.charToGlyph) > 10000
+    for code, glyph in full.charToGlyph.items():
+        assert lean.charToGlyph[code] == glyph, hex(code)
+        assert lean.charWidths.get(code) == full.charWidths.get(code), hex(code)
+    # No character reportlab lacks is invented (the BMP, the SIP's kanji, beyond Unicode).
+    for code in [*range(0x30000), 0x10FFFF, 0x110000, -1]:
+        assert (code in lean.charToGlyph) == (code in full.charToGlyph), hex(code)
+        assert lean.charWidths.get(code, "none") == full.charWidths.get(code, "none"), hex(code)
+    assert len(lean.hmetrics) == len(full.hmetrics)
+    assert [lean.hmetrics[g] for g in range(len(full.hmetrics))] == full.hmetrics
+    assert [lean.glyphPos[g] for g in range(len(full.glyphPos))] == full.glyphPos
+    with pytest.raises(IndexError):
+        lean.glyphPos[len(full.glyphPos)]
+    assert lean.defaultWidth == full.defaultWidth
+    assert (lean.name, lean.ascent, lean.descent, lean.bbox, lean.flags) == \
+        (full.name, full.ascent, full.descent, full.bbox, full.flags)
+
+
+def test_a_notice_through_the_mapped_faces_is_byte_for_byte_reportlabs(embedded, tmp_path):
+    # Same names registered both ways, one after the other: the PDF must not change.
+    notice = make_notice(case_name="髙﨑市瀨戸德島辻塚埼業務", issued_by="保健予防課 髙﨑 德子")
+    lean_pdf = render_notice(notice, fonts=embedded)
+    for name, path in ((embedded.mincho, embedded.mincho_path),
+                       (embedded.gothic, embedded.gothic_path)):
+        assert isinstance(pdfmetrics.getFont(name).face, fonts_module._MappedFace), name
+    try:
+        for name, path in ((embedded.mincho, embedded.mincho_path),
+                           (embedded.gothic, embedded.gothic_path)):
+            pdfmetrics.registerFont(_parsed(name, path))
+        assert render_notice(notice, fonts=embedded) == lean_pdf
+    finally:
+        for name, path in ((embedded.mincho, embedded.mincho_path),
+                           (embedded.gothic, embedded.gothic_path)):
+            pdfmetrics.registerFont(fonts_module._mapped_ttf(name, path))
+    # And only what the documents drew was ever looked up, not the whole cmap.
+    for name in (embedded.mincho, embedded.gothic):
+        assert dict.__len__(pdfmetrics.getFont(name).face.charToGlyph) < 1000
+
+
+def test_a_mapped_font_has_what_reportlab_gives_its_own(embedded):
+    path = embedded.mincho_path
+    assert set(vars(fonts_module._mapped_ttf("m", path))) == set(vars(_parsed("p", path)))
+
+
+def test_faces_the_lookups_cannot_read_are_parsed_as_before(embedded, monkeypatch):
+    # reportlab's optional C accelerator reads the widths dict directly: then parse.
+    from reportlab.lib import rl_accel
+    monkeypatch.setattr(rl_accel, "instanceStringWidthTTF", lambda *a, **k: 0)
+    font = fonts_module._mapped_ttf("accelerated", embedded.gothic_path)
+    assert not isinstance(font.face, fonts_module._MappedFace)
+    assert len(font.face.charToGlyph) > 10000
+
+
 def test_notice_says_nothing_about_the_extract(embedded, tmp_path):
     text = squash(pdf_text(render_notice(make_notice(), fonts=embedded), tmp_path))
     for leaked in [squash(CONTENT_65), squash(CONTENT_OTHER), "68,000", "250,000",
