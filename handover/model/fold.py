@@ -168,11 +168,14 @@ def _update_statement(table: sa.Table, column: str, names: tuple[str, ...]) -> s
 
 @functools.cache
 def _items_out_statement() -> sa.Select:
-    """The items of a case held outside the ward, built once: every case closes."""
+    """The items of a case held outside the ward, built once: every case closes. Unordered
+    (the caller sorts): with ORDER BY item_id, SQLite, which has no statistics, walks the
+    primary key over every item of the log instead of the case's index, so each close grew
+    with the whole ward's items."""
     return sa.select(items.c.item_id).join(organisations, sa.and_(
         organisations.c.log == items.c.log, organisations.c.org_id == items.c.holder_org)).where(
         items.c.log == sa.bindparam("log"), items.c.case_id == sa.bindparam("case"),
-        items.c.kind != ev.ENVELOPES, organisations.c.kind != ev.WARD).order_by(items.c.item_id)
+        items.c.kind != ev.ENVELOPES, organisations.c.kind != ev.WARD)
 
 
 @functools.cache
@@ -249,8 +252,8 @@ def _closed(f: _Fold, e: ev.CaseClosed) -> None:
     f.update(cases, "case_id", e.case_id, status="closed", closed_at=f.entry.time,
              close_reason=e.reason)
     # Items still with a contractor when the case closed (an override) show it in their history.
-    out = f.conn.execute(_items_out_statement(),
-                         {"log": f.log, "case": e.case_id}).scalars().all()
+    out = sorted(f.conn.execute(_items_out_statement(),
+                                {"log": f.log, "case": e.case_id}).scalars())
     f.subjects(e.case_id, *out)
     if e.override_reason:
         # Entries written before CaseClosed carried `overrides` name only the reason: the

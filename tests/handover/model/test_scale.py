@@ -134,3 +134,19 @@ def test_the_handovers_of_counterparts_are_read_through_the_item_index(tmp_path)
         plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
     engine.dispose()
     assert any("ix_proj_handover_items_item (log=? AND item_id=?)" in step for step in plan), plan
+
+
+def test_closing_a_case_reads_its_items_through_the_case_index(tmp_path):
+    """Closing a case lists its items still held outside the ward: through the case's index,
+    not by walking every item of the log in ID order (SQLite's choice for ORDER BY item_id),
+    which made each close grow with the ward's items."""
+    from handover.model import fold
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    tables.create_tables(engine)
+    read = fold._items_out_statement().params(log="ward", case="C-1")
+    sql = str(read.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    with engine.connect() as conn:
+        plan = [row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+    engine.dispose()
+    assert any("ix_proj_items_case (log=? AND case_id=?)" in step for step in plan), plan
