@@ -5,8 +5,9 @@
 Generates a ward (through handover.actions and journal.record, as bench_scale.py does): one
 case with 500 sealed packages, each a medium and a notice (1,000 items), half of the media
 provided to the contractor and confirmed, plus --other-cases cases of 10 media each; then
-serves the application with uvicorn on a free loopback port (one process, as
-`handover serve` runs) and lets --clients threads, each signed in with a session of its own
+serves the application with uvicorn on a free loopback port (one process of its own, as
+`handover serve` runs; `--same-process` serves from a thread of this one, sharing the GIL
+with the clients, as the first runs did) and lets --clients threads, each signed in with a session of its own
 and one persistent HTTP/1.1 connection (http.client), request one kind at a time (all
 clients together, then the next kind):
 
@@ -27,7 +28,9 @@ import argparse
 import datetime as dt
 import http.client
 import re
+import multiprocessing
 import secrets
+import socket
 import statistics
 import sys
 import threading
@@ -195,6 +198,37 @@ def run_clients(port: int, data: dict, label_key, clients: int, requests: int) -
     return out
 
 
+def _config(app):
+    import uvicorn
+    # Keep-alive long enough that a client waiting at a phase barrier keeps its connection
+    # (uvicorn's default is 5 s; browsers reconnect by themselves).
+    return uvicorn.Config(app, host="127.0.0.1", port=0, access_log=False, log_config=None,
+                          lifespan="off", timeout_keep_alive=600)
+
+
+def _serve(settings: Settings, label_key: Path, clock, sock: socket.socket) -> None:
+    import uvicorn
+    from web.app import create_app
+    app = create_app(settings, label_key=label_key, host=HOST, clock=clock)
+    uvicorn.Server(_config(app)).run(sockets=[sock])
+
+
+def _wait_listening(port: int) -> None:
+    """Until the server answers a request (the socket accepts before uvicorn serves)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/signin")
+            conn.getresponse().read()
+            conn.close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def bench(label: str, settings: Settings, args) -> None:
     import uvicorn
     from web.app import create_app
@@ -205,27 +239,37 @@ def bench(label: str, settings: Settings, args) -> None:
     label_key = args.dir / "keys" / "label.key"
     if not label_key.exists():
         label_codes.create_key(label_key)
-    app = create_app(settings, label_key=label_key, host=HOST, clock=data["clock"])
-    # Keep-alive long enough that a client waiting at a phase barrier keeps its connection
-    # (uvicorn's default is 5 s; browsers reconnect by themselves).
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, access_log=False,
-                                           log_config=None, lifespan="off",
-                                           timeout_keep_alive=600))
-    sockets = [__import__("socket").create_server(("127.0.0.1", 0))]
-    port = sockets[0].getsockname()[1]
-    thread = threading.Thread(target=server.run, kwargs={"sockets": sockets}, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
+    sock = socket.create_server(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    if args.same_process:
+        # The server in a thread of this process: its requests share the GIL with the 20
+        # clients' own Python (sending, reading, parsing), as the first runs measured.
+        app = create_app(settings, label_key=label_key, host=HOST, clock=data["clock"])
+        server = uvicorn.Server(_config(app))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.02)
+        stop = lambda: (setattr(server, "should_exit", True), thread.join(10),  # noqa: E731
+                        app.state.ctx.engine.dispose())
+    else:
+        # The server in a process of its own, as `handover serve` runs on the ward's PC and
+        # the browsers run elsewhere: forked after the ward is generated, before any client
+        # thread starts; the application (and its database engine) is made in the child.
+        child = multiprocessing.get_context("fork").Process(
+            target=_serve, args=(settings, label_key, data["clock"], sock), daemon=True)
+        child.start()
+        _wait_listening(port)
+        stop = lambda: (child.terminate(), child.join(10))  # noqa: E731
     try:
         result = run_clients(port, data, label_codes.load_label_key(label_key), args.clients,
                              args.requests)
     finally:
-        server.should_exit = True
-        thread.join(10)
-        app.state.ctx.engine.dispose()
+        stop()
+        sock.close()
+    where = "in this process" if args.same_process else "in its own process"
     print(f"{label}: {args.clients} concurrent clients × {args.requests} requests, one kind "
-          f"at a time")
+          f"at a time; the server {where}")
     print(f"  {'':<12} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'req/s':>7}")
     for kind in ("dashboard", "case page", "scan"):
         r = result[kind]
@@ -244,6 +288,9 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=25)
     ap.add_argument("--pg-url", help="also measure on PostgreSQL (a fresh schema, dropped after)")
+    ap.add_argument("--same-process", action="store_true",
+                    help="serve from a thread of this process, sharing the GIL with the "
+                         "clients (the first runs' set-up); default: a process of its own")
     args = ap.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
     key = args.dir / "keys" / "sign.key"
