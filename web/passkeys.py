@@ -327,12 +327,11 @@ async def enrol_attest(request: Request):
     log = ctx(request).settings.log
     bare = actions.passkey_registration(log, credential_id, c.data["person_id"], s.person_id,
                                         reg.cose_key, rp_id)
+    digest = sig.proof_digest(log, bare)
     token = state(request).open(s, "enrol-proof", person_id=c.data["person_id"],
                                 credential_id=credential_id, cose_key=reg.cose_key,
-                                raw_id=b64(reg.raw_id), rp_id=rp_id,
-                                proof_digest=sig.proof_digest(log, bare))
-    return _get_step(request, [sig.proof_digest(log, bare)], token, "/passkeys/enrol/finish",
-                     [b64(reg.raw_id)])
+                                raw_id=b64(reg.raw_id), rp_id=rp_id, proof_digest=digest)
+    return _get_step(request, [digest], token, "/passkeys/enrol/finish", [b64(reg.raw_id)])
 
 
 @state_changing
