@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import multiprocessing as mp
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -143,18 +144,59 @@ class RawDriver:
             self.i += 1
 
 
-def against_raw(url: str, n: int, block: int = 50) -> tuple[float, float, float]:
-    """(raw driver, ledger, ledger with a checkpoint each) appends/s, in alternating blocks so
-    all three see the same disk and the same neighbours' load."""
+class Baseline:
+    """Another checkout's plain append (bench/appends_child.py), in a process of its own and
+    a fresh database of its own: its ledger may predate this one's schema."""
+
+    def __init__(self, tree: str, url: str):
+        u = sa.engine.make_url(url)
+        if u.get_backend_name() == "sqlite":
+            path = Path(u.database + "-baseline")
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+            url = u.set(database=str(path)).render_as_string(hide_password=False)
+        else:
+            schema = SCHEMA + "_baseline"
+            u = u.set(query={k: v for k, v in u.query.items() if k != "options"})
+            engine = sa.create_engine(u)
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+                conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+            engine.dispose()
+            url = u.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+                hide_password=False)
+        child = Path(__file__).with_name("appends_child.py")
+        self.proc = subprocess.Popen([sys.executable, str(child), tree, url], text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    def append(self, count: int) -> float:
+        self.proc.stdin.write(f"{count}\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            sys.exit(f"bench: the baseline's appends failed (exit {self.proc.wait()})")
+        return float(line)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def against_raw(url: str, n: int, block: int = 50, baseline: str | None = None) -> tuple[float, ...]:
+    """(raw driver, ledger, ledger with a checkpoint each[, baseline's plain ledger]) appends/s,
+    in alternating blocks so all of them see the same disk and the same neighbours' load."""
     engine = ledger.create_engine(url)
     signer = note.generate_signer("bench")
     raw = RawDriver(url)
-    spent = [0.0, 0.0, 0.0]
+    base = Baseline(baseline, url) if baseline else None
+    spent = [0.0, 0.0, 0.0, 0.0]
     for start in range(0, n, block):
         count = min(n, start + block) - start
         t = time.perf_counter()
         raw.append(count)
         spent[0] += time.perf_counter() - t
+        if base:
+            spent[3] += base.append(count)
         for mode, log in ((1, "plain"), (2, "signed")):
             t = time.perf_counter()
             for i in range(start, start + count):
@@ -165,7 +207,9 @@ def against_raw(url: str, n: int, block: int = 50) -> tuple[float, float, float]
             spent[mode] += time.perf_counter() - t
     raw.db.close()
     engine.dispose()
-    return tuple(n / x for x in spent)
+    if base:
+        base.close()
+    return tuple(n / x for x in spent if x)
 
 
 def _worker(args):
@@ -181,10 +225,14 @@ def cmd_appends(a):
               f"{plain:,.0f}/s plain, {signed:,.0f}/s with a checkpoint each "
               f"({signed / plain:.2f}x)")
         return
-    raw, rate, signed = against_raw(a.db, a.n)
+    raw, rate, signed, *base = against_raw(a.db, a.n, baseline=a.baseline)
     print(f"durable appends, one writer, {a.n} each, alternating blocks of 50: raw driver {raw:,.0f}/s; "
           f"ledger {rate:,.0f}/s ({rate / raw:.2f}x raw); with a checkpoint each {signed:,.0f}/s "
-          f"({signed / raw:.2f}x raw)")
+          f"({signed / raw:.2f}x raw, {signed / rate:.2f}x the plain ledger)")
+    if base:
+        print(f"  baseline {a.baseline}, plain appends (no checkpoint), same blocks: {base[0]:,.0f}/s "
+              f"({base[0] / raw:.2f}x raw); this checkout with a checkpoint each = "
+              f"{signed / base[0]:.2f}x the baseline")
 
 
 def cmd_parallel(a):
@@ -360,7 +408,8 @@ def main():
         s.add_argument("--reuse", action="store_true", help="verify: reuse an existing log")
         s.add_argument("--checkpoint", action="store_true", help="appends: compare with a checkpoint per append")
         s.add_argument("--repeat", type=int, default=1, help="verify: runs, each with its floor")
-        s.add_argument("--baseline", help="verify: also time the verify of this checkout (a git worktree)")
+        s.add_argument("--baseline", help="verify: also time the verify of this checkout (a git "
+                       "worktree); appends: also time its plain append, in the same blocks")
         s.add_argument("--serial", action="store_true", help="verify: also time it in one process")
     a = p.parse_args()
     a.db = _own_schema(a.db)

@@ -127,7 +127,7 @@ def sign_checkpoint(log: Log, signer: note.Signer, *, check_key: bool) -> Signed
 
 def _store(log: Log, signer: note.Signer, tree: RootBuilder) -> SignedCheckpoint:
     root, size = tree.root(), tree.size
-    signed = note.sign_note(note.Checkpoint(origin_for(log.name), size, root).body(), signer)
+    signed = note.sign_own_checkpoint(origin_for(log.name), size, root, signer)
     compact = tree.compact_range()
     log.store_checkpoint((log.name, size, signed, b"".join(compact)))
     log.new_tip = Tip(size, log._head, tuple(compact), key_id(signer))

@@ -180,11 +180,7 @@ def writer(engine: sa.Engine, name: str) -> Iterator[Log]:
     """Open `name` for appending: commit on success, roll back on any exception."""
     _check_log_name(name)
     postgresql = engine.dialect.name == "postgresql"
-    # PostgreSQL: the driver does not send its own BEGIN (a round trip of its own); ours
-    # goes with the lock and the head read. COMMIT and ROLLBACK still go through
-    # SQLAlchemy's transaction below, which psycopg sends whenever a transaction is open.
-    options = {"ledger_write": True, **({"isolation_level": "AUTOCOMMIT"} if postgresql else {})}
-    with engine.connect().execution_options(**options) as conn:
+    with _writing(engine).connect() as conn:
         with conn.begin():
             log = Log(conn, name, _engine=engine)
             if postgresql:
@@ -195,6 +191,23 @@ def writer(engine: sa.Engine, name: str) -> Iterator[Log]:
             _heads.setdefault(engine, {})[name] = log._newest
         if log.new_tip is not None:
             _tips.setdefault(engine, {})[name] = log.new_tip
+
+
+def _writing(engine: sa.Engine) -> sa.Engine:
+    """`engine` with the writer's execution options, made once per engine (setting them on
+    every new connection was a fifth of SQLAlchemy's work in an append). PostgreSQL: the
+    driver does not send its own BEGIN (a round trip of its own); ours goes with the lock
+    and the head read. COMMIT and ROLLBACK still go through SQLAlchemy's transaction, which
+    psycopg sends whenever a transaction is open. Kept on the engine itself, not in a weak
+    map: the option engine refers to its engine, so a map entry would never be freed."""
+    try:
+        return engine.__dict__["_ledger_writing"]
+    except KeyError:
+        options = {"ledger_write": True}
+        if engine.dialect.name == "postgresql":
+            options["isolation_level"] = "AUTOCOMMIT"
+        writing = engine.__dict__["_ledger_writing"] = engine.execution_options(**options)
+        return writing
 
 
 def _begin_lock_and_read_head(log: Log) -> tuple:

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ledger.errors import LedgerError, VerificationError
 from ledger.note import (Checkpoint, Verifier, generate_signer, open_note,
                          parse_checkpoint, parse_signer_key, parse_verifier_key, sign_note,
-                         signer_key_string, verifier_key_string)
+                         sign_own_checkpoint, signer_key_string, verifier_key_string)
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "note"
 GO = json.loads((VECTORS / "golang_mod_note.json").read_text())
@@ -99,6 +99,19 @@ def test_verifier_must_match_its_key_id():
 
 def test_sign_note_reproduces_go_signature():
     assert sign_note(TEXT, PETER_SIGNER) == GO["signed_note"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(size=st.integers(0, 2**64 - 1), root=st.binary(min_size=32, max_size=32),
+       log=st.from_regex(r"[a-z0-9._-]{1,64}", fullmatch=True))
+def test_own_checkpoint_text_is_the_general_signed_note(size, root, log):
+    # The writer's per-transaction shortcut must give byte for byte what sign_note gives,
+    # with the Go vector key and a generated one (Ed25519 signatures are deterministic).
+    for signer in (PETER_SIGNER, generate_signer("ward-tokyo")):
+        origin = "handover/" + log
+        expected = sign_note(Checkpoint(origin, size, root).body(), signer)
+        assert sign_own_checkpoint(origin, size, root, signer) == expected
+        assert open_note(expected, [signer.verifier()])[0] == Checkpoint(origin, size, root).body()
 
 
 def test_open_note_accepts_go_note():
