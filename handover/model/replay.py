@@ -131,7 +131,6 @@ class _ReplayState(State):
     # Reads over many rows, by the tables they read.
     _MANY = {"roster_role": (p.roster,), "case_orgs": (p.case_orgs,),
              "workstation_authorised": (p.case_workstations,), "items": (p.items,),
-             "handovers_of": (p.handovers, p.handover_items),
              "envelopes_delivered": (p.items,), "org_count": (p.organisations,),
              "person_count": (p.people,), "credentials_of": (p.credentials,)}
 

@@ -73,13 +73,6 @@ def _package_items_q() -> sa.Select:
         .order_by(t.c.entry_index, t.c.item_id)
 
 
-def _handovers_of_q() -> sa.Select:
-    h, hi = p.handovers, p.handover_items
-    return (sa.select(h).join(hi, sa.and_(hi.c.log == h.c.log, hi.c.handover_id == h.c.handover_id))
-            .where(h.c.log == _LOG, hi.c.item_id.in_(sa.bindparam("items", expanding=True)))
-            .distinct().order_by(h.c.entry_index))
-
-
 def _packages_items_q() -> sa.Select:
     t = p.items
     return sa.select(t).where(t.c.log == _LOG,
@@ -353,9 +346,9 @@ class State:
                             {"log": self.log, "package": item.package_id, "kind": other})
 
     def counterpart_handovers(self, items: list[Row]) -> dict[str, list[Row]]:
-        """For each of `items`, every handover that moved one of its counterparts, oldest
-        first, as `handovers_of(counterparts(item))` gives it, in two reads for all of them
-        (a handover moves several media or notices at once)."""
+        """For each of `items`, every handover that moved one of its counterparts (the
+        notice of a medium, the media of a notice), oldest first, in two reads for all of
+        them (a handover moves several media or notices at once)."""
         packages = sorted({i.package_id for i in items
                            if i.kind in (ev.MEDIUM, ev.NOTICE) and i.package_id is not None})
         out: dict[str, list[Row]] = {i.item_id: [] for i in items}
@@ -397,13 +390,6 @@ class State:
         t = p.handover_items
         return list(self.conn.execute(sa.select(t.c.item_id).where(
             t.c.log == self.log, t.c.handover_id == handover_id).order_by(t.c.position)).scalars())
-
-    def handovers_of(self, item_ids: Iterable[str]) -> list[Row]:
-        """Every handover that moved any of `item_ids`, oldest first."""
-        item_ids = list(item_ids)
-        if not item_ids:
-            return []
-        return self._all_of(_prepared(_handovers_of_q), {"log": self.log, "items": item_ids})
 
     def handovers(self, case_id: str | None = None) -> list[Row]:
         if case_id is not None:
