@@ -52,6 +52,20 @@ def case_count(st: State, scope: sa.Select) -> int:
     return _count(st, scope)
 
 
+def ward_case_count(st: State) -> int:
+    return st.conn.execute(sa.select(sa.func.count()).select_from(_c)
+                           .where(_c.c.log == st.log)).scalar_one()
+
+
+def case_before(st: State, offset: int) -> str | None:
+    """The ID of the case just before position `offset` in ID order (None at 0): where a
+    page of the whole ward's cases starts, for `status`'s paging by case ID."""
+    if offset <= 0:
+        return None
+    return st.conn.execute(sa.select(_c.c.case_id).where(_c.c.log == st.log)
+                           .order_by(_c.c.case_id).offset(offset - 1).limit(1)).scalar()
+
+
 def cases_page(st: State, scope: sa.Select, offset: int, limit: int) -> list[Row]:
     """The slice of `scope`'s cases shown: open ones first, then by ID."""
     q = sa.select(_c).where(_c.c.log == st.log, _c.c.case_id.in_(scope))

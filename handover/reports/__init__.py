@@ -3,7 +3,8 @@ the registry), for paper (確認書, label sheets) and for auditors (verificatio
 
 from handover.reports.case_sheet import case_sheet
 from handover.reports.close_out import unmet_close_out
-from handover.reports.case_status import overrides, require_person, status, where_text
+from handover.reports.case_status import (case_choices, overrides, require_person, status,
+                                           ward_cases, where_text)
 from handover.reports.enrolment_form import write_enrolment_form
 from handover.reports.erasures import list_erasures, print_erasure, show_erasure
 from handover.reports.incidents import (list_incidents, open_incidents_json, print_incident,

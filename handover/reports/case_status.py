@@ -11,13 +11,18 @@ from handover import ids
 from handover.errors import HandoverError
 from handover.model import events as ev
 from handover.model import tables
+from handover.model import pages
 from handover.model.journal import Journal, require_actor
 from handover.model.state import Row, State, overrides_of
 from handover.reports.incidents import open_incidents_json
 from handover.reports.inspections_due import inspection_status
 from handover.reports.label_sheets import kind_label
+from handover.reports.paging import page_of
 from handover.reports.print_logs import EXCESS_UNEXPLAINED, case_print_logs
 from handover.reports.visit_lists import visit_list_json
+
+
+CASES_PER_PAGE = 20     # the web's list of every case
 
 
 def _where(st: State, item: Row) -> dict[str, Any]:
@@ -61,6 +66,24 @@ def where_text(item: dict) -> str:
     elif item.get("state") == "missing":
         place = f"MISSING since round {item['round_id']}, last {place}"
     return f"{place} since {item['since']}"
+
+
+def case_choices(journal: Journal, *, open_only: bool = False) -> list[dict[str, str]]:
+    """Every case's ID, name and status, in ID order, for a page's choice of case: the cases
+    table alone, so it costs the number of cases, not their items (which `status` reads)."""
+    with journal.reading() as st:
+        return [{"case_id": c.case_id, "name": c.name, "status": c.status}
+                for c in st.cases_page() if not open_only or c.status == "open"]
+
+
+def ward_cases(journal: Journal, page: str | int | None = None) -> dict[str, Any]:
+    """The whole ward's cases a page at a time (CASES_PER_PAGE, in ID order), each as `status`
+    shows it: the list page costs one page of cases and their items, not the ward's."""
+    with journal.reading() as st:
+        shown = page_of(pages.ward_case_count(st), page, CASES_PER_PAGE)
+        after = pages.case_before(st, shown.offset)
+    data = status(journal, after=after, limit=CASES_PER_PAGE)
+    return {"as_of": data["as_of"], "cases": data["cases"], "page": shown.json()}
 
 
 def status(journal: Journal, case_id: str | None = None, *, after: str | None = None,

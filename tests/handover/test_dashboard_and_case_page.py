@@ -171,3 +171,25 @@ def test_handovers_of_a_case_are_paged(world, monkeypatch):
     second = reports.case_page(w.j, w.case_id, handover_page=2)
     assert [h["handover_id"] for h in first["handovers"] + second["handovers"]] == expected
     assert (second["handovers_page"]["total"], second["handovers_page"]["pages"]) == (3, 2)
+
+
+def test_every_case_a_page_at_a_time_and_the_choice_of_case(world, monkeypatch):
+    from handover.reports import case_status
+
+    w = world
+    monkeypatch.setattr(case_status, "CASES_PER_PAGE", 2)
+    other = _other_case(w, w.hanako)
+    actions.open_case(w.j, w.taro, "三つ目の業務", [w.contractor], D(2026, 4, 1), D(2026, 9, 30),
+                      [w.hanako])
+    whole = reports.status(w.j)["cases"]
+    shown = [reports.ward_cases(w.j, page=n) for n in (1, 2)]
+    assert [c for s in shown for c in s["cases"]] == whole       # as status shows each case
+    assert [s["page"]["total"] for s in shown] == [3, 3]
+    assert [len(s["cases"]) for s in shown] == [2, 1]
+    assert reports.ward_cases(w.j, page="9")["page"]["missing"]
+    assert reports.case_choices(w.j) == [{"case_id": c["case_id"], "name": c["name"],
+                                          "status": c["status"]} for c in whole]
+    # closing a case takes it off the open choices (the scanning station's)
+    actions.close_case(w.j, w.taro, other, reason="契約の解除")
+    assert other not in {c["case_id"] for c in reports.case_choices(w.j, open_only=True)}
+    assert other in {c["case_id"] for c in reports.case_choices(w.j)}

@@ -73,3 +73,31 @@ def test_the_case_page_pages_its_handovers(web, monkeypatch):
     second = section(web.client.get(f"/cases/{w.case_id}?hpage=2").text)
     shown = [h for h in handovers if h in second]
     assert [h for h in handovers if h in first] + shown == handovers
+
+
+def test_the_list_of_every_case_is_paged(web, monkeypatch):
+    """業務の一覧 reads a page of cases (and their items), never the whole ward's status."""
+    from handover import reports
+    from handover.reports import case_status
+
+    w = web.world
+    monkeypatch.setattr(case_status, "CASES_PER_PAGE", 2)
+    for n in range(2):
+        actions.open_case(w.j, w.taro, f"追加の業務{n}", [w.contractor], dt.date(2026, 4, 1),
+                          dt.date(2026, 9, 30), [w.hanako])
+    every = [c["case_id"] for c in reports.case_choices(w.j)]
+    assert len(every) == 3 and every == sorted(every)
+    asked = []
+    status = case_status.status
+    monkeypatch.setattr(case_status, "status",
+                        lambda j, *a, **k: asked.append(k) or status(j, *a, **k))
+    web.sign_in(w.taro)
+    first = web.client.get("/cases").text
+    assert "全 3 件中 1–2 件（1/2ページ）" in first and _links(first, "next") == ["/cases?page=2"]
+    assert all(f"<code>{c}</code>" in first for c in every[:2]) and every[2] not in first
+    second = web.client.get("/cases?page=2").text
+    assert "全 3 件中 3–3 件" in second and f"<code>{every[2]}</code>" in second
+    assert every[0] not in second and _links(second, "prev") == ["/cases?page=1"]
+    assert asked == [{"after": None, "limit": 2}, {"after": every[1], "limit": 2}]
+    past = web.client.get("/cases?page=4").text
+    assert "ページ「4」はありません（全2ページ）。2ページ目を表示しています。" in past

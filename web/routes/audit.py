@@ -22,7 +22,7 @@ MAX_UPLOAD = 1024 * 1024     # a public key or a state file is a few hundred byt
 
 def audit_view(j) -> dict:
     data = reports.list_registry(j)
-    return {"cases": reports.status(j)["cases"],
+    return {"cases": reports.case_choices(j),
             "contractors": [o for o in data["organisations"] if o["kind"] != "ward"]}
 
 

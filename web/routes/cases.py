@@ -20,9 +20,10 @@ TIMELINE = 30       # the case page shows the ledger's latest entries about the 
 async def case_list(request: Request):
     if (gone := sign_in_required(request)) is not None:
         return gone
-    data, error = await attempt(lambda: reports.status(journal(request)))
+    data, error = await attempt(lambda: reports.ward_cases(journal(request),
+                                                           request.query_params.get("page")))
     return render(request, "cases.html", cases=data["cases"] if data else [],
-                  error=refusal(error) if error else None)
+                  page=data["page"] if data else None, error=refusal(error) if error else None)
 
 
 def case_view(j, case_id: str, query) -> dict:

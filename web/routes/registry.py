@@ -22,7 +22,7 @@ def registry_view(j) -> dict:
     data = reports.list_registry(j)
     orgs = {o["org_id"]: o["name"] for o in data["organisations"]}
     people = {p["person_id"]: p["name"] for p in data["people"]}
-    cases = reports.status(j)["cases"]
+    cases = reports.case_choices(j)
     return {"r": data, "orgs": orgs, "people": people, "cases": cases,
             "org_kinds": ORG_KINDS, "roles": list(ev.ROLE_LABELS.items()),
             "kind_labels": dict(ORG_KINDS)}

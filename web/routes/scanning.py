@@ -53,8 +53,10 @@ async def start_page(request: Request):
 
     def view():
         j = journal(request)
-        cases = [c for c in reports.status(j)["cases"] if c["status"] == "open"]
-        chosen = next((c for c in cases if c["case_id"] == case_id), None)
+        cases = reports.case_choices(j, open_only=True)
+        # the chosen case's items, to tick what is expected: that case's status alone
+        chosen = reports.status(j, case_id)["cases"][0] \
+            if any(c["case_id"] == case_id for c in cases) else None
         handovers = [h for h in reports.case_handovers(j, case_id) if not h["confirmed_by"]] \
             if chosen else []
         return {"cases": cases, "chosen": chosen, "handovers": handovers}
