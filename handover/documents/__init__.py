@@ -14,8 +14,7 @@ import importlib
 
 _EXPORTS = {
     "handover.documents._draw": ("write_pdf",),
-    "handover.documents.confirmation": ("COPIES", "METHOD_LABELS", "MOMENT_TITLES",
-                                        "MOMENT_VERBS", "QUANTITIES", "ConfirmationItem",
+    "handover.documents.confirmation": ("COPIES", "MOMENT_TITLES", "QUANTITIES", "ConfirmationItem",
                                         "ConfirmationRecord", "SignatureMark", "Totals",
                                         "render_confirmation"),
     "handover.documents.counting": ("RECORD_COUNT_DEFINITION",),
@@ -28,6 +27,7 @@ _EXPORTS = {
     "handover.documents.record_sheet": ("RecordSheet", "render_record_sheet"),
     "handover.documents.wareki": ("Stamp", "format_datetime", "format_fiscal_year",
                                   "format_wareki"),
+    "handover.documents.words": ("METHOD_LABELS", "MOMENT_LABELS", "MOMENT_VERBS"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -30,6 +30,7 @@ from handover.documents.counting import RECORD_COUNT_DEFINITION  # noqa: F401  (
 from handover.documents.errors import DocumentError
 from handover.documents.fonts import FontSet, japanese_fonts
 from handover.documents.wareki import format_datetime
+from handover.documents.words import METHOD_LABELS, MOMENT_VERBS
 
 MOMENT_TITLES = {
     "provide": "媒体及びパスワード通知書の提供",
@@ -37,7 +38,6 @@ MOMENT_TITLES = {
     "return": "媒体及びパスワード通知書の返却",
     "report": "報告データの納品",
 }
-MOMENT_VERBS = {"provide": "提供", "deliver": "納品", "return": "返却", "report": "報告データの納品"}
 # What an item is, told by which count it carries: (count field, name in the title, short
 # name in the totals, unit). An LGWAN file is a file (件), not a disc (枚); a password notice
 # is a document (通).
@@ -47,11 +47,6 @@ QUANTITIES = (
     ("notice_count", "パスワード通知書", "通知書", "通"),
     ("envelope_count", "封入封緘された通知書", "封筒", "通"),
 )
-METHOD_LABELS = {
-    "hand": "手渡し",
-    "registered_mail": "簡易書留",
-    "lgwan": "LGWAN",
-}
 # (mark, who keeps it): the ward is 甲 and the contractor 乙, as in the contract's 特記事項.
 COPIES = (("甲保管用", "区控"), ("乙保管用", "受託者控"))
 

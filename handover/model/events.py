@@ -44,7 +44,7 @@ ROSTER_ROLES = (ROSTER_RESPONSIBLE, ROSTER_HANDLER)
 PROVIDE, DELIVER, RETURN, TRANSFER, REPORT = "provide", "deliver", "return", "transfer", "report"
 MOMENTS = (PROVIDE, DELIVER, RETURN, TRANSFER, REPORT)
 
-# Handover methods (documents.METHOD_LABELS has their Japanese names).
+# Handover methods (documents/words.py has their Japanese names, and the moments').
 HAND, REGISTERED_MAIL, LGWAN = "hand", "registered_mail", "lgwan"
 METHODS = (HAND, REGISTERED_MAIL, LGWAN)
 

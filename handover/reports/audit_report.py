@@ -27,7 +27,8 @@ from typing import Any
 import ledger
 from handover import ids
 from handover.config import Settings
-from handover.documents import METHOD_LABELS, MOMENT_VERBS, write_pdf
+from handover.documents import write_pdf
+from handover.documents.words import METHOD_LABELS, MOMENT_LABELS
 from handover.documents.audit_report import AuditReport, Section, Verification, render_audit_report
 from handover.documents.wareki import format_datetime, format_wareki
 from handover.errors import HandoverError
@@ -101,7 +102,7 @@ def handovers_section(st: State, case: Row) -> tuple[list[dict], Section]:
                          for i in items)
         confirmed = (f"{_person(st, h.confirmed_by)}\n{_when(h.confirmed_at)}" +
                      (f"\n{h.condition}" if h.condition else "")) if h.confirmed_by else "未確認"
-        rows.append((h.handover_id, MOMENT_VERBS.get(h.moment, "再委託先への引渡し"),
+        rows.append((h.handover_id, MOMENT_LABELS.get(h.moment, h.moment),
                      _when(h.occurred_at), _person(st, h.from_person), _person(st, h.to_person),
                      METHOD_LABELS.get(h.method, h.method), what or _DASH, confirmed,
                      f"{h.entry_index}" + (f" / {h.confirm_index}" if h.confirm_index else "")))

@@ -8,13 +8,11 @@ import dataclasses
 from typing import Any
 
 from handover import ids
-from handover.documents import METHOD_LABELS, MOMENT_VERBS
+from handover.documents.words import METHOD_LABELS, MOMENT_LABELS
 from handover.model import events as ev
 from handover.model.journal import Journal
 from handover.model.state import Row, State
 from handover.reports.confirmation import TRANSFER_TITLE, handover_items
-
-MOMENT_LABELS = {**MOMENT_VERBS, ev.TRANSFER: "再委託先への引渡し"}
 
 
 def handover_json(st: State, h: Row, *, items: bool = True) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from handover.model.journal import Journal
 from handover.model.state import State
 from handover.reports.case_status import item_json
 from handover.reports.incidents import incident_json
+from handover.reports.timeline import summary_ja
 from handover.reports.visit_lists import visit_list_json
 from handover.reports.visit_rounds import round_json
 
@@ -131,7 +132,8 @@ def history(journal: Journal, any_id: str, *, last: int | None = None) -> dict[s
                 e = ledger.read_entry(st.conn, journal.log, index)
                 entries.append({"index": e.index, "time": e.time, "kind": e.kind,
                                 "actor": e.actor, "actor_name": st.name(e.actor),
-                                "origin": e.payload.get("origin"), "summary": _summary(st, e)})
+                                "origin": e.payload.get("origin"), "summary": _summary(st, e),
+                                "summary_ja": summary_ja(st, e)})
         item = st.find_item(subject)
         current = None
         if item is not None:
