@@ -283,6 +283,7 @@ class RowCounter:
         brk |= bits(a, _CR)
         inside, tmp, prev = s.words(3)
         if quote.any():
+            # Each bit becomes the XOR of itself and all lower bits of its word.
             np.copyto(inside, quote)
             for shift in s.shifts:
                 np.left_shift(inside, shift, out=tmp)
