@@ -184,19 +184,29 @@ _ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4]")
 
 
 def _no_float_or_wide_int(v: Any) -> bool:
-    """True if `v` holds no float and no integer beyond int64."""
+    """True if `v` holds no float and no integer beyond int64 (and nothing but JSON values).
+    Run on every body a verify reads: strings and integers, the usual members, are settled
+    in the loop without a call."""
     t = type(v)
-    if t is str or v is None or t is bool:
-        return True
-    if t is int:
-        return INT_MIN <= v <= INT_MAX
     if t is dict:
         v = v.values()
     elif t is not list:
-        return False
+        return t is str or v is None or t is bool or (t is int and INT_MIN <= v <= INT_MAX)
     for x in v:
-        if type(x) is not str and not _no_float_or_wide_int(x):
+        t = type(x)
+        if t is str:
+            continue
+        if t is int:
+            if INT_MIN <= x <= INT_MAX:
+                continue
             return False
+        if t is dict or t is list:
+            if _no_float_or_wide_int(x):
+                continue
+            return False
+        if x is None or t is bool:
+            continue
+        return False
     return True
 
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import ledger
-from ledger.encoding import HEADER, _exact_body, check_body, genesis_hash
+from ledger.encoding import HEADER, _exact_body, _no_float_or_wide_int, check_body, genesis_hash
 
 T0 = "2026-11-22T10:00:00+09:00"
 
@@ -121,3 +121,28 @@ def test_canonical_json_fast_equals_canonical_json_or_refuses_alike(value):
             ledger.canonical_json_fast(value)
         return
     assert ledger.canonical_json_fast(value) == exact
+
+
+@settings(max_examples=400)
+@given(values)
+def test_the_float_and_wide_integer_walk_refuses_exactly_what_canonical_json_refuses(value):
+    """The fast path relies on the walk alone to keep floats and integers beyond int64 out:
+    on values orjson can hold (string keys, no lone surrogates), it must agree with the exact
+    encoder at any depth, whatever sits beside the number."""
+    try:
+        ledger.canonical_json(value)
+        exact = True
+    except ledger.EncodingError:
+        exact = False
+    assert _no_float_or_wide_int(value) is exact
+    assert _no_float_or_wide_int({"k": [value, "s", 1]}) is exact
+    assert _no_float_or_wide_int([True, None, {"a": value}]) is exact
+
+
+@pytest.mark.parametrize("value, plain", [
+    (2**63 - 1, True), (-(2**63), True), (2**63, False), (-(2**63) - 1, False), (True, True), (None, True),
+    ([1, [2, [3, [0.0]]]], False), ({"a": {"b": {"c": 1e16}}}, False), ({"a": ["x", 2**64]}, False),
+    ([{"a": 1}, {"b": [None, False, "1.5"]}], True), (b"bytes", False), ((1, 2), False),
+])
+def test_the_walk_on_known_cases(value, plain):
+    assert _no_float_or_wide_int(value) is plain

@@ -16,9 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.errors import LedgerError, VerificationError
-from ledger.rfc6962 import (EMPTY_ROOT, RootBuilder, consistency_proof, inclusion_proof, leaf_hash,
-                            node_hash, root_from_inclusion_proof, root_hash, verify_consistency,
-                            verify_inclusion)
+from ledger.rfc6962 import (EMPTY_ROOT, RootBuilder, compact_range_at, consistency_proof, inclusion_proof,
+                            leaf_hash, node_hash, root_from_inclusion_proof, root_hash, subtree_levels,
+                            verify_consistency, verify_inclusion)
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "rfc6962"
 H = bytes.fromhex
@@ -93,6 +93,25 @@ def test_root_builder_known_answers_at_every_size():
         assert (b.size, b.root()) == (size, ROOTS[size])
         if size < 8:
             b.append(LEAVES[size])
+
+
+def test_the_levels_give_the_known_roots_at_every_size():
+    levels = subtree_levels(LEAVES[:8])
+    for size in range(9):
+        assert RootBuilder.from_compact_range(size, compact_range_at(levels, size)).root() == ROOTS[size]
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 8, 31, 32, 33, 64, 100])
+def test_the_levels_hold_the_root_builders_compact_range_at_every_size(n):
+    # The verifier's ranges (ledger/ranges.py) hash a range level by level, then read the
+    # compact range at each checkpointed size off the levels: it must be RootBuilder's.
+    leaves = [hashlib.sha256(b"leaf %d" % i).digest() for i in range(n)]
+    levels = subtree_levels(leaves)
+    b = RootBuilder()
+    for size in range(n + 1):
+        assert compact_range_at(levels, size) == b.compact_range(), size
+        if size < n:
+            b.append(leaves[size])
 
 
 @pytest.mark.parametrize("name,v", _load("inclusion"), ids=[n for n, _ in _load("inclusion")])
