@@ -67,6 +67,17 @@ def _sign_out(site) -> None:
     site.page.wait_for_url("**/signin")
 
 
+def _signed_in_with_a_new_passkey(site, staff: str, person: str) -> str:
+    """On a virtual authenticator, `staff` enrols `person`'s passkey and signs out; `person`
+    then signs in with it. The credential ID."""
+    _authenticator(site.page)
+    _sign_in_with_passphrase(site, staff)
+    credential_id = _enrol(site, person)
+    _sign_out(site)
+    _sign_in_with_passkey(site)
+    return credential_id
+
+
 def _settings(w) -> Settings:
     return Settings(w.j.engine.url.render_as_string(hide_password=False), w.j.key_path, w.j.log)
 
@@ -118,11 +129,7 @@ def test_enrol_sign_in_and_confirm_with_a_fresh_assertion(site, sealed, tmp_path
 
 def test_a_tampered_assertion_is_refused_and_nothing_recorded(site, sealed):
     w = site.web_world
-    _authenticator(site.page)
-    _sign_in_with_passphrase(site, "見本 太郎")
-    _enrol(site, "架空 花子")
-    _sign_out(site)
-    _sign_in_with_passkey(site)
+    _signed_in_with_a_new_passkey(site, "見本 太郎", "架空 花子")
     w.provide(sealed.medium_id)
     handover_id = w.entries()[-1].payload["handover_id"]
     size = w.size()
@@ -151,11 +158,7 @@ def test_any_other_act_of_a_passkey_user_is_signed_with_a_fresh_assertion(site, 
     """An incident report from its own page (no passkey code of its own): the form is taken
     twice by PasskeyActs, the new incident's ID the same in both runs."""
     w = site.web_world
-    _authenticator(site.page)
-    _sign_in_with_passphrase(site, "見本 太郎")
-    credential_id = _enrol(site, "架空 花子")
-    _sign_out(site)
-    _sign_in_with_passkey(site)
+    credential_id = _signed_in_with_a_new_passkey(site, "見本 太郎", "架空 花子")
     page = site.page
     page.goto(_base(site) + f"/cases/{w.case_id}/incidents")
     assert not page.locator("#incident-passphrase").is_visible()      # the passkey instead
@@ -173,11 +176,7 @@ def test_any_other_act_of_a_passkey_user_is_signed_with_a_fresh_assertion(site, 
 
 def test_a_refusal_of_a_passkey_act_is_shown_beside_its_field_and_nothing_signed(site, sealed):
     w = site.web_world
-    _authenticator(site.page)
-    _sign_in_with_passphrase(site, "見本 太郎")
-    _enrol(site, "架空 花子")
-    _sign_out(site)
-    _sign_in_with_passkey(site)
+    _signed_in_with_a_new_passkey(site, "見本 太郎", "架空 花子")
     size = w.size()
     page = site.page
     page.goto(_base(site) + f"/cases/{w.case_id}/incidents")
@@ -197,11 +196,7 @@ def test_a_passkey_user_seals_and_the_package_is_released_after_the_record(site,
     monkeypatch.setattr(crypto.package, "DEFAULT_KDF", TINY_KDF)
     w = site.web_world
     site.app.state.ctx.extra["seal_dir"] = str(tmp_path / "sealed")
-    _authenticator(site.page)
-    _sign_in_with_passphrase(site, "見本 次郎")
-    credential_id = _enrol(site, "見本 太郎")
-    _sign_out(site)
-    _sign_in_with_passkey(site)
+    credential_id = _signed_in_with_a_new_passkey(site, "見本 次郎", "見本 太郎")
     page = site.page
     page.goto(_base(site) + f"/cases/{w.case_id}/seal")
     page.get_by_label("情報の内容（確認書に印刷されます）").fill("見本データ")
