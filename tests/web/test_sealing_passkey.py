@@ -68,6 +68,12 @@ def _everything(tmp_path):
                   if p.is_file())
 
 
+def _nothing_recorded_nor_kept(world, size: int, tmp_path) -> None:
+    """The refused seal added no entry and left no package file, released or held."""
+    assert world.size() == size
+    assert [p for p in _everything(tmp_path) if "packages" in p] == []
+
+
 def test_a_passkey_user_seals_encrypt_record_release(world, served, taro, tmp_path, monkeypatch):
     passwords = capture_passwords(monkeypatch)
     data = _extract("passkey", 1)
@@ -123,8 +129,7 @@ def test_a_refused_record_never_releases_the_held_package(world, served, taro, t
         "X-CSRF-Token": taro.csrf("/"), "X-Passkey-Act": "1", "Accept": "application/json"})
     shown = taro.client.get(r.json()["redirect"])   # refused before anyone signs
     assert "workstation-not-registered" in shown.text and "削除しました" in shown.text
-    assert world.size() == size
-    assert [p for p in _everything(tmp_path) if "packages" in p] == []
+    _nothing_recorded_nor_kept(world, size, tmp_path)
 
 
 def test_an_assertion_the_ledger_refuses_never_releases_the_package(world, served, taro, tmp_path):
@@ -134,8 +139,7 @@ def test_an_assertion_the_ledger_refuses_never_releases_the_package(world, serve
     forged = [taro.assertion(bytes(32)) for _ in step["get"]["challenges"]]   # another digest
     shown = taro.client.get(taro.answer(step, forged).json()["redirect"])
     assert "規則により受け付けられません" in shown.text and "削除しました" in shown.text
-    assert world.size() == size
-    assert [p for p in _everything(tmp_path) if "packages" in p] == []
+    _nothing_recorded_nor_kept(world, size, tmp_path)
 
 
 def test_a_held_package_expires_unreleased(world, served, taro, tmp_path):
@@ -144,8 +148,7 @@ def test_a_held_package_expires_unreleased(world, served, taro, tmp_path):
     world.clock.advance(minutes=11)
     r = taro.client.post(record, data={"csrf": taro.csrf("/")})
     assert r.status_code == 404 and "時間切れ" in r.text
-    assert world.size() == size
-    assert [p for p in _everything(tmp_path) if "packages" in p] == []
+    _nothing_recorded_nor_kept(world, size, tmp_path)
 
 
 def test_a_held_package_a_stopped_server_left_is_swept_at_the_next_start(world, served, taro,
