@@ -53,8 +53,7 @@ def case_count(st: State, scope: sa.Select) -> int:
 
 
 def ward_case_count(st: State) -> int:
-    return st.conn.execute(sa.select(sa.func.count()).select_from(_c)
-                           .where(_c.c.log == st.log)).scalar_one()
+    return _count(st, sa.select(_c.c.case_id).where(_c.c.log == st.log))
 
 
 def case_before(st: State, offset: int) -> str | None:
