@@ -13,8 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
-from handover.clock import JST
-from handover.documents.wareki import format_wareki
+from handover.documents.wareki import beside_iso
 from handover.errors import HandoverError, NotFound, PolicyViolation, VerificationFailed
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -37,23 +36,7 @@ def form_date(text: str, field: str) -> dt.date:
                             f"{field}の欄で日付を選んでください") from None
 
 
-def wareki(value: str | dt.date | dt.datetime | None) -> str:
-    """令和8年4月6日 (2026-04-06), or with a time 令和8年4月6日 10:00 (2026-04-06T10:00+09:00)."""
-    if not value:
-        return "—"
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, dt.datetime):
-        local = value.astimezone(JST) if value.tzinfo else value
-        return (f"{format_wareki(local.date())} {local:%H:%M}"
-                f"（{local:%Y-%m-%d %H:%M}）")
-    return f"{format_wareki(value)}（{value.isoformat()}）"
-
-
-templates.env.filters["wareki"] = wareki
+templates.env.filters["wareki"] = beside_iso
 
 
 def with_query(request: Request, **changes: Any) -> str:

@@ -25,8 +25,8 @@ _EXPORTS = {
     "handover.documents.notice": ("OPEN_COMMAND", "OPENER_SOURCE", "PasswordNotice",
                                   "render_notice"),
     "handover.documents.record_sheet": ("RecordSheet", "render_record_sheet"),
-    "handover.documents.wareki": ("Stamp", "format_datetime", "format_fiscal_year",
-                                  "format_wareki"),
+    "handover.documents.wareki": ("Stamp", "beside_iso", "format_datetime",
+                                  "format_fiscal_year", "format_wareki"),
     "handover.documents.words": ("METHOD_LABELS", "MOMENT_LABELS", "MOMENT_VERBS"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}

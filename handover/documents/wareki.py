@@ -82,3 +82,20 @@ def format_fiscal_year(year: int) -> str:
     April-March year), as the government names fiscal 2019 平成31年度 although 令和 began in May."""
     era, number = era_year(dt.date(year, 4, 1))
     return f"{era}{'元' if number == 1 else number}年度（{year}年度）"
+
+
+def beside_iso(value: str | dt.date | dt.datetime | None) -> str:
+    """As a page writes a date: 令和8年4月6日（2026-04-06）, or with a time 令和8年4月6日 10:00
+    （2026-04-06 10:00）, in JST; "—" for none, and text that is not an ISO date as it is."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, dt.datetime):
+        local = value.astimezone(JST) if value.tzinfo else value
+        return (f"{format_wareki(local.date())} {local:%H:%M}"
+                f"（{local:%Y-%m-%d %H:%M}）")
+    return f"{format_wareki(value)}（{value.isoformat()}）"

@@ -3,34 +3,13 @@ to ward and contractor staff. `item_history` keeps its English line for the comm
 
 from __future__ import annotations
 
-import datetime as dt
-
 import ledger
-from handover.clock import JST
-from handover.documents.wareki import format_wareki
+from handover.documents.wareki import beside_iso
 from handover.documents.words import METHOD_LABELS, MOMENT_LABELS
 from handover.model import events as ev
 from handover.model.state import State
 
 _ORG_KINDS = {ev.WARD: "区", ev.CONTRACTOR: "委託先", ev.SUBCONTRACTOR: "再委託先"}
-
-
-def _day(iso: str) -> str:
-    """令和8年4月6日（2026-04-06）: 和暦 beside the ISO date, as every page writes a date."""
-    try:
-        day = dt.date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso
-    return f"{format_wareki(day)}（{day.isoformat()}）"
-
-
-def _moment(iso: str) -> str:
-    try:
-        at = dt.datetime.fromisoformat(iso)
-    except ValueError:
-        return iso
-    at = at.astimezone(JST) if at.tzinfo else at
-    return f"{format_wareki(at.date())} {at:%H:%M}（{at:%Y-%m-%d %H:%M}）"
 
 
 def _names(st: State, person_ids) -> str:
@@ -54,7 +33,7 @@ def summary_ja(st: State, entry: ledger.Entry) -> str:
         case ev.WorkstationAuthorised() as e:
             return f"端末「{st.name(e.workstation_id)}」を暗号化に使う端末に指定"
         case ev.CaseOpened() as e:
-            return f"業務「{e.name}」を登録（契約期間 {_day(e.period_start)}〜{_day(e.period_end)}）"
+            return f"業務「{e.name}」を登録（契約期間 {beside_iso(e.period_start)}〜{beside_iso(e.period_end)}）"
         case ev.RosterChanged() as e:
             added = _names(st, [m["person_id"] for m in e.added])
             return f"取扱者名簿を変更：追加 {added}、削除 {_names(st, e.removed)}"
@@ -73,7 +52,7 @@ def summary_ja(st: State, entry: ledger.Entry) -> str:
         case ev.HandoverRecorded() as e:
             courier = f"、運搬者 {st.name(e.courier)}" if e.courier else ""
             override = f"（例外の理由：{e.override_reason}）" if e.override_reason else ""
-            return (f"{MOMENT_LABELS.get(e.moment, e.moment)}を記録：{_moment(e.occurred_at)} "
+            return (f"{MOMENT_LABELS.get(e.moment, e.moment)}を記録：{beside_iso(e.occurred_at)} "
                     f"{st.name(e.from_org)} {st.name(e.from_person)} → {st.name(e.to_org)} "
                     f"{st.name(e.to_person)}、{METHOD_LABELS.get(e.method, e.method)}{courier}"
                     f"{override}")
@@ -102,7 +81,7 @@ def summary_ja(st: State, entry: ledger.Entry) -> str:
             return f"LGWANの {e.transfer_id} を{st.name(e.received_by)}が受信（ハッシュ値一致）"
         case ev.ErasureRecorded() as e:
             method = ev.ERASURE_METHODS.get(e.method, e.method)
-            return (f"消去証明書 {e.certificate_id}：{st.name(e.org_id)}が{_day(e.erased_on)}に"
+            return (f"消去証明書 {e.certificate_id}：{st.name(e.org_id)}が{beside_iso(e.erased_on)}に"
                     f"{method}（実施 {st.name(e.performed_by)}、確認 {st.name(e.verified_by)}）")
         case ev.ErasureCertificateReceived() as e:
             return f"消去証明書 {e.certificate_id} を受領"
@@ -112,7 +91,7 @@ def summary_ja(st: State, entry: ledger.Entry) -> str:
             deficient = [ev.INSPECTION_CHECKS.get(f["check"], f["check"]) for f in e.findings
                          if f["result"] == ev.FINDING_DEFICIENT]
             found = f"要改善：{'、'.join(deficient)}" if deficient else "指摘なし"
-            return f"{st.name(e.org_id)}の立入調査（{_day(e.inspected_on)}、{e.place}）：{found}"
+            return f"{st.name(e.org_id)}の立入調査（{beside_iso(e.inspected_on)}、{e.place}）：{found}"
         case ev.PrintAllowanceSet() as e:
             return f"指定印刷枚数を{e.pages:,}枚に設定" + (f"（{e.basis}）" if e.basis else "")
         case ev.PrintLogImported() as e:
@@ -123,7 +102,7 @@ def summary_ja(st: State, entry: ledger.Entry) -> str:
         case ev.VisitListRegistered() as e:
             return f"訪問リスト {e.list_id}（{e.half}）を作成：{e.count:,}件"
         case ev.VisitRoundStarted() as e:
-            return f"訪問 {e.round_id}（{_day(e.visit_date)}）：訪問リスト{len(e.lists)}部を交付"
+            return f"訪問 {e.round_id}（{beside_iso(e.visit_date)}）：訪問リスト{len(e.lists)}部を交付"
         case ev.VisitListsReturned() as e:
             method = ev.RETURN_METHODS.get(e.method, e.method)
             return f"訪問 {e.round_id}：{'、'.join(e.lists)} の返却（{method}）"
