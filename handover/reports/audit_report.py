@@ -109,7 +109,7 @@ def handovers_section(st: State, case: Row) -> tuple[list[dict], Section]:
     return data, Section(
         "受渡し（確認書）と受領者の確認",
         ("確認書番号", "区分", "日時", "引渡者", "受領者", "方法", "物・件数", "受領者の確認",
-         "台帳"), (2.9, 0.9, 3.6, 2.5, 2.5, 1.1, 3.7, 3.5, 1.3), tuple(rows),
+         "台帳"), (3.6, 0.9, 2.9, 2.5, 2.5, 1.1, 3.7, 3.5, 1.3), tuple(rows),
         notes=("台帳欄は記録と確認のエントリ番号です。",))
 
 
@@ -151,7 +151,7 @@ def inspections_section(st: State, case: Row, today: dt.date) -> tuple[dict, lis
                       for y in years)
     return {"records": records, "by_fiscal_year": years}, [
         Section("立入調査", ("調査番号", "調査日", "対象", "調査者", "場所", "確認項目と結果",
-                         "改善措置"), (3.0, 2.6, 2.4, 2.2, 2.4, 5.6, 3.4), tuple(rows)),
+                         "改善措置"), (3.6, 2.6, 2.4, 2.2, 2.4, 5.0, 3.4), tuple(rows)),
         Section("年度ごとの立入調査（年度当たり1回以上）", ("年度", "対象", "状況", "期限", "調査番号"),
                 (4.0, 4.0, 3.0, 4.0, 4.0), year_rows)]
 
@@ -255,7 +255,7 @@ def visit_rounds_section(st: State, case: Row) -> tuple[list[dict], Section]:
         "訪問リスト授受簿（訪問ごとの交付・返却）", ("訪問番号", "訪問日・地区", "訪問者",
                                        "交付（交付者・日時・枚数）", "返却", "紛失・未返却",
                                        "状況", "台帳"),
-        (3.4, 2.6, 2.2, 5.0, 4.0, 2.8, 2.4, 1.0), tuple(rows))
+        (3.8, 2.6, 2.2, 4.6, 4.0, 2.8, 2.4, 1.0), tuple(rows))
 
 
 def closeout_section(st: State, case: Row) -> tuple[dict, Section]:

@@ -290,3 +290,27 @@ def test_a_case_closed_by_override_shows_its_reason_and_rules(world):
         "closed", False, "委託先倒産のため")
     assert [r["rule"] for r in c["overridden"]] == ["lgwan-file-not-erased",
                                                     "erasure-certificate-missing"]
+
+
+def test_no_id_column_is_too_narrow_for_the_widest_id(world, lived):
+    """An ID never breaks across lines (issue 8 §7): every column that lists IDs holds the
+    widest one an ID can be (W and M are the widest Crockford letters) on one line. A
+    handover ID of wide letters used to wrap in its column, and pdftotext then lost it."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from handover.documents.audit_report import WIDTH
+    from handover.documents.fonts import japanese_fonts
+    from handover.reports.audit_report import _sections
+
+    fonts = japanese_fonts()
+    widest = stringWidth("H-WMWM-WMWM-WMWM-W", fonts.mincho, 7.5)     # the cells' font, 7.5 pt
+    with world.j.reading() as st:
+        _, sections = _sections(st, st.case(world.case_id), world.clock().date())
+    checked = 0
+    for s in sections:
+        for n, title in enumerate(s.columns):
+            if title.split("\n")[0].endswith("番号"):
+                available = WIDTH * s.widths[n] / sum(s.widths) - 12   # the table's padding
+                assert available >= widest, (s.title, title, available, widest)
+                checked += 1
+    assert checked >= 5
