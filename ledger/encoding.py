@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
+import msgspec
 
 from ledger.errors import EncodingError
 from ledger.rfc6962 import leaf_hash
@@ -93,8 +93,9 @@ def _emit(v: Any, out: list[str], path: str) -> None:
                 raise EncodingError(f"{path}: key {k!r} is not a string",
                                     "object keys must be strings")
         out.append("{")
-        # JCS orders keys by their UTF-16 code units.
-        for i, k in enumerate(sorted(v, key=lambda s: s.encode("utf-16-be"))):
+        # JCS orders keys by their UTF-16 code units. (A lone surrogate sorts as its own
+        # unit here, and is refused once the whole text is encoded.)
+        for i, k in enumerate(sorted(v, key=lambda s: s.encode("utf-16-be", "surrogatepass"))):
             if i:
                 out.append(",")
             out.append(json.dumps(k, ensure_ascii=False))
@@ -171,24 +172,52 @@ def _int64(text: str) -> int:
 
 
 _FIELDS = {"actor", "kind", "log", "payload", "time"}
-# The verifier's fast path: orjson decodes and re-encodes (sorted keys) at C speed. Its output
-# equals canonical_json for every value without floats, with integers in int64 range and no
-# key beyond U+FFFF (orjson sorts by code point, JCS by UTF-16 unit): tests/ledger/
-# test_canonical_fast.py checks this differentially. A body holding any of those takes the
-# exact path, which alone may refuse: the fast path only ever accepts what it would accept.
-# (Any character beyond U+FFFF, not only in a key, sends a body the exact way: it is rare.)
-_fast_loads, _fast_dumps = orjson.loads, orjson.dumps
-_SORTED = orjson.OPT_SORT_KEYS
+
+
+class Body(msgspec.Struct, forbid_unknown_fields=True, gc=False):
+    """A decoded version 1 body. msgspec reads exactly these fields (none missing, none
+    more) and writes them back in this order, which is JCS's: the keys sorted. (Not tracked
+    by the garbage collector: it holds decoded JSON values, which cannot refer back to it.)"""
+    actor: Any
+    kind: Any
+    log: Any
+    payload: Any
+    time: Any
+
+
+def _refuse_float(text: str):
+    raise ValueError(f"number {text} is not an integer")
+
+
+# The verifier's fast path: msgspec decodes (refusing every float as it reads it) and
+# re-encodes (keys sorted) at C speed. Its output equals canonical_json for every value
+# without floats, with integers in int64 range and no key beyond U+FFFF (msgspec sorts by
+# code point, JCS by UTF-16 unit): tests/ledger/test_canonical_fast.py checks this
+# differentially. Integers are checked for range only in bodies with a run of 19 digits
+# (int64 needs 19 digits to overflow), and any character beyond U+FFFF, not only in a key,
+# sends a body the exact way: both are rare. The exact path alone may refuse: the fast path
+# only ever accepts what it would accept.
+_read_checked = msgspec.json.Decoder(Body, float_hook=_refuse_float).decode
+_read_checked_lines = msgspec.json.Decoder(Body, float_hook=_refuse_float).decode_lines
+_read_body = msgspec.json.Decoder(Body).decode      # for bytes already checked
+_encoder = msgspec.json.Encoder(order="sorted")
+_write, _write_lines = _encoder.encode, _encoder.encode_lines
 # A character beyond U+FFFF anywhere (not only in keys): a 4-byte UTF-8 sequence.
 _ASTRAL_UTF8 = re.compile(rb"[\xf0-\xf4]")
+# Every digit as "0", to find a run of 19 with one substring search.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else b for b in range(256))
+_NINETEEN_DIGITS = b"0" * 19
 
 
 def _no_float_or_wide_int(v: Any) -> bool:
-    """True if `v` holds no float and no integer beyond int64 (and nothing but JSON values).
-    Run on every body a verify reads: strings and integers, the usual members, are settled
-    in the loop without a call."""
+    """True if `v` holds no float, no integer beyond int64, no key that is not a string and
+    nothing but JSON values. Strings and integers, the usual members, are settled in the
+    loop without a call."""
     t = type(v)
     if t is dict:
+        for k in v:
+            if type(k) is not str:
+                return False
         v = v.values()
     elif t is not list:
         return t is str or v is None or t is bool or (t is int and INT_MIN <= v <= INT_MAX)
@@ -214,15 +243,16 @@ _decoder = json.JSONDecoder(parse_float=_no_float, parse_int=_int64, parse_const
 
 
 def canonical_json_fast(value: Any) -> bytes:
-    """canonical_json(value), through orjson where its output is the same (the conditions of
+    """canonical_json(value), through msgspec where its output is the same (the conditions of
     the verifier's fast path above), else the exact encoder. For hot loops over values read
     back from verified entries."""
-    try:
-        out = _fast_dumps(value, option=_SORTED)
-    except (orjson.JSONEncodeError, TypeError):
-        return canonical_json(value)
-    if _no_float_or_wide_int(value) and (out.isascii() or not _ASTRAL_UTF8.search(out)):
-        return out
+    if _no_float_or_wide_int(value):
+        try:
+            out = _write(value)
+        except (msgspec.EncodeError, ValueError):   # a lone surrogate: the exact path says so
+            return canonical_json(value)
+        if out.isascii() or not _ASTRAL_UTF8.search(out):
+            return out
     return canonical_json(value)
 
 
@@ -239,26 +269,79 @@ def _exact_body(body_bytes: bytes, index: int) -> Any:
     return body
 
 
-def check_body(raw: bytes, log: str, index: int) -> dict:
+def _beyond_msgspec(text: bytes, bodies: list[Body]) -> bool:
+    """True if msgspec's round trip of `text` into `bodies` may differ from canonical_json's:
+    a character beyond U+FFFF, or an integer beyond int64 (looked for only where the text
+    has a run of 19 digits)."""
+    if not text.isascii() and _ASTRAL_UTF8.search(text):
+        return True
+    return (_NINETEEN_DIGITS in text.translate(_DIGITS_AS_ZERO) and not _no_float_or_wide_int(
+        [[b.actor, b.kind, b.log, b.payload, b.time] for b in bodies]))
+
+
+def _fast_body(body_bytes: bytes) -> Body | None:
+    """The body, if msgspec shows at C speed that `body_bytes` is its canonical form; None
+    to take the exact path, which alone may refuse."""
+    try:
+        body = _read_checked(body_bytes)
+        if _write(body) != body_bytes:
+            return None
+    except (msgspec.MsgspecError, ValueError):
+        return None
+    return None if _beyond_msgspec(body_bytes, [body]) else body
+
+
+def _exact_fields(body_bytes: bytes, index: int) -> Body:
+    """The exact path's body, with the version 1 fields, or EncodingError."""
+    fields = _exact_body(body_bytes, index)
+    if type(fields) is not dict or fields.keys() != _FIELDS:
+        raise EncodingError(f"entry {index}: body does not have the version 1 fields")
+    return Body(**fields)
+
+
+def check_body(raw: bytes, log: str, index: int) -> Body:
     """The decoded body of stored entry bytes, or EncodingError if it is not exactly the
     canonical version 1 body of an entry of `log`. The verifier's per-entry check."""
     body_bytes = raw[HEADER_SIZE:]
-    try:
-        body = _fast_loads(body_bytes)
-        fast = (_fast_dumps(body, option=_SORTED) == body_bytes and _no_float_or_wide_int(body)
-                and (body_bytes.isascii() or not _ASTRAL_UTF8.search(body_bytes)))
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-        fast = False
-    if not fast:
-        body = _exact_body(body_bytes, index)
-    if type(body) is not dict or body.keys() != _FIELDS:
-        raise EncodingError(f"entry {index}: body does not have the version 1 fields")
-    if body["log"] != log:
-        raise EncodingError(f"entry {index}: body names log {body['log']!r}, not {log!r}")
-    kind = body["kind"]
+    body = _fast_body(body_bytes)
+    if body is None:
+        body = _exact_fields(body_bytes, index)
+    if body.log != log:
+        raise EncodingError(f"entry {index}: body names log {body.log!r}, not {log!r}")
+    kind = body.kind
     if type(kind) is not str or (kind not in _kinds_allowed and not _allowed_kind(kind)):
         raise EncodingError(f"entry {index}: kind {kind!r} is not allowed")
     return body
+
+
+def check_bodies(raws: list[bytes], log: str) -> list[Body] | None:
+    """The decoded bodies of stored entry bytes if every one is the canonical version 1 body
+    of an entry of `log`, as check_body would find one by one; None if this bulk check cannot
+    tell, and check_body must then decide each. The range workers' check (ledger/ranges.py):
+    a few calls for all the bodies instead of a dozen per body.
+
+    The bodies are read as one newline-delimited text and written back the same way. A
+    canonical body holds no raw newline, so if the text written back is the text read, with
+    as many values as bodies, its lines are the bodies and each is its own canonical form."""
+    text = b"\n".join([raw[HEADER_SIZE:] for raw in raws]) + b"\n"
+    try:
+        decoded = _read_checked_lines(text)
+        if len(decoded) != len(raws) or _write_lines(decoded) != text:
+            return None
+    except (msgspec.MsgspecError, ValueError):
+        return None
+    if _beyond_msgspec(text, decoded):
+        return None
+    try:
+        if {b.log for b in decoded} != {log}:
+            return None
+        kinds = {b.kind for b in decoded}
+    except TypeError:   # a log or kind that is a list or an object
+        return None
+    for kind in kinds:
+        if type(kind) is not str or (kind not in _kinds_allowed and not _allowed_kind(kind)):
+            return None
+    return decoded
 
 
 # A log holds a few dozen kinds: each is matched against KIND_NAME once, not per entry.
@@ -273,9 +356,8 @@ def _allowed_kind(kind: str) -> bool:
     return True
 
 
-def decode_entry(raw: bytes, *, check_canonical: bool = True) -> Entry:
-    """Parse stored bytes, refusing anything that is not exactly canonical. The check
-    is skipped only for bytes this process has just encoded."""
+def decode_entry(raw: bytes) -> Entry:
+    """Parse stored bytes, refusing anything that is not exactly canonical."""
     if len(raw) < HEADER_SIZE or raw[:3] != MAGIC[:3]:
         raise EncodingError("not a ledger entry (bad magic)")
     if raw[3:4] != MAGIC[3:]:
@@ -283,40 +365,24 @@ def decode_entry(raw: bytes, *, check_canonical: bool = True) -> Entry:
                             "upgrade handover to read this ledger")
     _, index, prev = HEADER.unpack_from(raw)
     body_bytes = raw[HEADER_SIZE:]
-    # Bytes this process has just encoded are canonical: orjson reads them at C speed.
-    body = _fast_canonical(body_bytes) if check_canonical else _fast_loads(body_bytes)
+    body = _fast_body(body_bytes)
     if body is None:
-        try:
-            body = json.loads(body_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise EncodingError(f"entry {index}: body is not valid UTF-8 JSON ({e})") from None
-        if check_canonical and canonical_json(body) != body_bytes:
-            raise EncodingError(f"entry {index}: body is not in canonical form")
-    if not isinstance(body, dict) or set(body) != {"actor", "kind", "log", "payload", "time"}:
-        raise EncodingError(f"entry {index}: body does not have the version 1 fields")
-    return Entry(log=body["log"], index=index, kind=body["kind"], actor=body["actor"],
-                 time=body["time"], payload=body["payload"], prev=prev,
-                 hash=entry_hash(raw), raw=raw)
+        body = _exact_fields(body_bytes, index)
+    return Entry(log=body.log, index=index, kind=body.kind, actor=body.actor, time=body.time,
+                 payload=body.payload, prev=prev, hash=entry_hash(raw), raw=raw)
 
 
-def _fast_canonical(body_bytes: bytes) -> Any:
-    """The body, if orjson shows at C speed that `body_bytes` is its canonical form (the
-    verifier's fast path, check_body); None to take the exact path, which alone may refuse."""
-    try:
-        body = _fast_loads(body_bytes)
-        if (_fast_dumps(body, option=_SORTED) == body_bytes and _no_float_or_wide_int(body)
-                and (body_bytes.isascii() or not _ASTRAL_UTF8.search(body_bytes))):
-            return body
-    except (orjson.JSONDecodeError, orjson.JSONEncodeError):
-        pass
-    return None
+def read_checked_body(body_bytes: bytes) -> Body:
+    """The body of entry bytes that were checked (a full replay, verify_log) or that this
+    process has just encoded: decoded at C speed, without the canonical check. Never for
+    bytes that were not checked."""
+    return _read_body(body_bytes)
 
 
 def decode_verified(raw: bytes) -> Entry:
     """An entry whose stored bytes were just checked by a full replay (verify_log): parsed
-    with orjson, without the canonical check. Never for bytes that were not checked."""
+    without the canonical check. Never for bytes that were not checked."""
     _, index, prev = HEADER.unpack_from(raw)
-    body = _fast_loads(raw[HEADER_SIZE:])
-    return Entry(log=body["log"], index=index, kind=body["kind"], actor=body["actor"],
-                 time=body["time"], payload=body["payload"], prev=prev,
-                 hash=entry_hash(raw), raw=raw)
+    body = _read_body(raw[HEADER_SIZE:])
+    return Entry(log=body.log, index=index, kind=body.kind, actor=body.actor, time=body.time,
+                 payload=body.payload, prev=prev, hash=entry_hash(raw), raw=raw)

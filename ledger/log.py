@@ -21,16 +21,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterator
 
-import orjson
 import sqlalchemy as sa
 
 from ledger.encoding import (HEADER_SIZE, LOG_NAME, Entry, decode_entry, decode_verified,
-                             encode_entry, entry_hash, genesis_hash)
+                             encode_entry, entry_hash, genesis_hash, read_checked_body)
 from ledger.errors import EncodingError, LedgerError, VerificationError
 from ledger.schema import checkpoints, entries, log_lock_key
 
 # The hot statements, in each driver's parameter style (sqlite3 "?", psycopg "%s").
-_fast_loads = orjson.loads
 _SQL = {
     style: {
         "head": f"SELECT idx, entry, hash FROM {entries.name} WHERE log = {p} "
@@ -243,9 +241,9 @@ def append(log: Log, kind: str, payload: Any, actor: str,
                           "retry; if it persists, check that every writer uses handover") from e
     # The body was just encoded from these fields: only the payload is read back, so the
     # entry holds plain JSON values (lists, not tuples) and no alias of the caller's objects.
-    body = _fast_loads(raw[HEADER_SIZE:])
-    entry = Entry(log=log.name, index=index, kind=kind, actor=body["actor"], time=body["time"],
-                  payload=body["payload"], prev=prev, hash=digest, raw=raw)
+    body = read_checked_body(raw[HEADER_SIZE:])
+    entry = Entry(log=log.name, index=index, kind=kind, actor=body.actor, time=body.time,
+                  payload=body.payload, prev=prev, hash=digest, raw=raw)
     log.appended.append(digest)
     log._size = index + 1
     log._head = digest
@@ -263,7 +261,7 @@ def read_entries(conn: sa.Connection | sa.Engine, name: str, start: int = 0,
                  stop: int | None = None, *, verified: bool = False) -> Iterator[Entry]:
     """Decoded entries of `name` in index order, from `start` up to `stop` (exclusive).
     `verified`: the caller has just replayed these rows with `verify_log`, so the canonical
-    form is not checked again and bodies are parsed with orjson."""
+    form is not checked again (decode_verified)."""
     with _connected(conn) as c:
         q = (sa.select(entries.c.entry).where(entries.c.log == name, entries.c.idx >= start)
              .order_by(entries.c.idx))

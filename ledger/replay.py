@@ -3,8 +3,8 @@ before, and feed the Merkle tree. Shared by verification and by checkpointing, w
 must never sign over a chain it has not checked.
 
 This loop is the verifier's hot path (1M entries in seconds): the chain is checked on
-fixed-offset slices of the stored bytes, and each body with orjson (encoding.check_body),
-falling back to the exact canonical encoder only where orjson's output could differ. On
+fixed-offset slices of the stored bytes, and each body with msgspec (encoding.check_body),
+falling back to the exact canonical encoder only where msgspec's output could differ. On
 large logs, ledger/ranges.py runs the same checks on ranges of the log in worker processes.
 """
 
@@ -83,8 +83,8 @@ class Replay:
                     body = check_body(raw, self.log, idx)
                 except EncodingError as e:
                     return self._fail("not-canonical", idx, e.message)
-                if body["kind"] == ROTATION_KIND:
-                    self.rotations.append((idx, body["payload"]))
+                if body.kind == ROTATION_KIND:
+                    self.rotations.append((idx, body.payload))
                 if idx < known_count and leaf[:8] != known[idx * 8: idx * 8 + 8]:
                     return self._fail("fork", idx,
                                       f"entry {idx} differs from the entry in the checkpoint you "
