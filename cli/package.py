@@ -8,6 +8,7 @@ or read from a file descriptor (--password-fd N) or standard input (--password-s
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import click
@@ -38,7 +39,7 @@ def _read_password(password_fd: int | None, password_stdin: bool) -> str:
             raise click.UsageError(f"cannot read the password from file descriptor "
                                    f"{password_fd}: {e.strerror or e}")
     elif password_stdin:
-        line = _decode_password(click.get_binary_stream("stdin").readline())
+        line = _decode_password(sys.stdin.buffer.readline())
     else:
         try:
             line = click.prompt("password", hide_input=True, err=True)

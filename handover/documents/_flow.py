@@ -20,12 +20,12 @@ from handover.documents._confirmation_layout import (DASH, MARGIN, QR_MODULE, WI
                                                      _Mono, _QR, _styles)
 from handover.documents._draw import mm
 from handover.documents.fonts import FontSet
-from handover.documents.wareki import format_datetime, format_wareki
+from handover.documents.wareki import format_datetime
 
 LANDSCAPE = landscape(A4)
 LANDSCAPE_WIDTH = LANDSCAPE[0] - 2 * MARGIN
 
-__all__ = ["DASH", "LANDSCAPE", "LANDSCAPE_WIDTH", "WIDTH", "cell", "checkpoint_block", "date_text", "grid", "p",
+__all__ = ["DASH", "LANDSCAPE", "LANDSCAPE_WIDTH", "WIDTH", "cell", "checkpoint_block", "grid", "p",
            "render_pages", "stamp_text", "styles"]
 
 
@@ -42,11 +42,6 @@ def p(text: str | None, style: ParagraphStyle) -> Paragraph:
 
 def cell(text: str | None, st) -> Paragraph:
     return p(text, st["cell"])
-
-
-def date_text(day: dt.date) -> str:
-    """令和8年6月15日（2026-06-15）."""
-    return f"{format_wareki(day)}（{day.isoformat()}）"
 
 
 def stamp_text(moment: dt.datetime) -> str:

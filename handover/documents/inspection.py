@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from reportlab.platypus import KeepTogether, Spacer
 
 from handover.documents._draw import mm
-from handover.documents._flow import (WIDTH, cell, checkpoint_block, date_text, grid, p,
+from handover.documents._flow import (WIDTH, cell, checkpoint_block, grid, p,
                                       render_pages, styles)
 from handover.documents.errors import DocumentError
 from handover.documents.fonts import FontSet, japanese_fonts
+from handover.documents.wareki import beside_iso
 
 TITLE = "立入調査記録"
 BASIS = ("個人情報の取扱いに関する特記事項に基づき、受託者（再委託先を含む）が適正に業務を実施して"
@@ -60,7 +61,7 @@ def _story(r: InspectionRecord, fonts: FontSet):
         [label("調査番号"), cell(r.inspection_id, st), label("年度"), cell(r.fiscal_year, st)],
         [label("業務名"), cell(r.case_name, st), "", ""],
         [label("調査対象"), cell(f"{r.org_name}（{r.org_kind}）", st), "", ""],
-        [label("調査日"), cell(date_text(r.inspected_on), st), "", ""],
+        [label("調査日"), cell(beside_iso(r.inspected_on), st), "", ""],
         [label("場所"), cell(r.place, st), "", ""],
         [label("調査者"), cell("、".join(r.inspectors), st), "", ""],
     ], [26 * mm, 78 * mm, 20 * mm, WIDTH - 124 * mm], header=False)
