@@ -189,7 +189,7 @@ _reader: tuple[sa.Engine, object, str] | None = None
 
 def _open_reader(url: str) -> None:
     global _reader
-    # A worker makes no reference cycles, and its collector would walk every chunk's decoded
+    # A worker makes no reference cycles, and its collector would walk every batch's decoded
     # bodies (and, forked, the parent's whole heap) for nothing: a tenth of its time.
     gc.disable()
     engine = create_engine(url, poolclass=sa.pool.NullPool)
@@ -206,7 +206,7 @@ def _replay_range(log: str, lo: int, hi: int, marks: list[int], known: bytes,
     try:
         # The first range also reads any row stored below index 0, as the serial replay does.
         cur.execute(sql, (log, lo if lo else INT_MIN, hi))
-        return _check_range(iter(lambda: cur.fetchmany(CHUNK), []), log, lo, hi, marks, known, collect)
+        return _check_range(iter(lambda: cur.fetchmany(BATCH), []), log, lo, hi, marks, known, collect)
     finally:
         cur.close()
         dbapi.rollback()
@@ -274,6 +274,6 @@ def _rotations_in(batch: list[tuple[int, bytes, bytes]], log: str,
     return [(start + i, body.payload) for i, body in enumerate(bodies) if body.kind == ROTATION_KIND]
 
 
-CHUNK = 1024   # entries a batch: some 250 KB of bodies, which stay in cache
+BATCH = 1024   # entries: some 250 KB of bodies, which stay in cache
 _LEAF_STATE = hashlib.sha256(LEAF_PREFIX)
 _PREFIX = itemgetter(slice(0, 8))   # of a leaf hash: what the auditor's state keeps

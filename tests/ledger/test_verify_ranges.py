@@ -21,8 +21,10 @@ RANGE = 8
 
 @pytest.fixture
 def ranged(monkeypatch):
-    """Verify in ranges of 8 entries on any log; count the replays that took the ranges."""
+    """Verify in ranges of 8 entries, read and checked in batches of 3, on any log; count the
+    replays that took the ranges."""
     monkeypatch.setattr(ranges, "RANGE", RANGE)
+    monkeypatch.setattr(ranges, "BATCH", 3)
     monkeypatch.setattr(ranges, "WORTH_IT", 0)
     monkeypatch.setattr("os.sched_getaffinity", lambda _pid: {0, 1, 2, 3}, raising=False)
     monkeypatch.setattr("os.cpu_count", lambda: 4)
@@ -220,12 +222,12 @@ def test_the_auditor_state_across_ranges(engine, signer, trusted, monkeypatch, r
 
 
 def test_key_rotations_are_found_in_every_range(engine, signer, trusted, monkeypatch, ranged, tmp_path):
-    fill(engine, 10)
+    fill(engine, 12)
     checkpoint(engine, signer)
     new = note.generate_signer("handover-test")
-    with ledger.writer(engine, "ward") as lg:   # entry 10, in the second range
+    with ledger.writer(engine, "ward") as lg:   # entry 12: the second range, its second batch
         ledger.rotate_key(lg, new, old_signer=signer, reason="retired", actor="alice", claimed_time=T0)
-    fill(engine, 14, start=11)
+    fill(engine, 12, start=13)
     checkpoint(engine, new)
     report = both_ways(engine, trusted, monkeypatch, ranged)
     assert report.ok and report.size == 25
