@@ -197,8 +197,8 @@ def _refuse_float(text: str):
 # (int64 needs 19 digits to overflow), and any character beyond U+FFFF, not only in a key,
 # sends a body the exact way: both are rare. The exact path alone may refuse: the fast path
 # only ever accepts what it would accept.
-_read_checked = msgspec.json.Decoder(Body, float_hook=_refuse_float).decode
-_read_checked_lines = msgspec.json.Decoder(Body, float_hook=_refuse_float).decode_lines
+_checking = msgspec.json.Decoder(Body, float_hook=_refuse_float)
+_read_checked, _read_checked_lines = _checking.decode, _checking.decode_lines
 _read_body = msgspec.json.Decoder(Body).decode      # for bytes already checked
 _encoder = msgspec.json.Encoder(order="sorted")
 _write, _write_lines = _encoder.encode, _encoder.encode_lines
@@ -291,8 +291,12 @@ def _fast_body(body_bytes: bytes) -> Body | None:
     return None if _beyond_msgspec(body_bytes, [body]) else body
 
 
-def _exact_fields(body_bytes: bytes, index: int) -> Body:
-    """The exact path's body, with the version 1 fields, or EncodingError."""
+def _canonical_body(body_bytes: bytes, index: int) -> Body:
+    """The body, or EncodingError if `body_bytes` is not exactly canonical JSON with the
+    version 1 fields: the fast path, else the exact one."""
+    body = _fast_body(body_bytes)
+    if body is not None:
+        return body
     fields = _exact_body(body_bytes, index)
     if type(fields) is not dict or fields.keys() != _FIELDS:
         raise EncodingError(f"entry {index}: body does not have the version 1 fields")
@@ -302,15 +306,11 @@ def _exact_fields(body_bytes: bytes, index: int) -> Body:
 def check_body(raw: bytes, log: str, index: int) -> Body:
     """The decoded body of stored entry bytes, or EncodingError if it is not exactly the
     canonical version 1 body of an entry of `log`. The verifier's per-entry check."""
-    body_bytes = raw[HEADER_SIZE:]
-    body = _fast_body(body_bytes)
-    if body is None:
-        body = _exact_fields(body_bytes, index)
+    body = _canonical_body(raw[HEADER_SIZE:], index)
     if body.log != log:
         raise EncodingError(f"entry {index}: body names log {body.log!r}, not {log!r}")
-    kind = body.kind
-    if type(kind) is not str or (kind not in _kinds_allowed and not _allowed_kind(kind)):
-        raise EncodingError(f"entry {index}: kind {kind!r} is not allowed")
+    if not _allowed_kind(body.kind):
+        raise EncodingError(f"entry {index}: kind {body.kind!r} is not allowed")
     return body
 
 
@@ -338,17 +338,18 @@ def check_bodies(raws: list[bytes], log: str) -> list[Body] | None:
         kinds = {b.kind for b in decoded}
     except TypeError:   # a log or kind that is a list or an object
         return None
-    for kind in kinds:
-        if type(kind) is not str or (kind not in _kinds_allowed and not _allowed_kind(kind)):
-            return None
-    return decoded
+    return decoded if all(map(_allowed_kind, kinds)) else None
 
 
 # A log holds a few dozen kinds: each is matched against KIND_NAME once, not per entry.
 _kinds_allowed: set[str] = set()
 
 
-def _allowed_kind(kind: str) -> bool:
+def _allowed_kind(kind: Any) -> bool:
+    if type(kind) is not str:
+        return False
+    if kind in _kinds_allowed:
+        return True
     if not KIND_NAME.fullmatch(kind):
         return False
     if len(_kinds_allowed) < 4096:
@@ -364,10 +365,7 @@ def decode_entry(raw: bytes) -> Entry:
         raise EncodingError(f"unsupported entry version {raw[3]}: this tool reads version 1",
                             "upgrade handover to read this ledger")
     _, index, prev = HEADER.unpack_from(raw)
-    body_bytes = raw[HEADER_SIZE:]
-    body = _fast_body(body_bytes)
-    if body is None:
-        body = _exact_fields(body_bytes, index)
+    body = _canonical_body(raw[HEADER_SIZE:], index)
     return Entry(log=body.log, index=index, kind=body.kind, actor=body.actor, time=body.time,
                  payload=body.payload, prev=prev, hash=entry_hash(raw), raw=raw)
 
